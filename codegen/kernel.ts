@@ -1,0 +1,46 @@
+/**
+ * What codegen produces for one IR node: kernels, each a plain description from which the runtime
+ * needs nothing else — its WGSL, the values bound to it in order, and its dispatch size.
+ *
+ * Binding order is fixed: `inputs` at @group(0) @binding(0..n-1) (read-only storage), then
+ * `outputs` at the following bindings (read_write storage). Every kernel's entry point is `main`.
+ * Pipelines are cached by WGSL source, so two kernels with the same source share one pipeline —
+ * the cache key is derived, never hand-written.
+ *
+ * A generator may need scratch tensors between its own kernels (e.g. a two-pass reduction): it
+ * creates them with `ctx.scratch`, and the memory planner treats them like any other value.
+ */
+
+import type { Node, TensorType, Value } from '../ir/graph.js';
+
+export interface Kernel {
+  /** For profiles and errors: the IR node name plus a suffix when a node emits several kernels. */
+  name: string;
+  wgsl: string;
+  inputs: Value[];
+  outputs: Value[];
+  workgroups: [number, number, number];
+}
+
+/** Device facts a generator may read to choose a kernel variant. */
+export interface DeviceLimits {
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxStorageBufferBindingSize: number;
+}
+
+export const DEFAULT_LIMITS: DeviceLimits = {
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxStorageBufferBindingSize: 128 * 1024 * 1024,
+};
+
+export interface CodegenContext {
+  limits: DeviceLimits;
+  /** A fresh value that exists only between kernels of one node. */
+  scratch(type: TensorType, name: string): Value;
+}
+
+export type KernelGenerator = (node: Node, ctx: CodegenContext) => Kernel[];

@@ -1,0 +1,145 @@
+/**
+ * The IR graph: a typed SSA graph of canonical ops.
+ *
+ * Every value is defined once (a graph input, a constant, or one output of one node) and carries a
+ * dtype and a shape. Nodes are kept in a topological order. `Graph.add` is the one way nodes are
+ * created: it infers the output types from the op and the input types (so a malformed node fails
+ * where it is built, naming the node), and folds the node into a constant when all its inputs are
+ * constants and the CPU evaluator supports the op — which is how exporters' shape plumbing
+ * (Shape → Gather → Concat → Reshape) disappears at import when shapes are known.
+ */
+
+import type { DType, HostArray } from './dtype.js';
+import type { Op } from './ops.js';
+import type { Dim } from './shape.js';
+import { formatShape } from './shape.js';
+import { inferTypes } from './infer.js';
+import { evaluate, canEvaluate } from './eval/index.js';
+
+export interface TensorType {
+  dtype: DType;
+  shape: Dim[];
+}
+
+/** A host tensor: constants in the graph, the CPU evaluator's inputs and outputs. */
+export interface Tensor {
+  dtype: DType;
+  dims: number[];
+  data: HostArray;
+}
+
+export class Value {
+  /** Set when the value is a constant (initializer, Constant node, or folded result). */
+  data?: Tensor;
+  /** The node that defines this value; undefined for graph inputs and constants. */
+  producer?: Node;
+  constructor(
+    readonly id: number,
+    public name: string,
+    public type: TensorType,
+  ) {}
+
+  get isConstant(): boolean {
+    return this.data !== undefined;
+  }
+  get rank(): number {
+    return this.type.shape.length;
+  }
+}
+
+export interface Node {
+  id: number;
+  /** The ONNX node name it came from (for error messages and profiles), or a generated one. */
+  name: string;
+  op: Op;
+  inputs: Value[];
+  outputs: Value[];
+}
+
+/** Largest constant (elements) that `add` folds eagerly; bigger results stay graph nodes. */
+export const FOLD_LIMIT_ELEMENTS = 1 << 24;
+
+export class Graph {
+  readonly inputs: Value[] = [];
+  outputs: Value[] = [];
+  nodes: Node[] = [];
+  private nextValueId = 0;
+  private nextNodeId = 0;
+  private readonly names = new Set<string>();
+
+  /** Declares a graph input. */
+  addInput(name: string, type: TensorType): Value {
+    const v = this.newValue(name, type);
+    this.inputs.push(v);
+    return v;
+  }
+
+  /** Adds a constant value holding `tensor`. */
+  addConstant(name: string, tensor: Tensor): Value {
+    const v = this.newValue(name, { dtype: tensor.dtype, shape: [...tensor.dims] });
+    v.data = tensor;
+    return v;
+  }
+
+  /**
+   * Adds a node computing `op` on `inputs`, returning its outputs (typed by shape inference).
+   * `outputNames` name the outputs (ONNX names on import); missing names are generated.
+   * Folds to constants when every input is constant, unless `fold` is false.
+   */
+  add(op: Op, inputs: Value[], name?: string, outputNames: string[] = [], fold = true): Value[] {
+    const nodeName = name ?? `${op.kind}_${this.nextNodeId}`;
+    let types: TensorType[];
+    try {
+      types = inferTypes(op, inputs);
+    } catch (e) {
+      const shapes = inputs.map((v) => `${v.type.dtype}${formatShape(v.type.shape)}`).join(', ');
+      throw new Error(`node '${nodeName}' (${op.kind}) on inputs (${shapes}): ${(e as Error).message}`);
+    }
+    if (fold && inputs.length > 0 && inputs.every((v) => v.isConstant) && canEvaluate(op)) {
+      const size = types.reduce((n, t) => n + t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : Infinity), 1), 0);
+      if (size <= FOLD_LIMIT_ELEMENTS) {
+        const results = evaluate(op, inputs.map((v) => v.data!));
+        return results.map((t, i) => this.addConstant(outputNames[i] ?? `${nodeName}_out${i}`, t));
+      }
+    }
+    const node: Node = { id: this.nextNodeId++, name: nodeName, op, inputs, outputs: [] };
+    node.outputs = types.map((t, i) => {
+      const v = this.newValue(outputNames[i] ?? `${nodeName}_out${i}`, t);
+      v.producer = node;
+      return v;
+    });
+    this.nodes.push(node);
+    return node.outputs;
+  }
+
+  /** Replaces every use of `from` (node inputs and graph outputs) with `to`. */
+  replaceAllUses(from: Value, to: Value): void {
+    for (const n of this.nodes) n.inputs = n.inputs.map((v) => (v === from ? to : v));
+    this.outputs = this.outputs.map((v) => (v === from ? to : v));
+  }
+
+  /** Values used by some node or as a graph output, with their consumer nodes. */
+  users(): Map<Value, Node[]> {
+    const m = new Map<Value, Node[]>();
+    for (const n of this.nodes) for (const v of n.inputs) m.set(v, [...(m.get(v) ?? []), n]);
+    return m;
+  }
+
+  /** Every constant referenced by a node or graph output, in first-use order. */
+  constants(): Value[] {
+    const seen = new Set<Value>();
+    const visit = (v: Value) => {
+      if (v.isConstant) seen.add(v);
+    };
+    for (const n of this.nodes) n.inputs.forEach(visit);
+    this.outputs.forEach(visit);
+    return [...seen];
+  }
+
+  private newValue(name: string, type: TensorType): Value {
+    let unique = name;
+    for (let i = 1; this.names.has(unique); i++) unique = `${name}_${i}`;
+    this.names.add(unique);
+    return new Value(this.nextValueId++, unique, type);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The canonical IR operations: a small closed set, separate from ONNX.
+ *
+ * ONNX op names appear only in `src/onnx/`; importers map each ONNX node (at its opset) onto these
+ * ops with every attribute resolved to an explicit value, so later stages never see defaults,
+ * negative axes, `auto_pad` strings or opset differences. Each op is one member of the `Op`
+ * discriminated union (tag: `kind`), so a `switch (op.kind)` with a `never` check shows every
+ * place that must learn a new op.
+ *
+ * Conventions every stage relies on:
+ * - Axes are non-negative and sorted where order does not matter.
+ * - Spatial pads are `[begin_0, …, begin_{n-1}, end_0, …, end_{n-1}]` as in ONNX, already
+ *   resolved from `auto_pad`.
+ * - Optional inputs are trailing and simply absent from `Node.inputs` when not given.
+ */
+
+import type { DType } from './dtype.js';
+import type { Dim } from './shape.js';
+
+/** Elementwise functions of one tensor. `alpha`/`beta` carry the parameters named below. */
+export type UnaryFn =
+  | 'identity'
+  | 'relu'
+  | 'leakyRelu' // alpha
+  | 'elu' // alpha
+  | 'selu' // alpha, beta(=gamma)
+  | 'celu' // alpha
+  | 'thresholdedRelu' // alpha
+  | 'sigmoid'
+  | 'hardSigmoid' // alpha, beta
+  | 'hardSwish'
+  | 'softplus'
+  | 'softsign'
+  | 'mish'
+  | 'gelu' // tanh approximation when beta === 1, erf otherwise
+  | 'clip' // alpha = min, beta = max (±Infinity when absent)
+  | 'shrink' // alpha = lambd, beta = bias
+  | 'tanh'
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'abs'
+  | 'sqrt'
+  | 'reciprocal'
+  | 'erf'
+  | 'floor'
+  | 'ceil'
+  | 'round' // half to even
+  | 'sign'
+  | 'sin'
+  | 'cos'
+  | 'tan'
+  | 'asin'
+  | 'acos'
+  | 'atan'
+  | 'sinh'
+  | 'cosh'
+  | 'asinh'
+  | 'acosh'
+  | 'atanh'
+  | 'not'
+  | 'isNaN'
+  | 'isInf'; // alpha = detect_negative (0/1), beta = detect_positive (0/1)
+
+/** Elementwise functions of two tensors, with numpy broadcasting of the inputs. */
+export type BinaryFn =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div' // integer division truncates toward zero for integer dtypes (ONNX semantics)
+  | 'pow'
+  | 'max'
+  | 'min'
+  | 'mod' // Python-style (sign of divisor) for integers
+  | 'fmod' // C-style (sign of dividend)
+  | 'prelu' // x < 0 ? x * slope : x  (a = x, b = slope)
+  | 'equal'
+  | 'less'
+  | 'lessOrEqual'
+  | 'greater'
+  | 'greaterOrEqual'
+  | 'and'
+  | 'or'
+  | 'xor'
+  | 'bitShiftLeft'
+  | 'bitShiftRight'
+  | 'bitAnd'
+  | 'bitOr'
+  | 'bitXor';
+
+export type ReduceFn = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l1' | 'l2' | 'logSum' | 'logSumExp' | 'sumSquare';
+
+export type ResizeCoordMode =
+  | 'half_pixel'
+  | 'pytorch_half_pixel'
+  | 'align_corners'
+  | 'asymmetric'
+  | 'tf_crop_and_resize'
+  | 'half_pixel_symmetric';
+
+export type ResizeNearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+
+export type Op =
+  /** y = fn(x). Inputs: [x]. */
+  | { kind: 'unary'; fn: UnaryFn; alpha: number; beta: number }
+  /** y = fn(a, b) with broadcasting. Inputs: [a, b]. Comparison/logic fns output bool. */
+  | { kind: 'binary'; fn: BinaryFn }
+  /** y = cond ? a : b with broadcasting. Inputs: [cond(bool), a, b]. */
+  | { kind: 'where' }
+  /** Element type conversion. Inputs: [x]. */
+  | { kind: 'cast'; to: DType }
+  /**
+   * N-d convolution (N = rank - 2). Inputs: [x (N,C,…), w (M,C/group,k…), bias? (M)].
+   * `pads` as in the file header; kernel sizes come from w's shape.
+   */
+  | { kind: 'conv'; strides: number[]; pads: number[]; dilations: number[]; group: number }
+  /**
+   * N-d transposed convolution. Inputs: [x (N,C,…), w (C,M/group,k…), bias? (M)].
+   * `pads` are final (output_shape / auto_pad already resolved into pads and outputPadding).
+   */
+  | {
+      kind: 'convTranspose';
+      strides: number[];
+      pads: number[];
+      dilations: number[];
+      group: number;
+      outputPadding: number[];
+    }
+  /** Inference batch norm over axis 1. Inputs: [x, scale, bias, mean, var]. */
+  | { kind: 'batchNorm'; epsilon: number }
+  /**
+   * Max/average pooling over the spatial axes (rank - 2 of them). Inputs: [x].
+   * `ceilMode` rounds the output size up (windows starting in the padding are dropped, as ONNX).
+   */
+  | {
+      kind: 'pool';
+      type: 'max' | 'avg';
+      kernel: number[];
+      strides: number[];
+      pads: number[];
+      dilations: number[];
+      ceilMode: boolean;
+      countIncludePad: boolean;
+    }
+  /**
+   * y = alpha · op(a) · op(b) + beta · c, batched over leading dims with broadcasting; op transposes
+   * the last two dims when trans* is set; 1-d a or b follow numpy matmul rules (no transposes then).
+   * Inputs: [a, b, c?]; c broadcasts to the output. Covers ONNX Gemm and MatMul.
+   */
+  | { kind: 'matmul'; transA: boolean; transB: boolean; alpha: number; beta: number }
+  /** Reduction over `axes` (empty = all axes). Inputs: [x]. */
+  | { kind: 'reduce'; fn: ReduceFn; axes: number[]; keepdims: boolean }
+  /** Index of the max/min along `axis` (int64 output). Inputs: [x]. */
+  | { kind: 'argReduce'; fn: 'max' | 'min'; axis: number; keepdims: boolean; selectLastIndex: boolean }
+  /** Softmax (or log-softmax) along one axis (opset-13 semantics; older forms reshape around it). */
+  | { kind: 'softmax'; axis: number; log: boolean }
+  /** Layer normalization over axes [axis, rank). Inputs: [x, scale, bias?]. */
+  | { kind: 'layerNorm'; axis: number; epsilon: number }
+  /** Same data, new shape (resolved: no 0 or -1). Inputs: [x]. Emitted as a view, not a kernel. */
+  | { kind: 'reshape'; shape: Dim[] }
+  /** Inputs: [x]. */
+  | { kind: 'transpose'; perm: number[] }
+  /** Inputs: [x0, x1, …]. */
+  | { kind: 'concat'; axis: number }
+  /**
+   * Inputs: [x]. One entry per sliced axis: ONNX starts/ends/steps (may be negative or out of
+   * range; clamped against the input dims by shape inference and codegen, as ONNX specifies).
+   */
+  | { kind: 'slice'; axes: number[]; starts: number[]; ends: number[]; steps: number[] }
+  /** Inputs: [data, indices]. Negative indices count from the end. */
+  | { kind: 'gather'; axis: number }
+  /** Inputs: [data, indices] (same rank). */
+  | { kind: 'gatherElements'; axis: number }
+  /** Pads as in the file header but over all axes. Inputs: [x]. */
+  | { kind: 'pad'; mode: 'constant' | 'reflect' | 'edge'; pads: number[]; value: number }
+  /** Broadcast x to `shape` (numpy rules, resolved). Inputs: [x]. */
+  | { kind: 'expand'; shape: Dim[] }
+  /** Repeat along each axis. Inputs: [x]. */
+  | { kind: 'tile'; repeats: number[] }
+  /**
+   * Resize to `sizes` (one per axis). `scales` are the per-axis scale factors used by the
+   * coordinate transform (given or derived as sizes/in as ONNX says). Inputs: [x].
+   */
+  | {
+      kind: 'resize';
+      mode: 'nearest' | 'linear' | 'cubic';
+      coordMode: ResizeCoordMode;
+      nearestMode: ResizeNearestMode;
+      cubicCoeffA: number;
+      excludeOutside: boolean;
+      extrapolationValue: number;
+      scales: number[];
+      sizes: Dim[];
+    }
+  /** The dims of x as int64, from start to end (ONNX Shape-15 semantics, resolved). Inputs: [x]. */
+  | { kind: 'shape'; start: number; end: number }
+  /** Cumulative sum along axis. Inputs: [x]. */
+  | { kind: 'cumSum'; axis: number; exclusive: boolean; reverse: boolean }
+  /** Lower (upper=false) or upper triangle with diagonal offset k over the last two dims. */
+  | { kind: 'trilu'; upper: boolean; k: number }
+  /** int64 [start, limit) by delta; inputs are the scalars [start, limit, delta]. */
+  | { kind: 'range' };
+
+export type OpKind = Op['kind'];
+
+/** Elementwise ops: the ones fusion may chain into one kernel. */
+export function isElementwise(op: Op): boolean {
+  return op.kind === 'unary' || op.kind === 'binary' || op.kind === 'where' || op.kind === 'cast';
+}
+
+/** Ops that only reinterpret their input's buffer (emitted as views, never kernels). */
+export function isView(op: Op): boolean {
+  return op.kind === 'reshape';
+}
+
+/** Comparison and logic binary fns produce bool. */
+export function binaryOutputsBool(fn: BinaryFn): boolean {
+  switch (fn) {
+    case 'equal':
+    case 'less':
+    case 'lessOrEqual':
+    case 'greater':
+    case 'greaterOrEqual':
+    case 'and':
+    case 'or':
+    case 'xor':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Unary fns whose output is bool regardless of the input type. */
+export function unaryOutputsBool(fn: UnaryFn): boolean {
+  return fn === 'isNaN' || fn === 'isInf' || fn === 'not';
+}
