@@ -1,0 +1,164 @@
+/**
+ * From an IR graph to the kernel list: one exhaustive switch over op kinds maps each node to its
+ * generator in codegen/kernels/, in graph (topological) order, so kernels run in the order they
+ * are listed. Reshapes are views — their output shares the input's buffer and no kernel runs —
+ * which the memory planner learns from `views`.
+ *
+ * Shape computations that survive import (a `shape` or `range` node that did not fold to a
+ * constant) only exist when dims are still symbolic; the GPU path has no kernels for them yet, so
+ * they are a clear error naming the node instead of a wrong answer.
+ */
+
+import { DEFAULT_LIMITS, type CodegenContext, type DeviceLimits, type Kernel, type KernelGenerator } from './kernel.js';
+import { Value, type Graph, type Node, type TensorType } from '../ir/graph.js';
+import { formatShape } from '../ir/shape.js';
+import { generateElementwise } from './kernels/elementwise.js';
+import { generateReduce, generateArgReduce } from './kernels/reduce.js';
+import { generateSoftmax } from './kernels/softmax.js';
+import { generateLayerNorm } from './kernels/layer-norm.js';
+import {
+  generateTranspose,
+  generateConcat,
+  generateSlice,
+  generateGather,
+  generateGatherElements,
+  generatePad,
+  generateExpand,
+  generateTile,
+} from './kernels/movement.js';
+import { generateResize } from './kernels/resize.js';
+import { generateCumSum, generateTrilu } from './kernels/scan.js';
+import { generateMatmul } from './kernels/matmul.js';
+import { generateConv } from './kernels/conv.js';
+import { generateConvTranspose } from './kernels/conv-transpose.js';
+import { generatePool } from './kernels/pool.js';
+import { generateBatchNorm } from './kernels/batch-norm.js';
+
+/** A node the code generator cannot (yet) turn into kernels, or a generator's own refusal. */
+export class CodegenError extends Error {
+  override readonly name = 'CodegenError';
+  constructor(
+    message: string,
+    readonly nodeName?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface KernelPlan {
+  /** In execution order. */
+  kernels: Kernel[];
+  /** View outputs (reshape) → the value whose buffer they share. */
+  views: Map<Value, Value>;
+  /** Values created by generators for their own multi-kernel steps. */
+  scratch: Value[];
+}
+
+type Choice = { generator: KernelGenerator } | { view: true } | { unsupported: string };
+
+/** Which generator handles a node; exhaustive over op kinds. */
+function choose(node: Node): Choice {
+  const op = node.op;
+  switch (op.kind) {
+    case 'unary':
+    case 'binary':
+    case 'where':
+    case 'cast':
+      return { generator: generateElementwise };
+    case 'conv':
+      return { generator: generateConv };
+    case 'convTranspose':
+      return { generator: generateConvTranspose };
+    case 'batchNorm':
+      return { generator: generateBatchNorm };
+    case 'pool':
+      return { generator: generatePool };
+    case 'matmul':
+      return { generator: generateMatmul };
+    case 'reduce':
+      return { generator: generateReduce };
+    case 'argReduce':
+      return { generator: generateArgReduce };
+    case 'softmax':
+      return { generator: generateSoftmax };
+    case 'layerNorm':
+      return { generator: generateLayerNorm };
+    case 'reshape':
+      return { view: true };
+    case 'transpose':
+      return { generator: generateTranspose };
+    case 'concat':
+      return { generator: generateConcat };
+    case 'slice':
+      return { generator: generateSlice };
+    case 'gather':
+      return { generator: generateGather };
+    case 'gatherElements':
+      return { generator: generateGatherElements };
+    case 'pad':
+      return { generator: generatePad };
+    case 'expand':
+      return { generator: generateExpand };
+    case 'tile':
+      return { generator: generateTile };
+    case 'resize':
+      return { generator: generateResize };
+    case 'cumSum':
+      return { generator: generateCumSum };
+    case 'trilu':
+      return { generator: generateTrilu };
+    case 'shape': {
+      const x = node.inputs[0];
+      const dims = x ? ` of a value with dims ${formatShape(x.type.shape)}` : '';
+      return { unsupported: `not supported yet: shape computation on symbolic dims (Shape${dims}); bind every symbol with --dim name=N` };
+    }
+    case 'range':
+      return {
+        unsupported:
+          'not supported yet: shape computation on symbolic dims (Range whose start/limit/delta are not constants); bind every symbol with --dim name=N',
+      };
+    default: {
+      const never: never = op;
+      throw new Error(`unhandled op ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Generates the kernels of every node of `graph`, in order. Errors name the node; a generator's
+ * own error (an unsupported variant, a limit) keeps its message.
+ */
+export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIMITS): KernelPlan {
+  const kernels: Kernel[] = [];
+  const views = new Map<Value, Value>();
+  const scratch: Value[] = [];
+  // Scratch values take negative ids so they never collide with the graph's own values.
+  let nextScratchId = -1;
+
+  for (const node of graph.nodes) {
+    const choice = choose(node);
+    const where = `node '${node.name}' (${node.op.kind})`;
+    if ('unsupported' in choice) throw new CodegenError(`${where}: ${choice.unsupported}`, node.name);
+    if ('view' in choice) {
+      views.set(node.outputs[0]!, node.inputs[0]!);
+      continue;
+    }
+    const ctx: CodegenContext = {
+      limits,
+      scratch(type: TensorType, name: string): Value {
+        const v = new Value(nextScratchId--, `${node.name}/${name}`, type);
+        scratch.push(v);
+        return v;
+      },
+    };
+    let generated: Kernel[];
+    try {
+      generated = choice.generator(node, ctx);
+    } catch (e) {
+      throw new CodegenError(`${where}: ${(e as Error).message}`, node.name, { cause: e });
+    }
+    kernels.push(...generated);
+  }
+  return { kernels, views, scratch };
+}

@@ -1,0 +1,138 @@
+/**
+ * Inference for matmul and the ops that work along axes: reduce, argReduce, softmax, layerNorm,
+ * cumSum and trilu.
+ *
+ * matmul follows numpy: a 1-d `a` is a row vector [1, K] and a 1-d `b` a column vector [K, 1],
+ * the added dim removed from the result; leading (batch) dims broadcast. Inner dims must be equal —
+ * the same number or the same symbol.
+ */
+
+import type { TensorType, Value } from '../graph.js';
+import type { Op, ReduceFn } from '../ops.js';
+import type { Dim } from '../shape.js';
+import {
+  arity,
+  axesOf,
+  axisOf,
+  broadcast,
+  checkDType,
+  checkRank,
+  checkUnidirectional,
+  fail,
+  sameDType,
+} from './common.js';
+
+type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
+
+export function inferMatmul(op: OpOf<'matmul'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'matmul';
+  const types = arity(what, inputs, 2, 3);
+  const [a, b, c] = types as [TensorType, TensorType, TensorType | undefined];
+  checkDType(what, 'a', a.dtype, 'numeric');
+  const dtype = sameDType(what, types, ['a', 'b', 'c']);
+  checkRank(what, 'a', a, 1, Infinity);
+  checkRank(what, 'b', b, 1, Infinity);
+  // A transpose of a vector is meaningless here; importers only set trans* on 2-d Gemm operands.
+  if (a.shape.length === 1 && op.transA) fail(what, 'transA needs a of rank ≥ 2');
+  if (b.shape.length === 1 && op.transB) fail(what, 'transB needs b of rank ≥ 2');
+  const a2 = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape.slice(-2);
+  const b2 = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape.slice(-2);
+  const [m, ka] = op.transA ? [a2[1]!, a2[0]!] : [a2[0]!, a2[1]!];
+  const [kb, n] = op.transB ? [b2[1]!, b2[0]!] : [b2[0]!, b2[1]!];
+  if (ka !== kb) fail(what, `inner dims ${ka} and ${kb} differ`);
+  const batch = broadcast(what, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const shape: Dim[] = [...batch];
+  if (a.shape.length > 1) shape.push(m);
+  if (b.shape.length > 1) shape.push(n);
+  if (c) checkUnidirectional(what, 'c', c.shape, shape);
+  return [{ dtype, shape }];
+}
+
+/** Every reduce fn; the exhaustive switch makes a new fn a type error until it is listed here. */
+function checkReduceFn(fn: ReduceFn): void {
+  switch (fn) {
+    case 'sum':
+    case 'mean':
+    case 'max':
+    case 'min':
+    case 'prod':
+    case 'l1':
+    case 'l2':
+    case 'logSum':
+    case 'logSumExp':
+    case 'sumSquare':
+      return;
+    default: {
+      const never: never = fn;
+      throw new Error(`reduce: unknown fn '${String(never)}'`);
+    }
+  }
+}
+
+/** Shape after reducing `axes` (already normalized); keepdims leaves 1s in their place. */
+export function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
+  const out: Dim[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+export function inferReduce(op: OpOf<'reduce'>, inputs: readonly Value[]): TensorType[] {
+  const what = `reduce ${op.fn}`;
+  const [x] = arity(what, inputs, 1) as [TensorType];
+  checkReduceFn(op.fn);
+  checkDType(what, 'x', x.dtype, 'numeric');
+  const rank = x.shape.length;
+  // Empty axes mean every axis (noop_with_empty_axes is resolved by the importer).
+  const axes = op.axes.length === 0 ? [...Array(rank).keys()] : axesOf(what, op.axes, rank);
+  return [{ dtype: x.dtype, shape: reducedShape(x.shape, axes, op.keepdims) }];
+}
+
+export function inferArgReduce(op: OpOf<'argReduce'>, inputs: readonly Value[]): TensorType[] {
+  const what = `argReduce ${op.fn}`;
+  const [x] = arity(what, inputs, 1) as [TensorType];
+  if (op.fn !== 'max' && op.fn !== 'min') fail('argReduce', `fn must be max or min, got '${String(op.fn)}'`);
+  checkDType(what, 'x', x.dtype, 'numeric');
+  const axis = axisOf(what, op.axis, x.shape.length);
+  return [{ dtype: 'int64', shape: reducedShape(x.shape, [axis], op.keepdims) }];
+}
+
+export function inferSoftmax(op: OpOf<'softmax'>, inputs: readonly Value[]): TensorType[] {
+  const what = op.log ? 'softmax (log)' : 'softmax';
+  const [x] = arity(what, inputs, 1) as [TensorType];
+  checkDType(what, 'x', x.dtype, 'float');
+  axisOf(what, op.axis, x.shape.length);
+  return [{ dtype: x.dtype, shape: [...x.shape] }];
+}
+
+export function inferLayerNorm(op: OpOf<'layerNorm'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'layerNorm';
+  const types = arity(what, inputs, 2, 3);
+  const x = types[0]!;
+  checkDType(what, 'x', x.dtype, 'float');
+  sameDType(what, types, ['x', 'scale', 'bias']);
+  const axis = axisOf(what, op.axis, x.shape.length);
+  // scale and bias cover the normalized dims x.shape[axis:], broadcasting into them.
+  const normalized = x.shape.slice(axis);
+  checkUnidirectional(what, 'scale', types[1]!.shape, normalized);
+  if (types[2]) checkUnidirectional(what, 'bias', types[2].shape, normalized);
+  return [{ dtype: x.dtype, shape: [...x.shape] }];
+}
+
+export function inferCumSum(op: OpOf<'cumSum'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'cumSum';
+  const [x] = arity(what, inputs, 1) as [TensorType];
+  checkDType(what, 'x', x.dtype, 'numeric');
+  axisOf(what, op.axis, x.shape.length);
+  return [{ dtype: x.dtype, shape: [...x.shape] }];
+}
+
+export function inferTrilu(op: OpOf<'trilu'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'trilu';
+  const [x] = arity(what, inputs, 1) as [TensorType];
+  checkRank(what, 'x', x, 2, Infinity);
+  if (!Number.isInteger(op.k)) fail(what, `k must be an integer, got ${op.k}`);
+  return [{ dtype: x.dtype, shape: [...x.shape] }];
+}

@@ -1,0 +1,96 @@
+/**
+ * Getting a GPUDevice that can run a plan: the caller's own device, `navigator.gpu` in browsers, or
+ * the `webgpu` package (Dawn) in Node, imported lazily so browsers never see it. The device is
+ * requested with its limits raised to what the plan needs, and a plan that needs more than the
+ * adapter offers fails here, at load, naming the tensor or kernel that does not fit — not later as
+ * an opaque validation error in the middle of a run.
+ */
+
+import { DeviceLimitError, ModelLoadError } from './errors.js';
+import type { ModelPlan } from './plan.js';
+
+export interface AcquiredDevice {
+  device: GPUDevice;
+  /** True when the runtime created the device (and so destroys it on dispose). */
+  owned: boolean;
+}
+
+/** The subset of GPUSupportedLimits the plan is checked against. */
+type LimitsLike = Pick<
+  GPUSupportedLimits,
+  'maxStorageBufferBindingSize' | 'maxBufferSize' | 'maxStorageBuffersPerShaderStage' | 'maxComputeWorkgroupsPerDimension'
+>;
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** Throws DeviceLimitError when the plan needs more than `limits`; `where` names the device. */
+export function checkLimits(plan: ModelPlan, limits: LimitsLike, where: string): void {
+  const maxTensor = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  for (const b of plan.buffers) {
+    if (b.size > maxTensor) {
+      const which = b.size > limits.maxStorageBufferBindingSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+      throw new DeviceLimitError(
+        `tensor ${b.label} needs a ${mb(b.size)} buffer but ${where}'s ${which} is ${mb(limits[which])}`,
+      );
+    }
+  }
+  for (const k of plan.kernels) {
+    const bindings = k.inputs.length + k.outputs.length;
+    if (bindings > limits.maxStorageBuffersPerShaderStage) {
+      throw new DeviceLimitError(
+        `kernel '${k.name}' binds ${bindings} storage buffers but ${where} allows ${limits.maxStorageBuffersPerShaderStage} per shader stage`,
+      );
+    }
+    const big = k.workgroups.find((n) => n > limits.maxComputeWorkgroupsPerDimension);
+    if (big !== undefined) {
+      throw new DeviceLimitError(
+        `kernel '${k.name}' dispatches ${big} workgroups in one dimension but ${where} allows ${limits.maxComputeWorkgroupsPerDimension}`,
+      );
+    }
+  }
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+/** navigator.gpu where the platform has it, else Dawn through the `webgpu` package in Node. */
+async function getGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (!isNode()) throw new ModelLoadError('WebGPU is not available here (navigator.gpu is undefined)');
+  let webgpu: { create(options: string[]): GPU };
+  try {
+    webgpu = await import('webgpu');
+  } catch (e) {
+    throw new ModelLoadError(
+      `WebGPU in Node needs the 'webgpu' package (npm install webgpu), or pass { device } to load(): ${(e as Error).message}`,
+    );
+  }
+  return webgpu.create([]);
+}
+
+/** Returns `given` after checking it can run the plan, or requests a fresh device that can. */
+export async function acquireDevice(plan: ModelPlan, given?: GPUDevice): Promise<AcquiredDevice> {
+  if (given) {
+    checkLimits(plan, given.limits, 'the given device');
+    return { device: given, owned: false };
+  }
+  const gpu = await getGpu();
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new ModelLoadError('no WebGPU adapter is available (on Linux without a GPU, install Mesa lavapipe)');
+  checkLimits(plan, adapter.limits, 'this adapter');
+  // Ask for what the plan needs; values below WebGPU's defaults are raised to them by the API.
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: plan.limits.maxStorageBufferBindingSize,
+      maxBufferSize: plan.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: plan.limits.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupsPerDimension: plan.limits.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  return { device, owned: true };
+}

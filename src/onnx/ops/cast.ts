@@ -1,0 +1,34 @@
+/**
+ * Element type conversion → IR `cast`.
+ *
+ * ONNX: Cast (opset 6/9/13/19/21), CastLike (15/19/21).
+ * Opsets: 7 to MAX_OPSET. Versions differ only in the types allowed (bfloat16, float8 and int4
+ * codes have no IR dtype and are rejected as a form) and opset 19's `saturate`, which only
+ * affects float8 targets.
+ * Types: any numeric or bool to any numeric or bool; string targets are rejected.
+ * Lowers to: `cast(to)`; a cast to the input's own type is the input itself.
+ */
+
+import type { DType } from '../../../ir/dtype.js';
+import { ONNX_DTYPE_CODES } from '../../../ir/dtype.js';
+import type { Value } from '../../../ir/graph.js';
+import type { ImportContext, OpImporter } from './context.js';
+import { importer } from './common.js';
+
+/** Maps an ONNX TensorProto.DataType code to an IR dtype, rejecting codes the IR lacks. */
+export function dtypeFromCode(ctx: ImportContext, code: number, what: string): DType {
+  const dtype = ONNX_DTYPE_CODES[code];
+  if (dtype === undefined) ctx.unsupported(`${what}: ONNX element type code ${code} has no IR dtype (bfloat16, complex, float8 and 4-bit types are not supported)`);
+  if (dtype === 'string') ctx.unsupported(`${what}: string tensors are not supported`);
+  return dtype;
+}
+
+function castTo(ctx: ImportContext, x: Value, to: DType): Value[] {
+  if (x.type.dtype === to) return [x];
+  return [ctx.addOut1({ kind: 'cast', to }, [x])];
+}
+
+export const castImporters: OpImporter[] = [
+  importer('Cast', (ctx) => castTo(ctx, ctx.input(0, 'input'), dtypeFromCode(ctx, ctx.getInt('to'), "attribute 'to'")), 6),
+  importer('CastLike', (ctx) => castTo(ctx, ctx.input(0, 'input'), ctx.input(1, 'target_type').type.dtype), 15),
+];

@@ -1,0 +1,236 @@
+/**
+ * What an op importer sees: one ONNX node, the model's opset for its domain, and helpers to read
+ * its inputs and attributes and to add IR nodes.
+ *
+ * The helpers carry the error conventions, so every importer reports problems the same way: a
+ * missing required input or attribute, or an attribute of the wrong type, is an `ImportError`
+ * naming the node and op; an input that must be known at compile time but is computed at run time
+ * is an `UnsupportedFormError` ("input 'shape' must be a constant …"); `ctx.unsupported(reason)`
+ * rejects any other form the importer does not lower.
+ *
+ * IR nodes an importer adds with `add` are intermediates (named after the ONNX node plus the IR op);
+ * those added with `addOut` produce the node's ONNX outputs and carry their names, so values keep
+ * the names a user sees in the model.
+ */
+
+import type { DType } from '../../../ir/dtype.js';
+import type { Graph, Tensor, Value } from '../../../ir/graph.js';
+import type { Op } from '../../../ir/ops.js';
+import type { OnnxAttributeValue, OnnxNode } from '../model.js';
+import { ImportError, UnsupportedFormError } from '../errors.js';
+import { scalarTensor, tensorToNumbers } from './common.js';
+
+/** The values bound to the node's outputs, by position; undefined for outputs not produced. */
+export type ImportResult = (Value | undefined)[];
+
+/** One importer: an ONNX op type (in a domain) over a range of model opsets. */
+export interface OpImporter {
+  readonly opType: string;
+  /** '' for the default ONNX domain. */
+  readonly domain: string;
+  /** Lowest and highest model opset (for `domain`) whose semantics this importer implements. */
+  readonly since: number;
+  readonly until: number;
+  import(ctx: ImportContext): ImportResult;
+}
+
+type AttrType = OnnxAttributeValue['type'];
+type AttrOf<T extends AttrType> = Extract<OnnxAttributeValue, { type: T }>['value'];
+
+export class ImportContext {
+  /** Per IR op kind, how many intermediates this node has added (for unique node names). */
+  private readonly added = new Map<string, number>();
+
+  constructor(
+    readonly graph: Graph,
+    readonly node: OnnxNode,
+    /** The node's name, or a generated one when the file has none. */
+    readonly name: string,
+    /** The model's opset for the node's domain. */
+    readonly opset: number,
+    private readonly values: ReadonlyMap<string, Value>,
+  ) {}
+
+  get opType(): string {
+    return this.node.opType;
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Number of input slots the node lists (omitted optional inputs included). */
+  get inputCount(): number {
+    return this.node.inputs.length;
+  }
+
+  hasInput(index: number): boolean {
+    return (this.node.inputs[index] ?? '') !== '';
+  }
+
+  /** A required input; `what` names it in the error when it is missing. */
+  input(index: number, what = `#${index}`): Value {
+    const v = this.optionalInput(index);
+    if (v === undefined) this.fail(`required input ${what} (position ${index}) is missing`);
+    return v;
+  }
+
+  /** An optional input: undefined when omitted ('' or past the end of the input list). */
+  optionalInput(index: number): Value | undefined {
+    const name = this.node.inputs[index] ?? '';
+    if (name === '') return undefined;
+    const v = this.values.get(name);
+    // import.ts checks every input is defined before calling the importer; this is a backstop.
+    if (v === undefined) this.fail(`input '${name}' is not defined`);
+    return v;
+  }
+
+  /** Every present input, in order (for variadic ops such as Concat or Sum). */
+  presentInputs(): Value[] {
+    const out: Value[] = [];
+    for (let i = 0; i < this.node.inputs.length; i++) {
+      const v = this.optionalInput(i);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  /** The data of an input that must be a compile-time constant. */
+  constInput(index: number, what: string): Tensor {
+    const v = this.input(index, `'${what}'`);
+    if (v.data === undefined) {
+      this.unsupported(`input '${what}' must be a constant (computed at run time is not supported yet)`);
+    }
+    return v.data;
+  }
+
+  /** A constant input as numbers (int64 converted; INT64 sentinels become ±9.2e18). */
+  constNumbers(index: number, what: string): number[] {
+    return tensorToNumbers(this.constInput(index, what));
+  }
+
+  /** Like constNumbers, but undefined when the optional input is omitted. */
+  optionalConstNumbers(index: number, what: string): number[] | undefined {
+    return this.hasInput(index) ? this.constNumbers(index, what) : undefined;
+  }
+
+  /** A constant input holding exactly one element (a scalar or a 1-element tensor). */
+  constScalar(index: number, what: string): number {
+    const values = this.constNumbers(index, what);
+    if (values.length !== 1) this.fail(`input '${what}' must hold one value, got ${values.length}`);
+    return values[0]!;
+  }
+
+  // ---- outputs ------------------------------------------------------------------------------
+
+  get outputCount(): number {
+    return this.node.outputs.length;
+  }
+
+  /** Whether the model asks for output `index` (listed and not ''). */
+  hasOutput(index: number): boolean {
+    return (this.node.outputs[index] ?? '') !== '';
+  }
+
+  // ---- attributes ---------------------------------------------------------------------------
+
+  hasAttr(name: string): boolean {
+    return this.node.attributes.has(name);
+  }
+
+  getInt(name: string, fallback?: number): number {
+    return this.attr(name, ['int'], fallback);
+  }
+
+  /** A float attribute; an int attribute is accepted too (some exporters write 0 for 0.0). */
+  getFloat(name: string, fallback?: number): number {
+    return this.attr(name, ['float', 'int'], fallback);
+  }
+
+  getString(name: string, fallback?: string): string {
+    return this.attr(name, ['string'], fallback);
+  }
+
+  getInts(name: string, fallback?: number[]): number[] {
+    return [...this.attr(name, ['ints'], fallback)];
+  }
+
+  getFloats(name: string, fallback?: number[]): number[] {
+    return [...this.attr(name, ['floats', 'ints'], fallback)];
+  }
+
+  getTensor(name: string): Tensor {
+    return this.attr<'tensor'>(name, ['tensor'], undefined);
+  }
+
+  private attr<T extends AttrType>(name: string, types: T[], fallback: AttrOf<T> | undefined): AttrOf<T> {
+    const a = this.node.attributes.get(name);
+    if (a === undefined) {
+      if (fallback === undefined) this.fail(`required attribute '${name}' is missing`);
+      return fallback;
+    }
+    if (!(types as AttrType[]).includes(a.type)) {
+      this.fail(`attribute '${name}' has type ${a.type}, expected ${types.join(' or ')}`);
+    }
+    return a.value as AttrOf<T>;
+  }
+
+  // ---- building -----------------------------------------------------------------------------
+
+  /** Adds an intermediate IR node (one whose outputs are not ONNX outputs of this node). */
+  add(op: Op, inputs: Value[]): Value[] {
+    const n = this.added.get(op.kind) ?? 0;
+    this.added.set(op.kind, n + 1);
+    const nodeName = `${this.name}/${op.kind}${n === 0 ? '' : `_${n}`}`;
+    return this.graph.add(op, inputs, nodeName);
+  }
+
+  /** Adds an intermediate node with exactly one output and returns it. */
+  add1(op: Op, inputs: Value[]): Value {
+    return this.single(this.add(op, inputs), op);
+  }
+
+  /**
+   * Adds the IR node that produces this node's ONNX outputs `firstOutput`, `firstOutput + 1`, …
+   * (named as in the model).
+   */
+  addOut(op: Op, inputs: Value[], firstOutput = 0): Value[] {
+    const count = Math.max(1, this.node.outputs.length - firstOutput);
+    const names = Array.from({ length: count }, (_, k) => {
+      const i = firstOutput + k;
+      const onnxName = this.node.outputs[i] ?? '';
+      return onnxName === '' ? `${this.name}_out${i}` : onnxName;
+    });
+    return this.graph.add(op, inputs, this.name, names);
+  }
+
+  /** Adds the node producing ONNX output `output` (default the first), which has one IR output. */
+  addOut1(op: Op, inputs: Value[], output = 0): Value {
+    return this.single(this.addOut(op, inputs, output), op);
+  }
+
+  /** A constant value holding `tensor`, named after this node and `label`. */
+  constant(label: string, tensor: Tensor): Value {
+    return this.graph.addConstant(`${this.name}/${label}`, tensor);
+  }
+
+  /** A 0-d constant of `dtype`. */
+  scalar(label: string, dtype: DType, value: number): Value {
+    return this.constant(label, scalarTensor(dtype, value));
+  }
+
+  // ---- errors -------------------------------------------------------------------------------
+
+  /** Rejects a form of the op that the importer does not lower. */
+  unsupported(reason: string): never {
+    throw new UnsupportedFormError(this.name, this.opType, reason);
+  }
+
+  /** Reports a malformed node. */
+  fail(reason: string): never {
+    throw new ImportError(reason, this.name, this.opType);
+  }
+
+  private single(outs: Value[], op: Op): Value {
+    if (outs.length !== 1) this.fail(`IR op ${op.kind} produced ${outs.length} outputs, expected 1`);
+    return outs[0]!;
+  }
+}

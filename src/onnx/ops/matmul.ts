@@ -1,0 +1,36 @@
+/**
+ * Matrix products → IR `matmul`.
+ *
+ * ONNX: Gemm (opset 7/9/11/13), MatMul (1/9/13). Opsets 7 to MAX_OPSET.
+ * - Gemm: y = alpha·op(A)·op(B) + beta·C on 2-d A and B; C is required before opset 11 and
+ *   optional after, and broadcasts to (M, N) (unidirectional since 7). Versions 9/13 only added
+ *   types.
+ * - MatMul: numpy matmul (batched, broadcast leading dims, 1-d operands promoted and squeezed).
+ * Types: float (MatMul also integer), checked by IR inference.
+ * Lowers to: `matmul(transA, transB, alpha, beta)` on [A, B, C?]; MatMul has alpha 1 and no C.
+ */
+
+import type { ImportContext, OpImporter } from './context.js';
+import { importer } from './common.js';
+
+function gemm(ctx: ImportContext) {
+  const a = ctx.input(0, 'A');
+  const b = ctx.input(1, 'B');
+  if (a.rank !== 2 || b.rank !== 2) ctx.fail(`A and B must be 2-d, got ranks ${a.rank} and ${b.rank}`);
+  const c = ctx.opset < 11 ? ctx.input(2, 'C') : ctx.optionalInput(2);
+  const op = {
+    kind: 'matmul',
+    transA: ctx.getInt('transA', 0) !== 0,
+    transB: ctx.getInt('transB', 0) !== 0,
+    alpha: ctx.getFloat('alpha', 1),
+    beta: c === undefined ? 0 : ctx.getFloat('beta', 1),
+  } as const;
+  return [ctx.addOut1(op, c === undefined ? [a, b] : [a, b, c])];
+}
+
+function matmul(ctx: ImportContext) {
+  const op = { kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 0 } as const;
+  return [ctx.addOut1(op, [ctx.input(0, 'A'), ctx.input(1, 'B')])];
+}
+
+export const matmulImporters: OpImporter[] = [importer('Gemm', gemm, 7), importer('MatMul', matmul, 1)];

@@ -1,0 +1,172 @@
+/**
+ * Shape-only ops → IR `reshape` (a view: no data moves).
+ *
+ * ONNX: Reshape (opset 5/13/14/19/21), Flatten (1/9/11/13/21), Squeeze (1/11/13/21),
+ * Unsqueeze (1/11/13/21). Opsets 7 to MAX_OPSET; any element type.
+ * - Reshape: the `shape` input must be a constant. 0 copies the input dim at that position
+ *   (unless allowzero=1, opset 14+, where 0 means a zero-size dim); one -1 is inferred from the
+ *   element count, symbolically when symbols cancel (e.g. [batch, 6] → [-1, 3, 2] gives batch).
+ * - Flatten: [prod(d < axis), prod(d ≥ axis)]; negative axis from opset 11.
+ * - Squeeze/Unsqueeze: `axes` attribute before opset 13, constant input from 13; negative axes
+ *   from 11. Squeeze without axes drops every dim known to be 1 (a symbolic dim is kept: it is
+ *   not known to be 1 at compile time).
+ * Lowers to: `reshape` with a fully resolved shape (numbers and symbols, no 0 or -1); a reshape to
+ * the input's own shape is the input itself.
+ */
+
+import type { Value } from '../../../ir/graph.js';
+import type { Dim } from '../../../ir/shape.js';
+import { formatShape } from '../../../ir/shape.js';
+import { SymbolicDimError } from '../errors.js';
+import type { ImportContext, OpImporter } from './context.js';
+import { dimProduct, importer, normalizeAxes } from './common.js';
+
+/** Numeric product and the multiset of symbols (name → count) of a shape. */
+function factor(dims: readonly Dim[]): { n: number; symbols: Map<string, number> } {
+  let n = 1;
+  const symbols = new Map<string, number>();
+  for (const d of dims) {
+    if (typeof d === 'number') n *= d;
+    else symbols.set(d, (symbols.get(d) ?? 0) + 1);
+  }
+  return { n, symbols };
+}
+
+/**
+ * Resolves an ONNX Reshape target against the input shape: 0 → copied dim (unless allowZero),
+ * -1 → inferred. Throws on malformed targets, on element-count mismatches that are certain, and
+ * (SymbolicDimError) when the -1 or the element count depends on symbols that do not cancel.
+ */
+export function resolveReshape(input: readonly Dim[], target: readonly number[], allowZero: boolean): Dim[] {
+  const what = `reshape ${formatShape(input)} to ${formatShape(target)}`;
+  if (allowZero && target.includes(0) && target.includes(-1)) throw new Error(`${what}: allowzero=1 forbids 0 and -1 together`);
+  const out: Dim[] = [];
+  let inferAt = -1;
+  target.forEach((t, i) => {
+    if (t === -1) {
+      if (inferAt >= 0) throw new Error(`${what}: more than one -1`);
+      inferAt = i;
+      out.push(-1);
+    } else if (t === 0 && !allowZero) {
+      if (i >= input.length) throw new Error(`${what}: 0 at position ${i} has no input dim to copy`);
+      out.push(input[i]!);
+    } else if (t < 0 || !Number.isInteger(t)) {
+      throw new Error(`${what}: invalid dim ${t}`);
+    } else {
+      out.push(t);
+    }
+  });
+
+  const inF = factor(input);
+  const outF = factor(out.filter((_, i) => i !== inferAt));
+  // Symbols on the output side must all come from the input side.
+  const rest = new Map(inF.symbols);
+  for (const [s, k] of outF.symbols) {
+    const have = rest.get(s) ?? 0;
+    if (have < k) throw new SymbolicDimError(`${what}: symbol '${s}' does not come from the input shape`);
+    if (have === k) rest.delete(s);
+    else rest.set(s, have - k);
+  }
+  const restSymbols = [...rest.entries()].flatMap(([s, k]) => new Array<string>(k).fill(s));
+
+  if (inferAt < 0) {
+    if (inF.n === 0 || outF.n === 0) {
+      if (inF.n !== outF.n) throw new Error(`${what}: element counts differ`);
+    } else if (restSymbols.length > 0 || inF.n !== outF.n) {
+      if (restSymbols.length === 0) throw new Error(`${what}: element counts differ (${inF.n} vs ${outF.n})`);
+      throw new SymbolicDimError(`${what}: the element count depends on ${restSymbols.join(', ')}; bind them with --dim`);
+    }
+    return out;
+  }
+
+  if (outF.n === 0) throw new Error(`${what}: -1 cannot be inferred when another dim is 0`);
+  if (inF.n === 0) {
+    out[inferAt] = 0;
+    return out;
+  }
+  if (inF.n % outF.n !== 0) {
+    if (restSymbols.length === 0) throw new Error(`${what}: ${inF.n} elements do not divide by ${outF.n}`);
+    throw new SymbolicDimError(`${what}: cannot infer -1 from symbols ${restSymbols.join(', ')}; bind them with --dim`);
+  }
+  const q = inF.n / outF.n;
+  if (restSymbols.length === 0) out[inferAt] = q;
+  else if (restSymbols.length === 1 && q === 1) out[inferAt] = restSymbols[0]!;
+  else throw new SymbolicDimError(`${what}: -1 would be ${[String(q), ...restSymbols].join('·')}, which is not a single size or symbol; bind the symbols with --dim`);
+  return out;
+}
+
+function sameShape(a: readonly Dim[], b: readonly Dim[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The node's output as `x` viewed with `shape` (x itself when the shape is unchanged). */
+function reshapeOut(ctx: ImportContext, x: Value, shape: Dim[]): Value[] {
+  if (sameShape(x.type.shape, shape)) return [x];
+  return [ctx.addOut1({ kind: 'reshape', shape }, [x])];
+}
+
+function reshape(ctx: ImportContext) {
+  const x = ctx.input(0, 'data');
+  const shapeT = ctx.constInput(1, 'shape');
+  if (shapeT.dims.length !== 1) ctx.fail(`input 'shape' must be 1-d, got dims [${shapeT.dims.join(', ')}]`);
+  const target = Array.from(shapeT.data, (v) => Number(v));
+  const allowZero = ctx.opset >= 14 && ctx.getInt('allowzero', 0) !== 0;
+  return reshapeOut(ctx, x, resolveReshape(x.type.shape, target, allowZero));
+}
+
+function flatten(ctx: ImportContext) {
+  const x = ctx.input(0, 'input');
+  const r = x.rank;
+  let axis = ctx.getInt('axis', 1);
+  if (axis < -r || axis > r) ctx.fail(`axis ${axis} is out of range for rank ${r}`);
+  if (axis < 0) axis += r;
+  const dims = x.type.shape;
+  const shape = [dimProduct(dims.slice(0, axis), 'Flatten'), dimProduct(dims.slice(axis), 'Flatten')];
+  return reshapeOut(ctx, x, shape);
+}
+
+/** Squeeze/Unsqueeze axes: the attribute before opset 13, the (constant) input from 13. */
+function readAxes(ctx: ImportContext, required: boolean): number[] | undefined {
+  if (ctx.opset < 13) return ctx.hasAttr('axes') || required ? ctx.getInts('axes') : undefined;
+  if (!ctx.hasInput(1)) {
+    if (required) ctx.fail("input 'axes' is required");
+    return undefined;
+  }
+  return ctx.constNumbers(1, 'axes');
+}
+
+function squeeze(ctx: ImportContext) {
+  const x = ctx.input(0, 'data');
+  const dims = x.type.shape;
+  const given = readAxes(ctx, false);
+  let drop: number[];
+  if (given === undefined) {
+    drop = dims.flatMap((d, i) => (d === 1 ? [i] : []));
+  } else {
+    drop = normalizeAxes(given, x.rank, 'Squeeze axes');
+    for (const a of drop) {
+      const d = dims[a]!;
+      if (typeof d === 'string') throw new SymbolicDimError(`Squeeze axis ${a} is the symbol '${d}', not known to be 1; bind it with --dim`);
+      if (d !== 1) ctx.fail(`cannot squeeze axis ${a} of size ${d} (shape ${formatShape(dims)})`);
+    }
+  }
+  return reshapeOut(ctx, x, dims.filter((_, i) => !drop.includes(i)));
+}
+
+function unsqueeze(ctx: ImportContext) {
+  const x = ctx.input(0, 'data');
+  const given = readAxes(ctx, true)!;
+  const outRank = x.rank + given.length;
+  const axes = normalizeAxes(given, outRank, 'Unsqueeze axes');
+  const shape: Dim[] = [];
+  let k = 0;
+  for (let i = 0; i < outRank; i++) shape.push(axes.includes(i) ? 1 : x.type.shape[k++]!);
+  return reshapeOut(ctx, x, shape);
+}
+
+export const reshapeImporters: OpImporter[] = [
+  importer('Reshape', reshape, 5),
+  importer('Flatten', flatten, 1),
+  importer('Squeeze', squeeze, 1),
+  importer('Unsqueeze', unsqueeze, 1),
+];

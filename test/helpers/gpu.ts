@@ -1,0 +1,115 @@
+/**
+ * Test harness that runs codegen kernels directly on the WebGPU device, without the planner or the
+ * emitted runtime: every value a kernel touches gets its own buffer, constants and feeds are
+ * uploaded, every kernel output buffer is first filled with a poison pattern (NaN for floats,
+ * 0x7fffffff-ish sentinels for integers) so elements a kernel fails to write show up as errors.
+ *
+ * A missing WebGPU adapter throws: on CI that must fail the run, never skip.
+ */
+
+import { create, globals } from 'webgpu';
+import type { Kernel } from '../../codegen/kernel.js';
+import type { Tensor, Value } from '../../ir/graph.js';
+import { numel } from '../../ir/shape.js';
+import { toDeviceWords, fromDeviceWords, type ElemType } from '../../runtime/convert.js';
+
+let devicePromise: Promise<GPUDevice> | undefined;
+
+export function getDevice(): Promise<GPUDevice> {
+  devicePromise ??= (async () => {
+    Object.assign(globalThis, globals);
+    const gpu = create([]);
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) throw new Error('no WebGPU adapter (install mesa-vulkan-drivers from bookworm-backports)');
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+    return device;
+  })();
+  return devicePromise;
+}
+
+const POISON_F32 = 0x7fc00000; // quiet NaN bits
+const POISON_INT = 0x7eadbeef;
+
+/**
+ * Runs `kernels` in order. `feeds` gives host data for non-constant inputs; constants come from
+ * Value.data. Returns the host tensors of every value written by some kernel.
+ */
+export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): Promise<Map<Value, Tensor>> {
+  const device = await getDevice();
+  const buffers = new Map<Value, GPUBuffer>();
+  const written = new Set<Value>();
+  for (const k of kernels) k.outputs.forEach((v) => written.add(v));
+
+  const bufferFor = (v: Value): GPUBuffer => {
+    let b = buffers.get(v);
+    if (b) return b;
+    const dims = v.type.shape as number[];
+    const n = numel(dims);
+    b = device.createBuffer({
+      size: Math.max(4, n * 4),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    const host = feeds.get(v) ?? v.data;
+    if (host && !written.has(v)) {
+      const words = toDeviceWords(v.type.dtype as ElemType, host.data, v.name);
+      device.queue.writeBuffer(b, 0, words.buffer, words.byteOffset, words.byteLength);
+    } else if (written.has(v)) {
+      const poison = new Uint32Array(Math.max(1, n)).fill(v.type.dtype.startsWith('float') ? POISON_F32 : POISON_INT);
+      device.queue.writeBuffer(b, 0, poison);
+    } else {
+      throw new Error(`runKernels: value '${v.name}' is read but neither fed, constant, nor written`);
+    }
+    buffers.set(v, b);
+    return b;
+  };
+
+  const enc = device.createCommandEncoder();
+  device.pushErrorScope('validation');
+  for (const k of kernels) {
+    const module = device.createShaderModule({ code: k.wgsl });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length) {
+      throw new Error(`WGSL of ${k.name} failed to compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n${k.wgsl}`);
+    }
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const all = [...k.inputs, ...k.outputs];
+    const bindGroup = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: all.map((v, i) => ({ binding: i, resource: { buffer: bufferFor(v) } })),
+    });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...k.workgroups);
+    pass.end();
+  }
+  const readbacks: [Value, GPUBuffer][] = [];
+  for (const v of written) {
+    const src = bufferFor(v);
+    const rb = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    enc.copyBufferToBuffer(src, 0, rb, 0, src.size);
+    readbacks.push([v, rb]);
+  }
+  device.queue.submit([enc.finish()]);
+  const err = await device.popErrorScope();
+  if (err) throw new Error(`WebGPU validation error: ${err.message}`);
+
+  const out = new Map<Value, Tensor>();
+  for (const [v, rb] of readbacks) {
+    await rb.mapAsync(GPUMapMode.READ);
+    const dims = v.type.shape as number[];
+    const data = fromDeviceWords(v.type.dtype as ElemType, rb.getMappedRange(), numel(dims));
+    rb.unmap();
+    rb.destroy();
+    out.set(v, { dtype: v.type.dtype, dims: [...dims], data });
+  }
+  for (const b of buffers.values()) b.destroy();
+  return out;
+}
