@@ -111,7 +111,9 @@ class LoadedModel implements Model {
     this.buffers = plan.buffers.map((b) => this.createBuffer(b.size, STORAGE | COPY_SRC | COPY_DST, b.label));
     this.readbacks = plan.outputs.map((o) => this.createBuffer(plan.buffers[o.buffer]!.size, MAP_READ | COPY_DST, `readback ${o.name}`));
     for (const w of plan.weights) {
-      if (w.byteLength > 0) device.queue.writeBuffer(this.buffers[w.buffer]!, 0, weights, w.offset, w.byteLength);
+      if (w.byteLength > 0) {
+        device.queue.writeBuffer(this.buffers[w.buffer]!, 0, weights.buffer as ArrayBuffer, weights.byteOffset + w.offset, w.byteLength);
+      }
     }
 
     // One bind group layout per (inputs, outputs) count: explicit layouts keep a binding valid even

@@ -92,9 +92,8 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
 
   // Fold A's batch into M when B and C are the same for every batch (see the file header).
   const fold = batchRank > 0 && !s.transA && !s.aIs1d && prod(s.bBatch) === 1 && prod(s.outBatch) === prod(s.aBatch) && !cVariesOverBatch && cStride(mAxis) === 0;
-  const batch = fold ? 1 : prod(s.outBatch);
-  const M = fold ? s.M * batch : s.M;
-  const bc = fold ? 1 : batch;
+  const M = fold ? s.M * prod(s.outBatch) : s.M;
+  const bc = fold ? 1 : prod(s.outBatch);
 
   const aLd = s.transA ? s.M : K;
   const bLd = s.bIs1d ? K : s.transB ? K : N;

@@ -121,43 +121,125 @@ export function evalConv(op: ConvOp, x: Tensor, w: Tensor, bias?: Tensor): Tenso
   const outSp = inSp.map((s, d) => floorDiv(s + pb[d]! + pe[d]! - ((kernel[d]! - 1) * dil[d]! + 1), strides[d]!) + 1);
   if (outSp.some((o) => o < 0)) throw new Error(`conv output would be empty: input ${formatShape(x.dims)}, kernel ${formatShape(kernel)}`);
 
-  // For each kernel tap: output positions o with 0 ≤ o·s + (k·dil − pb) < in.
-  const taps: Tap[] = kernelTaps(kernel).map((k) => {
-    const srcOff = k.map((kd, d) => kd * dil[d]! - pb[d]!);
-    return {
-      lo: srcOff.map((off, d) => Math.max(0, ceilDiv(-off, strides[d]!))),
-      hi: srcOff.map((off, d) => Math.min(outSp[d]!, floorDiv(inSp[d]! - 1 - off, strides[d]!) + 1)),
-      srcMul: strides,
-      srcOff,
-      dstMul: strides.map(() => 1),
-      dstOff: strides.map(() => 0),
-    };
-  });
-
   const xv = float64Data(x);
   const wv = float64Data(w);
+  const out = new Float64Array(n * m * sizeOf(outSp));
+  convRows(xv, wv, out, { n, c, m, group, inSp, outSp, kernel, strides, dil, pb });
+  addBias(out, bias, n, m, sizeOf(outSp));
+  return fromFloat64(x.dtype, [n, m, ...outSp], out);
+}
+
+interface ConvGeometry {
+  n: number;
+  c: number;
+  m: number;
+  group: number;
+  inSp: number[];
+  outSp: number[];
+  kernel: number[];
+  strides: number[];
+  dil: number[];
+  pb: number[];
+}
+
+/** Output channels computed together: each input element loaded once feeds this many sums. */
+const OC_BLOCK = 4;
+
+/**
+ * The conv proper, one output row (a line along the last spatial axis) at a time: a block of
+ * output channels accumulates that row in a small buffer that stays in L1 while every input
+ * channel and kernel tap is added in. Per row and tap, the outer spatial axes either hit the
+ * input (one row offset) or miss it entirely; along the last axis the valid range is precomputed
+ * per tap, so the inner loop has no bounds checks.
+ */
+function convRows(xv: Float64Array, wv: Float64Array, out: Float64Array, geo: ConvGeometry): void {
+  const { n, c, m, group, inSp, outSp, kernel, strides, dil, pb } = geo;
+  const nd = inSp.length;
+  const last = nd - 1;
+  const cg = c / group;
+  const mg = m / group;
   const inPlane = sizeOf(inSp);
   const outPlane = sizeOf(outSp);
   const inStrides = stridesOf(inSp);
-  const outStrides = stridesOf(outSp);
-  const kSize = sizeOf(kernel);
-  const out = new Float64Array(n * m * outPlane);
-  const counter = new Array<number>(nd).fill(0);
+  const rowLen = outSp[last]!;
+  const rows = outPlane / rowLen || 0;
+  const taps = kernelTaps(kernel);
+  const kSize = taps.length;
+  const sLast = strides[last]!;
+  // Per tap: the input offset along each axis relative to o·stride, and the valid range of the
+  // last output axis (0 ≤ o·s + off < in).
+  const tapOff = taps.map((k) => k.map((kd, d) => kd * dil[d]! - pb[d]!));
+  const lastLo = tapOff.map((off) => Math.max(0, Math.ceil(-off[last]! / sLast)));
+  const lastHi = tapOff.map((off) => Math.min(rowLen, Math.floor((inSp[last]! - 1 - off[last]!) / sLast) + 1));
+  const rowOff = new Int32Array(kSize);
+  const rowHit = new Uint8Array(kSize);
+  const acc = new Float64Array(OC_BLOCK * rowLen);
+  const o = new Array<number>(nd).fill(0);
   for (let b = 0; b < n; b++) {
-    for (let oc = 0; oc < m; oc++) {
-      const g = Math.floor(oc / mg);
-      const dstBase = (b * m + oc) * outPlane;
-      for (let ic = 0; ic < cg; ic++) {
-        const srcBase = (b * c + g * cg + ic) * inPlane;
-        const wBase = (oc * cg + ic) * kSize;
-        for (let t = 0; t < kSize; t++) {
-          accumulateTap(out, dstBase, outStrides, xv, srcBase, inStrides, taps[t]!, wv[wBase + t]!, counter);
+    for (let g = 0; g < group; g++) {
+      for (let ocStart = g * mg; ocStart < (g + 1) * mg; ocStart += OC_BLOCK) {
+        const nb = Math.min(OC_BLOCK, (g + 1) * mg - ocStart);
+        o.fill(0);
+        for (let r = 0; r < rows; r++) {
+          // Input row offset of each tap for this output row (the offset of column 0, which may
+          // lie in the padding), and whether the tap hits the input at all.
+          for (let t = 0; t < kSize; t++) {
+            let off = tapOff[t]![last]!;
+            let hit = true;
+            for (let d = 0; d < last; d++) {
+              const i = o[d]! * strides[d]! + tapOff[t]![d]!;
+              if (i < 0 || i >= inSp[d]!) {
+                hit = false;
+                break;
+              }
+              off += i * inStrides[d]!;
+            }
+            rowHit[t] = hit && lastLo[t]! < lastHi[t]! ? 1 : 0;
+            rowOff[t] = off;
+          }
+          acc.fill(0);
+          for (let ic = 0; ic < cg; ic++) {
+            const plane = (b * c + g * cg + ic) * inPlane;
+            for (let t = 0; t < kSize; t++) {
+              if (!rowHit[t]) continue;
+              const ro = rowOff[t]!;
+              const lo = lastLo[t]!;
+              const hi = lastHi[t]!;
+              const w = (oc: number) => wv[((ocStart + oc) * cg + ic) * kSize + t]!;
+              let si = plane + ro + lo * sLast;
+              if (nb === OC_BLOCK) {
+                const w0 = w(0);
+                const w1 = w(1);
+                const w2 = w(2);
+                const w3 = w(3);
+                for (let ox = lo; ox < hi; ox++, si += sLast) {
+                  const v = xv[si]!;
+                  acc[ox] += w0 * v;
+                  acc[rowLen + ox] += w1 * v;
+                  acc[2 * rowLen + ox] += w2 * v;
+                  acc[3 * rowLen + ox] += w3 * v;
+                }
+              } else {
+                for (let j = 0; j < nb; j++) {
+                  const wj = w(j);
+                  const base = j * rowLen;
+                  for (let ox = lo, s = si; ox < hi; ox++, s += sLast) acc[base + ox] += wj * xv[s]!;
+                }
+              }
+            }
+          }
+          for (let j = 0; j < nb; j++) {
+            const dst = (b * m + ocStart + j) * outPlane + r * rowLen;
+            for (let ox = 0; ox < rowLen; ox++) out[dst + ox] = acc[j * rowLen + ox]!;
+          }
+          for (let d = last - 1; d >= 0; d--) {
+            if (++o[d]! < outSp[d]!) break;
+            o[d] = 0;
+          }
         }
       }
     }
   }
-  addBias(out, bias, n, m, outPlane);
-  return fromFloat64(x.dtype, [n, m, ...outSp], out);
 }
 
 export function evalConvTranspose(op: ConvTransposeOp, x: Tensor, w: Tensor, bias?: Tensor): Tensor {

@@ -12,20 +12,11 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
+import { poolOutputSize } from '../infer.js';
 import { formatShape } from '../shape.js';
 import { describe, float64Data, fromFloat64, sizeOf, stridesOf } from './tensor.js';
 
 type PoolOp = Extract<Op, { kind: 'pool' }>;
-
-/** Output length of one pooled axis. */
-export function poolOutputLength(input: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation: number, ceilMode: boolean): number {
-  const span = input + padBegin + padEnd - ((kernel - 1) * dilation + 1);
-  if (!ceilMode) return Math.floor(span / stride) + 1;
-  let out = Math.ceil(span / stride) + 1;
-  // The last window must start inside the input or the begin padding.
-  if ((out - 1) * stride >= input + padBegin) out--;
-  return out;
-}
 
 /** Taps k in [0, kernel) with lo ≤ start + k·dil < hi, as the half-open range [kLo, kHi). */
 function tapRange(start: number, dil: number, kernel: number, lo: number, hi: number): [number, number] {
@@ -46,7 +37,7 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
   const dil = inSp.map((_, d) => op.dilations[d] ?? 1);
   const pb = inSp.map((_, d) => op.pads[d] ?? 0);
   const pe = inSp.map((_, d) => op.pads[nd + d] ?? 0);
-  const outSp = inSp.map((s, d) => poolOutputLength(s, kernel[d]!, strides[d]!, pb[d]!, pe[d]!, dil[d]!, op.ceilMode));
+  const outSp = inSp.map((s, d) => poolOutputSize(s, kernel[d]!, strides[d]!, pb[d]!, pe[d]!, dil[d]!, op.ceilMode));
   if (outSp.some((o) => o < 0)) throw new Error(`pool output would be empty: input ${describe(x)}, kernel ${formatShape(kernel)}`);
 
   const isMax = op.type === 'max';

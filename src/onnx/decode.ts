@@ -67,12 +67,16 @@ export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): OnnxMo
   }
 }
 
-/** A hint when the bytes are text (binary ONNX always starts with a control byte). */
+/**
+ * A hint when the bytes are text. Binary ONNX starts with a control byte: serializers write
+ * fields in number order, so the required ir_version (tag 0x08) comes first.
+ */
 function textHint(bytes: Uint8Array): string | undefined {
   const head = bytes.subarray(0, 512);
+  if (head.length === 0) return undefined;
   for (const b of head) if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) return undefined;
-  const text = new TextDecoder().decode(head);
-  if (text.startsWith('version https://git-lfs')) return 'it is a Git LFS pointer file, not the model itself (run `git lfs pull`)';
+  const start = new TextDecoder().decode(head);
+  if (start.startsWith('version https://git-lfs')) return 'it is a Git LFS pointer file, not the model itself (run `git lfs pull`)';
   return 'it is a text file, not a binary ONNX protobuf';
 }
 
@@ -123,7 +127,8 @@ function convertGraph(g: GraphProtoMsg, where: string, external: ExternalSource)
     // Older exporters (IR < 4) list every initializer as a graph input too; those are not inputs.
     inputs: g.input.filter((v) => !initializers.has(v.name)).map((v) => convertValueInfo(v, `an input of ${where}`)),
     outputs: g.output.map((v) => convertValueInfo(v, `an output of ${where}`)),
-    valueInfo: g.value_info.map((v) => convertValueInfo(v, `a value_info of ${where}`)),
+    // value_info entries are only type hints: an unnamed one is dropped rather than fatal.
+    valueInfo: g.value_info.filter((v) => v.name !== '').map((v) => convertValueInfo(v, `a value_info of ${where}`)),
   };
 }
 
@@ -168,6 +173,11 @@ const AttrType = {
 
 const utf8 = new TextDecoder();
 
+/** A proto2 `bytes` value as text; an absent field's default (not a Uint8Array) reads as ''. */
+function text(bytes: Uint8Array): string {
+  return bytes instanceof Uint8Array ? utf8.decode(bytes) : '';
+}
+
 function convertAttribute(a: AttributeProtoMsg, where: string, external: ExternalSource): OnnxAttributeValue {
   const type: number = a.type === AttrType.UNDEFINED ? inferAttrType(a, where) : a.type;
   switch (type) {
@@ -176,7 +186,7 @@ function convertAttribute(a: AttributeProtoMsg, where: string, external: Externa
     case AttrType.INT:
       return { type: 'int', value: longToNumber(a.i) };
     case AttrType.STRING:
-      return { type: 'string', value: utf8.decode(a.s) };
+      return { type: 'string', value: text(a.s) };
     case AttrType.TENSOR:
       if (!a.t) invalid(`${where} is a TENSOR attribute with no tensor`);
       return { type: 'tensor', value: tensorFromProto(a.t, where, external) };
@@ -188,7 +198,7 @@ function convertAttribute(a: AttributeProtoMsg, where: string, external: Externa
     case AttrType.INTS:
       return { type: 'ints', value: a.ints.map((v) => longToNumber(v)) };
     case AttrType.STRINGS:
-      return { type: 'strings', value: a.strings.map((s) => utf8.decode(s)) };
+      return { type: 'strings', value: a.strings.map(text) };
     case AttrType.TENSORS:
       return { type: 'tensors', value: a.tensors.map((t, i) => tensorFromProto(t, `tensor ${i} of ${where}`, external)) };
     case AttrType.GRAPHS:

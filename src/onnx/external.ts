@@ -71,7 +71,9 @@ export class ExternalDataReader implements ExternalSource {
     const base = resolve(this.baseDir ?? '.');
     const path = resolve(base, location);
     const rel = relative(base, path);
-    if (isAbsolute(location) || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    // Like onnx's own checker, refuse any '..' component, even one that would land back inside.
+    const climbs = location.split(/[\\/]/).includes('..');
+    if (isAbsolute(location) || climbs || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
       invalid(`${where} has external data location '${location}', which is outside the model's folder`);
     }
     return path;

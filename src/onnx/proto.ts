@@ -155,18 +155,21 @@ export function decodeModelProto(bytes: Uint8Array): ModelProtoMsg {
   try {
     return type.decode(reader) as unknown as ModelProtoMsg;
   } catch (err) {
-    throw new DecodeProblem(describeWireError(err, reader.pos, bytes.byteLength));
+    // reader.len is the end of the innermost message being read when the error struck.
+    throw new DecodeProblem(describeWireError(err, reader.pos, reader.len, bytes.byteLength));
   }
 }
 
 /** Turns a protobufjs exception into a short, specific sentence (never its stack). */
-function describeWireError(err: unknown, pos: number, length: number): string {
+function describeWireError(err: unknown, pos: number, limit: number, total: number): string {
   const message = err instanceof Error ? err.message : String(err);
-  const at = Math.min(pos, length);
+  const at = Math.min(pos, total);
   if (err instanceof RangeError && message.startsWith('index out of range')) {
-    return at >= length
-      ? `truncated at byte ${length} (a field runs past the end of the data)`
-      : `truncated or corrupt at byte ${at} (a field's length runs past the end of the data that contains it)`;
+    // Overrunning the whole data is what truncation looks like (the outermost field is cut
+    // short); overrunning an inner message's end means a corrupt length inside the file.
+    return limit >= total
+      ? `truncated at byte ${total} (the field at byte ${at} runs past the end)`
+      : `corrupt at byte ${at}: a field runs past the end of the message that contains it`;
   }
   const wire = /invalid wire type (\d+) at offset (\d+)/.exec(message);
   if (wire) return `corrupt at byte ${wire[2]}: invalid protobuf wire type ${wire[1]}`;

@@ -40,6 +40,9 @@ const UNSUPPORTED_CODES: Record<number, string> = {
 
 const DATA_LOCATION_EXTERNAL = 1;
 
+/** 2^31 elements: beyond any typed array a host can allocate comfortably. */
+const MAX_DENSE_ELEMENTS = 2 ** 31;
+
 // Raw data is little-endian by the ONNX spec; typed-array views read host order.
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -278,6 +281,10 @@ export function densifySparse(sp: SparseTensorProtoMsg, where: string, external:
     invalid(`${where} has values [${values.dims.join(', ')}] and indices [${indices.dims.join(', ')}] that do not match dims [${dims.join(', ')}]`);
   }
   const total = dims.reduce((a, b) => a * b, 1);
+  // Densifying allocates the full tensor: refuse sizes no model could hold as a dense constant.
+  if (total > MAX_DENSE_ELEMENTS) {
+    throw new DecodeProblem(`${where} has dims [${dims.join(', ')}], too large to densify`, 'unsupported');
+  }
   const positions = new Array<number>(nnz);
   for (let k = 0; k < nnz; k++) {
     let offset = 0;

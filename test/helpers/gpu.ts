@@ -14,11 +14,15 @@ import { numel } from '../../ir/shape.js';
 import { toDeviceWords, fromDeviceWords, type ElemType } from '../../runtime/convert.js';
 
 let devicePromise: Promise<GPUDevice> | undefined;
+// The Dawn instance must outlive the device: if it is garbage-collected, later async calls
+// (createComputePipelineAsync) abort the process with "std::system_error: Invalid argument".
+let gpuInstance: GPU | undefined;
 
 export function getDevice(): Promise<GPUDevice> {
   devicePromise ??= (async () => {
     Object.assign(globalThis, globals);
     const gpu = create([]);
+    gpuInstance = gpu;
     const adapter = await gpu.requestAdapter();
     if (!adapter) throw new Error('no WebGPU adapter (install mesa-vulkan-drivers from bookworm-backports)');
     const device = await adapter.requestDevice({

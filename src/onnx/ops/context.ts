@@ -212,6 +212,12 @@ export class ImportContext {
     return this.graph.addConstant(`${this.name}/${label}`, tensor);
   }
 
+  /** Binds ONNX output `output` (default the first) to a constant holding `tensor`. */
+  constantOut(tensor: Tensor, output = 0): Value {
+    const name = this.node.outputs[output] ?? '';
+    return this.graph.addConstant(name === '' ? `${this.name}_out${output}` : name, tensor);
+  }
+
   /** A 0-d constant of `dtype`. */
   scalar(label: string, dtype: DType, value: number): Value {
     return this.constant(label, scalarTensor(dtype, value));

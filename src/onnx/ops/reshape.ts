@@ -19,7 +19,7 @@ import type { Dim } from '../../../ir/shape.js';
 import { formatShape } from '../../../ir/shape.js';
 import { SymbolicDimError } from '../errors.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { dimProduct, importer, normalizeAxes } from './common.js';
+import { dimProduct, importer, normalizeAxes, tensorToNumbers } from './common.js';
 
 /** Numeric product and the multiset of symbols (name → count) of a shape. */
 function factor(dims: readonly Dim[]): { n: number; symbols: Map<string, number> } {
@@ -109,7 +109,7 @@ function reshape(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
   const shapeT = ctx.constInput(1, 'shape');
   if (shapeT.dims.length !== 1) ctx.fail(`input 'shape' must be 1-d, got dims [${shapeT.dims.join(', ')}]`);
-  const target = Array.from(shapeT.data, (v) => Number(v));
+  const target = tensorToNumbers(shapeT);
   const allowZero = ctx.opset >= 14 && ctx.getInt('allowzero', 0) !== 0;
   return reshapeOut(ctx, x, resolveReshape(x.type.shape, target, allowZero));
 }

@@ -1,0 +1,130 @@
+/**
+ * Small pieces shared by the kernel generators in this folder: typed WGSL literals, the
+ * "flat index → strided offset" function that transposes, broadcasts, reductions and slices all
+ * reduce to, merging of adjacent dims so that index math has as few div/mod steps as possible,
+ * and the one-invocation-per-element kernel skeleton.
+ */
+
+import type { GpuScalar } from '../../ir/dtype.js';
+import type { Node, Value } from '../../ir/graph.js';
+import type { CodegenContext, Kernel } from '../kernel.js';
+import { WG, declareBindings, dispatch1d, f32Lit, flatMain } from '../wgsl.js';
+
+/** `x` as a WGSL literal of `scalar` (integers truncate toward zero and saturate to the type). */
+export function typedLit(x: number, scalar: GpuScalar): string {
+  switch (scalar) {
+    case 'f32':
+    case 'f16':
+      return f32Lit(x);
+    case 'i32': {
+      const v = Number.isNaN(x) ? 0 : Math.min(2147483647, Math.max(-2147483648, Math.trunc(x)));
+      return `i32(${v})`;
+    }
+    case 'u32': {
+      const v = Number.isNaN(x) ? 0 : Math.min(4294967295, Math.max(0, Math.trunc(x)));
+      return `${v}u`;
+    }
+    default: {
+      const never: never = scalar;
+      throw new Error(`unknown scalar ${String(never)}`);
+    }
+  }
+}
+
+/** The most negative / most positive value of a GPU scalar (the identities of max / min). */
+export function lowestLit(scalar: GpuScalar): string {
+  return scalar === 'i32' ? 'i32(-2147483648)' : scalar === 'u32' ? '0u' : 'bitcast<f32>(0xff800000u)';
+}
+export function highestLit(scalar: GpuScalar): string {
+  return scalar === 'i32' ? 'i32(2147483647)' : scalar === 'u32' ? '4294967295u' : 'bitcast<f32>(0x7f800000u)';
+}
+
+/**
+ * A WGSL function `fn name(i: u32) -> u32` mapping flat index `i`, row-major over `dims`, to
+ * Σ coord_k · strides[k]. Dims of size 1 cost nothing; the outermost needs no modulo.
+ */
+export function stridedOffsetFn(name: string, dims: readonly number[], strides: readonly number[]): string {
+  const lines = [`fn ${name}(i: u32) -> u32 {`, '  var r = i;', '  var o = 0u;'];
+  let outer = 0;
+  while (outer < dims.length - 1 && dims[outer] === 1) outer++;
+  for (let k = dims.length - 1; k > outer; k--) {
+    const d = dims[k]!;
+    if (d === 1) continue;
+    const s = strides[k]!;
+    if (s !== 0) lines.push(`  o = o + (r % ${d}u) * ${s}u;`);
+    lines.push(`  r = r / ${d}u;`);
+  }
+  if (dims.length > 0 && strides[outer] !== 0) lines.push(`  o = o + r * ${strides[outer]}u;`);
+  lines.push('  return o;', '}');
+  return lines.join('\n');
+}
+
+/**
+ * Merges adjacent axes whose flat order is preserved: axes i and i+1 merge when they share a
+ * `group` label and strides[i] = strides[i+1]·dims[i+1] (for every stride list given). Size-1
+ * axes are dropped. Returns the merged dims and, per stride list, the merged strides.
+ */
+export function mergeAxes(
+  dims: readonly number[],
+  strideLists: readonly (readonly number[])[],
+  group: (axis: number) => number = () => 0,
+): { dims: number[]; strides: number[][]; groups: number[] } {
+  const out = { dims: [] as number[], strides: strideLists.map(() => [] as number[]), groups: [] as number[] };
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i]!;
+    if (d === 1) continue;
+    const last = out.dims.length - 1;
+    const canMerge =
+      last >= 0 &&
+      out.groups[last] === group(i) &&
+      strideLists.every((s, j) => out.strides[j]![last] === s[i]! * d);
+    if (canMerge) {
+      out.dims[last] = out.dims[last]! * d;
+      strideLists.forEach((s, j) => (out.strides[j]![last] = s[i]!));
+    } else {
+      out.dims.push(d);
+      out.groups.push(group(i));
+      strideLists.forEach((s, j) => out.strides[j]!.push(s[i]!));
+    }
+  }
+  return out;
+}
+
+/** Kernel name: the node's name, plus a suffix when a node emits several kernels. */
+export function kernelName(node: Node, suffix?: string): string {
+  return suffix ? `${node.name}:${suffix}` : node.name;
+}
+
+/**
+ * A kernel with one invocation per output element (flat index `idx`): `body` is the WGSL inside
+ * `main` after `idx` is bound and bounds-checked; `prelude` holds module-scope declarations.
+ */
+export function flatKernel(
+  node: Node,
+  ctx: CodegenContext,
+  opts: { inputs: Value[]; outputs: Value[]; total: number; prelude?: string; body: string; suffix?: string },
+): Kernel {
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const wgsl = [
+    declareBindings(opts.inputs, opts.outputs),
+    opts.prelude ?? '',
+    flatMain(opts.total, WG, maxPerDim),
+    `  ${opts.body.split('\n').join('\n  ')}`,
+    '}',
+    '',
+  ]
+    .filter((s) => s !== '')
+    .join('\n\n');
+  return {
+    name: kernelName(node, opts.suffix),
+    wgsl,
+    inputs: opts.inputs,
+    outputs: opts.outputs,
+    workgroups: dispatch1d(opts.total, WG, maxPerDim),
+  };
+}
+
+/** Throws a uniform error for an op/dtype pair a kernel does not implement. */
+export function unsupported(node: Node, what: string): never {
+  throw new Error(`node '${node.name}' (${node.op.kind}): ${what}`);
+}

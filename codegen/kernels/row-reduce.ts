@@ -1,0 +1,215 @@
+/**
+ * The "rows" skeleton shared by reductions, arg-reductions, softmax and layer norm: the input is
+ * viewed as `rows` independent rows of `extent` elements (element r of a row sits at
+ * `rowBase(row) + rowOffset(r)`), and a kernel runs one or more reductions over each row, then
+ * optionally a loop writing every element of the row.
+ *
+ * Two strategies, picked by size:
+ * - `loop`: one invocation per row, a plain loop over the row. Best when rows are short or many.
+ * - `workgroup`: one workgroup per row; its invocations stride over the row, then combine their
+ *   partial results with a tree reduction in workgroup memory. Needed when rows are long and few
+ *   (global average pooling over 56×56, softmax over 1000 classes, layer norm over 768) — a loop
+ *   would leave most of the device idle.
+ *
+ * Partial results are combined in a fixed order, so results are deterministic run to run.
+ */
+
+import type { GpuScalar } from '../../ir/dtype.js';
+import type { Node } from '../../ir/graph.js';
+import { stridesOf } from '../../ir/shape.js';
+import type { DeviceLimits, Kernel } from '../kernel.js';
+import { WG, declareBindings } from '../wgsl.js';
+import { highestLit, kernelName, lowestLit, mergeAxes, stridedOffsetFn } from './common.js';
+import type { WgslHelpers } from './wgsl-math.js';
+
+export type RowMode = 'loop' | 'workgroup';
+
+export interface RowPlan {
+  mode: RowMode;
+  rows: number;
+  extent: number;
+  /** Invocations per workgroup. */
+  wg: number;
+  workgroups: [number, number, number];
+}
+
+/** Invocations cooperating on one row in `workgroup` mode. */
+const ROW_WG = 64;
+
+/**
+ * Picks the strategy: a workgroup per row once rows are long enough that a single invocation's
+ * loop would dominate, or when there are too few rows to fill the device with loops.
+ */
+export function planRows(rows: number, extent: number, limits: DeviceLimits, force?: RowMode): RowPlan {
+  const mode: RowMode = force ?? (extent >= 256 || (extent >= 32 && rows < 2048) ? 'workgroup' : 'loop');
+  const maxPerDim = limits.maxComputeWorkgroupsPerDimension;
+  if (mode === 'loop') {
+    const wg = WG;
+    return { mode, rows, extent, wg, workgroups: split(Math.max(1, Math.ceil(rows / wg)), maxPerDim) };
+  }
+  const wg = Math.min(ROW_WG, limits.maxComputeInvocationsPerWorkgroup);
+  return { mode, rows, extent, wg, workgroups: split(Math.max(1, rows), maxPerDim) };
+}
+
+function split(groups: number, maxPerDim: number): [number, number, number] {
+  if (groups <= maxPerDim) return [groups, 1, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/**
+ * `main`'s header: binds `row` (u32; returns past the last row, uniformly per workgroup in
+ * `workgroup` mode) and `lid` (the invocation's index within its row's workgroup; 0 in `loop`).
+ * The caller appends the body and the closing brace.
+ */
+export function rowMain(plan: RowPlan): string {
+  const nx = plan.workgroups[0];
+  if (plan.mode === 'loop') {
+    return `@compute @workgroup_size(${plan.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.x + gid.y * ${nx * plan.wg}u;
+  if (row >= ${plan.rows}u) { return; }
+  let lid = 0u;`;
+  }
+  return `@compute @workgroup_size(${plan.wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>) {
+  let row = wid.x + wid.y * ${nx}u;
+  if (row >= ${plan.rows}u) { return; }
+  let lid = lidv.x;`;
+}
+
+/** WGSL `for` header visiting this invocation's share of the row, with `r` the element index. */
+export function rowLoopHead(plan: RowPlan, r = 'r'): string {
+  return plan.mode === 'loop'
+    ? `for (var ${r} = 0u; ${r} < ${plan.extent}u; ${r} = ${r} + 1u)`
+    : `for (var ${r} = lid; ${r} < ${plan.extent}u; ${r} = ${r} + ${plan.wg}u)`;
+}
+
+export interface RowReduction {
+  /** Result variable name; also prefixes the shared array's name. */
+  name: string;
+  /** WGSL type of the accumulator. */
+  type: string;
+  /** Initial accumulator (the identity of `combine`). */
+  init: string;
+  /** Statements folding element `r` into accumulator `acc` (a `var`), e.g. `acc = acc + x(r);`. */
+  step: (acc: string, r: string) => string;
+  /** Expression combining two partial accumulators (workgroup mode only). */
+  combine: (a: string, b: string) => string;
+}
+
+/**
+ * A reduction over the row. Returns module-scope declarations (the workgroup array) and the body
+ * statements, after which `let ${name}` holds the row's result in every invocation.
+ */
+export function rowReduce(plan: RowPlan, red: RowReduction): { decl: string; code: string } {
+  const acc = `${red.name}_acc`;
+  const loop = `var ${acc}: ${red.type} = ${red.init};
+${rowLoopHead(plan)} {
+  ${red.step(acc, 'r').split('\n').join('\n  ')}
+}`;
+  if (plan.mode === 'loop') return { decl: '', code: `${loop}\nlet ${red.name} = ${acc};` };
+  const sh = `${red.name}_sh`;
+  const code = `${loop}
+${sh}[lid] = ${acc};
+workgroupBarrier();
+for (var s = ${plan.wg / 2}u; s > 0u; s = s >> 1u) {
+  if (lid < s) { ${sh}[lid] = ${red.combine(`${sh}[lid]`, `${sh}[lid + s]`)}; }
+  workgroupBarrier();
+}
+let ${red.name} = ${sh}[0];`;
+  return { decl: `var<workgroup> ${sh}: array<${red.type}, ${plan.wg}>;`, code };
+}
+
+/**
+ * The layout of a reduction of `dims` over `axes`: rows are the kept axes, a row's elements the
+ * reduced axes (both row-major). Adjacent axes of the same kind merge, so a reduction over
+ * trailing contiguous axes has `rowOffset(r) = r` and one division per row.
+ */
+export function reductionLayout(
+  dims: readonly number[],
+  axes: readonly number[],
+): { rows: number; extent: number; decls: string; contiguous: boolean } {
+  const strides = stridesOf(dims);
+  const isRed = (i: number) => (axes.includes(i) ? 1 : 0);
+  const keptDims: number[] = [];
+  const keptStrides: number[] = [];
+  const redDims: number[] = [];
+  const redStrides: number[] = [];
+  dims.forEach((d, i) => {
+    (isRed(i) ? redDims : keptDims).push(d);
+    (isRed(i) ? redStrides : keptStrides).push(strides[i]!);
+  });
+  const kept = mergeAxes(keptDims, [keptStrides]);
+  const red = mergeAxes(redDims, [redStrides]);
+  const rows = keptDims.reduce((a, b) => a * b, 1);
+  const extent = redDims.reduce((a, b) => a * b, 1);
+  const contiguous = red.dims.length <= 1 && (red.dims.length === 0 || red.strides[0]![0] === 1);
+  const decls = [
+    stridedOffsetFn('rowBase', kept.dims, kept.strides[0]!),
+    contiguous ? 'fn rowOffset(r: u32) -> u32 { return r; }' : stridedOffsetFn('rowOffset', red.dims, red.strides[0]!),
+  ].join('\n\n');
+  return { rows, extent, decls, contiguous };
+}
+
+/** One reduction over the row, with statements to run once it is done. */
+export interface Stage {
+  red: RowReduction;
+  after?: string;
+}
+
+/** max or min over the row in scalar `s`; floats propagate NaN (WGSL leaves it to the driver). */
+export function extremeReduction(name: string, f: 'max' | 'min', s: GpuScalar, load: (r: string) => string, h: WgslHelpers): RowReduction {
+  const init = f === 'max' ? lowestLit(s) : highestLit(s);
+  if (s !== 'f32') {
+    return { name, type: s, init, step: (acc, r) => `${acc} = ${f}(${acc}, ${load(r)});`, combine: (a, b) => `${f}(${a}, ${b})` };
+  }
+  const nan = h.use('isnan');
+  return {
+    name,
+    type: s,
+    init,
+    step: (acc, r) => `let x = ${load(r)};\n${acc} = select(${f}(${acc}, x), x, ${nan}(x));`,
+    combine: (a, b) => `select(${f}(${a}, ${b}), ${a} + ${b}, ${nan}(${a}) || ${nan}(${b}))`,
+  };
+}
+
+/** Σ term(x) over the row in scalar `s`. */
+export function sumReduction(name: string, s: GpuScalar, load: (r: string) => string, term: (x: string) => string = (x) => x): RowReduction {
+  return {
+    name,
+    type: s,
+    init: s === 'f32' ? '0.0' : s === 'i32' ? '0' : '0u',
+    step: (acc, r) => `let x = ${load(r)};\n${acc} = ${acc} + ${term('x')};`,
+    combine: (a, b) => `${a} + ${b}`,
+  };
+}
+
+/**
+ * Assembles a rows kernel from stages. `each` is a loop body run for every element `r` of the
+ * row (by all the row's invocations, after the stages); `finish` runs once per row, by its leader.
+ */
+export function rowsKernel(
+  node: Node,
+  rp: RowPlan,
+  parts: { decls: string[]; stages: Stage[]; each?: string; finish?: string },
+): Kernel {
+  const indent = (code: string, pad: string) => `${pad}${code.split('\n').join(`\n${pad}`)}`;
+  const bodies = parts.stages.map((st) => {
+    const r = rowReduce(rp, st.red);
+    return { decl: r.decl, code: st.after ? `${r.code}\n${st.after}` : r.code };
+  });
+  const wgsl = [
+    declareBindings(node.inputs, node.outputs),
+    ...parts.decls.filter((d) => d !== ''),
+    ...bodies.map((b) => b.decl).filter((d) => d !== ''),
+    rowMain(rp),
+    '  let base = rowBase(row);',
+    ...bodies.map((b) => indent(b.code, '  ')),
+    ...(parts.each ? [`  ${rowLoopHead(rp)} {`, indent(parts.each, '    '), '  }'] : []),
+    ...(parts.finish ? ['  if (lid == 0u) {', indent(parts.finish, '    '), '  }'] : []),
+    '}',
+    '',
+  ].join('\n');
+  return { name: kernelName(node), wgsl, inputs: node.inputs, outputs: node.outputs, workgroups: rp.workgroups };
+}

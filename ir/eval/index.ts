@@ -1,0 +1,230 @@
+/**
+ * The CPU reference evaluator: computes any IR op on host tensors with full ONNX semantics.
+ *
+ * It is the oracle every GPU kernel is tested against and the engine of compile-time constant
+ * folding (`Graph.add`), so it favours exactness over speed — float math in float64, stored once
+ * in the output dtype; int64 in BigInt — while keeping the heavy ops (conv, matmul, pool, resize)
+ * as plain loops over typed arrays so real layer sizes evaluate in seconds.
+ *
+ * One file per op family; this file only dispatches (an exhaustive switch on `op.kind`), checks
+ * input counts, and runs whole graphs (`evaluateGraph`).
+ */
+
+import type { Graph, Tensor, Value } from '../graph.js';
+import type { Op } from '../ops.js';
+import type { Dim } from '../shape.js';
+import { formatShape } from '../shape.js';
+import { evalBinary, evalWhere } from './binary.js';
+import { evalCast } from './cast.js';
+import { evalConv, evalConvTranspose } from './conv.js';
+import { evalGather, evalGatherElements, evalSlice } from './indexing.js';
+import { evalMatmul } from './matmul.js';
+import { evalCumSum, evalRange, evalShape, evalTrilu } from './misc.js';
+import { evalConcat, evalExpand, evalPad, evalReshape, evalTile, evalTranspose } from './movement.js';
+import { evalBatchNorm, evalLayerNorm, evalSoftmax } from './normalize.js';
+import { evalPool } from './pool.js';
+import { evalArgReduce, evalReduce } from './reduce.js';
+import { evalResize } from './resize.js';
+import { describe } from './tensor.js';
+import { evalUnary } from './unary.js';
+
+export { roundToFloat16, numberToFloat16Bits, float16BitsToNumber, toFloat16Array, float16ArrayToBits, float16BitsToArray } from './float16.js';
+export { erf } from './math.js';
+export { resizeCoordinate, nearestIndex } from './resize.js';
+
+/** Symbol values (`batch`, `sequence`) for ops whose attributes hold symbolic dims. */
+export type Bindings = Readonly<Record<string, number>>;
+
+function arity(op: Op, inputs: readonly Tensor[], min: number, max = min): void {
+  if (inputs.length < min || inputs.length > max) {
+    const want = min === max ? `${min}` : `${min}–${max}`;
+    throw new Error(`${op.kind} takes ${want} inputs, got ${inputs.length}`);
+  }
+}
+
+function bindAll(dims: readonly Dim[], bindings: Bindings, what: string): number[] {
+  return dims.map((d) => {
+    if (typeof d === 'number') return d;
+    const v = bindings[d];
+    if (v === undefined) throw new Error(`${what} ${formatShape(dims)}: symbol '${d}' is not bound`);
+    return v;
+  });
+}
+
+/**
+ * Computes `op` on `inputs`, returning its outputs (every op here has exactly one).
+ * `bindings` resolves symbolic dims in reshape/expand/resize attributes.
+ */
+export function evaluate(op: Op, inputs: Tensor[], bindings: Bindings = {}): Tensor[] {
+  return [evaluateOne(op, inputs, bindings)];
+}
+
+function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor {
+  switch (op.kind) {
+    case 'unary':
+      arity(op, x, 1);
+      return evalUnary(op, x[0]!);
+    case 'binary':
+      arity(op, x, 2);
+      return evalBinary(op, x[0]!, x[1]!);
+    case 'where':
+      arity(op, x, 3);
+      return evalWhere(x[0]!, x[1]!, x[2]!);
+    case 'cast':
+      arity(op, x, 1);
+      return evalCast(op.to, x[0]!);
+    case 'conv':
+      arity(op, x, 2, 3);
+      return evalConv(op, x[0]!, x[1]!, x[2]);
+    case 'convTranspose':
+      arity(op, x, 2, 3);
+      return evalConvTranspose(op, x[0]!, x[1]!, x[2]);
+    case 'batchNorm':
+      arity(op, x, 5);
+      return evalBatchNorm(op, x[0]!, x[1]!, x[2]!, x[3]!, x[4]!);
+    case 'pool':
+      arity(op, x, 1);
+      return evalPool(op, x[0]!);
+    case 'matmul':
+      arity(op, x, 2, 3);
+      return evalMatmul(op, x[0]!, x[1]!, x[2]);
+    case 'reduce':
+      arity(op, x, 1);
+      return evalReduce(op, x[0]!);
+    case 'argReduce':
+      arity(op, x, 1);
+      return evalArgReduce(op, x[0]!);
+    case 'softmax':
+      arity(op, x, 1);
+      return evalSoftmax(op, x[0]!);
+    case 'layerNorm':
+      arity(op, x, 2, 3);
+      return evalLayerNorm(op, x[0]!, x[1]!, x[2]);
+    case 'reshape':
+      arity(op, x, 1);
+      return evalReshape(op.shape, x[0]!, bindings);
+    case 'transpose':
+      arity(op, x, 1);
+      return evalTranspose(op, x[0]!);
+    case 'concat':
+      arity(op, x, 1, Infinity);
+      return evalConcat(op, x);
+    case 'slice':
+      arity(op, x, 1);
+      return evalSlice(op, x[0]!);
+    case 'gather':
+      arity(op, x, 2);
+      return evalGather(op, x[0]!, x[1]!);
+    case 'gatherElements':
+      arity(op, x, 2);
+      return evalGatherElements(op, x[0]!, x[1]!);
+    case 'pad':
+      arity(op, x, 1);
+      return evalPad(op, x[0]!);
+    case 'expand':
+      arity(op, x, 1);
+      return evalExpand(bindAll(op.shape, bindings, 'expand shape'), x[0]!);
+    case 'tile':
+      arity(op, x, 1);
+      return evalTile(op, x[0]!);
+    case 'resize':
+      arity(op, x, 1);
+      return evalResize(op, x[0]!, bindings);
+    case 'shape':
+      arity(op, x, 1);
+      return evalShape(op, x[0]!);
+    case 'cumSum':
+      arity(op, x, 1);
+      return evalCumSum(op, x[0]!);
+    case 'trilu':
+      arity(op, x, 1);
+      return evalTrilu(op, x[0]!);
+    case 'range':
+      arity(op, x, 3);
+      return evalRange(x[0]!, x[1]!, x[2]!);
+    default: {
+      const never: never = op;
+      throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);
+    }
+  }
+}
+
+/**
+ * Whether `evaluate` can compute `op` from its inputs alone (no symbol bindings): every op kind,
+ * except forms whose attributes hold unresolved symbols and the ROI-based resize transform.
+ */
+export function canEvaluate(op: Op): boolean {
+  switch (op.kind) {
+    case 'reshape':
+      // One unknown dim is inferred from the element count; two cannot be.
+      return op.shape.filter((d) => typeof d === 'string').length <= 1;
+    case 'expand':
+      return op.shape.every((d) => typeof d === 'number');
+    case 'resize':
+      return op.coordMode !== 'tf_crop_and_resize' && op.sizes.every((d) => typeof d === 'number');
+    default:
+      return true;
+  }
+}
+
+/** Records symbol values implied by a tensor's actual dims, rejecting contradictions. */
+function unify(declared: readonly Dim[], actual: readonly number[], bindings: Record<string, number>, what: string): void {
+  if (declared.length !== actual.length) {
+    throw new Error(`${what} has rank ${actual.length} (dims ${formatShape(actual)}), expected ${formatShape(declared)}`);
+  }
+  declared.forEach((d, i) => {
+    const a = actual[i]!;
+    if (typeof d === 'number') {
+      if (d !== a) throw new Error(`${what} has dims ${formatShape(actual)}, expected ${formatShape(declared)}`);
+    } else if (d in bindings) {
+      if (bindings[d] !== a) throw new Error(`${what} has dims ${formatShape(actual)}, but '${d}' = ${bindings[d]} elsewhere`);
+    } else bindings[d] = a;
+  });
+}
+
+/**
+ * Runs a whole graph on the host: inputs by name from `feeds`, constants from their data, nodes
+ * in order. Returns the graph outputs by name. Symbolic dims bind from the feeds (and from each
+ * node's results), and every result is checked against its value's declared dtype and shape, so a
+ * disagreement between shape inference and the evaluator names the node where it happens.
+ */
+export function evaluateGraph(g: Graph, feeds: Map<string, Tensor> | Record<string, Tensor>): Map<string, Tensor> {
+  const feedMap = feeds instanceof Map ? feeds : new Map(Object.entries(feeds));
+  const env = new Map<Value, Tensor>();
+  const bindings: Record<string, number> = {};
+  for (const v of g.inputs) {
+    const t = feedMap.get(v.name);
+    if (!t) throw new Error(`missing graph input '${v.name}' (${v.type.dtype}${formatShape(v.type.shape)})`);
+    if (t.dtype !== v.type.dtype) throw new Error(`graph input '${v.name}' must be ${v.type.dtype}, got ${describe(t)}`);
+    if (t.data.length !== t.dims.reduce((n, d) => n * d, 1)) throw new Error(`graph input '${v.name}' has ${t.data.length} elements for dims ${formatShape(t.dims)}`);
+    unify(v.type.shape, t.dims, bindings, `graph input '${v.name}'`);
+    env.set(v, t);
+  }
+  const valueOf = (v: Value): Tensor => {
+    const t = env.get(v) ?? v.data;
+    if (!t) throw new Error(`value '${v.name}' is used before it is computed`);
+    return t;
+  };
+  for (const node of g.nodes) {
+    let results: Tensor[];
+    try {
+      results = evaluate(node.op, node.inputs.map(valueOf), bindings);
+    } catch (e) {
+      const shapes = node.inputs.map((v) => describe(valueOf(v))).join(', ');
+      throw new Error(`node '${node.name}' (${node.op.kind}) on (${shapes}): ${(e as Error).message}`);
+    }
+    if (results.length !== node.outputs.length) {
+      throw new Error(`node '${node.name}' (${node.op.kind}) computed ${results.length} outputs, the graph declares ${node.outputs.length}`);
+    }
+    node.outputs.forEach((v, i) => {
+      const t = results[i]!;
+      const what = `output '${v.name}' of node '${node.name}' (${node.op.kind})`;
+      if (t.dtype !== v.type.dtype) throw new Error(`${what} is ${describe(t)}, declared ${v.type.dtype}`);
+      unify(v.type.shape, t.dims, bindings, what);
+      env.set(v, t);
+    });
+  }
+  const out = new Map<string, Tensor>();
+  for (const v of g.outputs) out.set(v.name, valueOf(v));
+  return out;
+}

@@ -1,0 +1,170 @@
+/**
+ * Resize on the host: nearest (every rounding mode), N-d multilinear and cubic interpolation,
+ * under every coordinate transform except tf_crop_and_resize (which needs an ROI the IR op does
+ * not carry).
+ *
+ * Interpolation in ONNX is a tensor product of 1-D interpolations, so it is applied one axis at a
+ * time: each axis gets, per output index, a few (source index, weight) taps — 1 for nearest, 2 for
+ * linear, 4 for cubic — computed exactly as the ONNX reference does (edge-clamped neighbours,
+ * exclude_outside renormalisation), and the tensor is contracted along that axis in float64.
+ * Nearest is a pure index map, so it copies elements and works for every dtype, int64 included.
+ *
+ * The coordinate transforms follow the ONNX spec with onnxruntime's choices where the reference
+ * implementation differs: align_corners divides by (output length − 1) using the integer output
+ * length, and pytorch_half_pixel maps to 0 when the output length is 1.
+ */
+
+import type { Tensor } from '../graph.js';
+import type { Op, ResizeCoordMode, ResizeNearestMode } from '../ops.js';
+import { formatShape } from '../shape.js';
+import { identityTable, remap } from './movement.js';
+import { describe, float64Data, fromFloat64, isBigIntType, sizeOf, stridesOf } from './tensor.js';
+
+type ResizeOp = Extract<Op, { kind: 'resize' }>;
+
+/** Input coordinate of output index `x` along an axis (ONNX coordinate_transformation_mode). */
+export function resizeCoordinate(mode: ResizeCoordMode, x: number, scale: number, inLen: number, outLen: number): number {
+  switch (mode) {
+    case 'half_pixel':
+      return (x + 0.5) / scale - 0.5;
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
+    case 'align_corners':
+      return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
+    case 'asymmetric':
+      return x / scale;
+    case 'half_pixel_symmetric': {
+      // Centres the (possibly fractional) scaled extent scale·in on the integer output canvas.
+      const adjustment = outLen / (scale * inLen);
+      const offset = (inLen / 2) * (1 - adjustment);
+      return offset + (x + 0.5) / scale - 0.5;
+    }
+    case 'tf_crop_and_resize':
+      throw new Error('resize coordinate mode tf_crop_and_resize needs an ROI, which the resize op does not carry');
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown resize coordinate mode ${String(never)}`);
+    }
+  }
+}
+
+/** Rounds an input coordinate to a source index per ONNX nearest_mode (before clamping). */
+export function nearestIndex(mode: ResizeNearestMode, x: number): number {
+  switch (mode) {
+    case 'round_prefer_floor':
+      return x === Math.floor(x) + 0.5 ? Math.floor(x) : Math.round(x);
+    case 'round_prefer_ceil':
+      return x === Math.floor(x) + 0.5 ? Math.ceil(x) : Math.round(x);
+    case 'floor':
+      return Math.floor(x);
+    case 'ceil':
+      return Math.ceil(x);
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown nearest mode ${String(never)}`);
+    }
+  }
+}
+
+/** Keys' cubic convolution weights for the 4 neighbours floor(x) − 1 … floor(x) + 2 at fraction t. */
+function cubicWeights(t: number, a: number): [number, number, number, number] {
+  const far = (d: number) => ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; // 1 ≤ d < 2
+  const near = (d: number) => ((a + 2) * d - (a + 3)) * d * d + 1; // 0 ≤ d ≤ 1
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
+interface AxisTaps {
+  /** Taps per output index. */
+  width: number;
+  /** Source index of tap j of output o at [o·width + j] (already clamped into the input). */
+  index: Int32Array;
+  weight: Float64Array;
+}
+
+function axisTaps(op: ResizeOp, inLen: number, outLen: number, scale: number): AxisTaps {
+  const width = op.mode === 'linear' ? 2 : 4;
+  const index = new Int32Array(outLen * width);
+  const weight = new Float64Array(outLen * width);
+  const clamp = (i: number) => (i < 0 ? 0 : i >= inLen ? inLen - 1 : i);
+  for (let o = 0; o < outLen; o++) {
+    const x = resizeCoordinate(op.coordMode, o, scale, inLen, outLen);
+    const x0 = Math.floor(x);
+    const t = x - x0;
+    const at = o * width;
+    if (op.mode === 'linear') {
+      index[at] = clamp(x0);
+      index[at + 1] = clamp(x0 + 1);
+      weight[at] = 1 - t;
+      weight[at + 1] = t;
+      continue;
+    }
+    const w = cubicWeights(t, op.cubicCoeffA);
+    let sum = 0;
+    for (let j = 0; j < 4; j++) {
+      const src = x0 - 1 + j;
+      // exclude_outside drops neighbours outside the input and renormalises the rest; otherwise
+      // they read the edge element (the reference pads with 'edge').
+      const wj = op.excludeOutside && (src < 0 || src >= inLen) ? 0 : w[j]!;
+      index[at + j] = clamp(src);
+      weight[at + j] = wj;
+      sum += wj;
+    }
+    if (op.excludeOutside) for (let j = 0; j < 4; j++) weight[at + j] = weight[at + j]! / sum;
+  }
+  return { width, index, weight };
+}
+
+/** Contracts `src` (shape dims) along `axis` with the taps, giving length outLen on that axis. */
+function interpolateAxis(src: Float64Array, dims: readonly number[], axis: number, outLen: number, taps: AxisTaps): Float64Array {
+  const inLen = dims[axis]!;
+  const outer = sizeOf(dims.slice(0, axis));
+  const inner = sizeOf(dims.slice(axis + 1));
+  const out = new Float64Array(outer * outLen * inner);
+  for (let b = 0; b < outer; b++) {
+    for (let o = 0; o < outLen; o++) {
+      const dst = (b * outLen + o) * inner;
+      for (let j = 0; j < taps.width; j++) {
+        const w = taps.weight[o * taps.width + j]!;
+        const s = (b * inLen + taps.index[o * taps.width + j]!) * inner;
+        for (let k = 0; k < inner; k++) out[dst + k] += w * src[s + k]!;
+      }
+    }
+  }
+  return out;
+}
+
+export function evalResize(op: ResizeOp, x: Tensor, bindings: Readonly<Record<string, number>> = {}): Tensor {
+  const rank = x.dims.length;
+  const outDims = op.sizes.map((d) => {
+    const v = typeof d === 'string' ? bindings[d] : d;
+    if (v === undefined) throw new Error(`resize output size '${d}' is not bound`);
+    return v;
+  });
+  if (outDims.length !== rank || op.scales.length !== rank) {
+    throw new Error(`resize sizes ${formatShape(op.sizes)} / scales ${formatShape(op.scales)} do not match ${describe(x)}`);
+  }
+  if (op.mode === 'nearest') {
+    const strides = stridesOf(x.dims);
+    const tables = outDims.map((len, d) => {
+      if (len === x.dims[d] && op.scales[d] === 1) return identityTable(len, strides[d]!);
+      const t = new Int32Array(len);
+      for (let o = 0; o < len; o++) {
+        const i = nearestIndex(op.nearestMode, resizeCoordinate(op.coordMode, o, op.scales[d]!, x.dims[d]!, len));
+        t[o] = Math.min(Math.max(i, 0), x.dims[d]! - 1) * strides[d]!;
+      }
+      return t;
+    });
+    return remap(x, outDims, tables);
+  }
+  if (isBigIntType(x.dtype) || x.dtype === 'bool') throw new Error(`${op.mode} resize is not defined on ${describe(x)}`);
+  let data = float64Data(x);
+  const dims = [...x.dims];
+  for (let d = 0; d < rank; d++) {
+    // Axes kept at their length with scale 1 map every index to itself: skip them.
+    if (outDims[d] === dims[d] && op.scales[d] === 1) continue;
+    if (dims[d] === 0 && outDims[d]! > 0) throw new Error(`cannot resize an empty axis ${d} of ${describe(x)}`);
+    data = interpolateAxis(data, dims, d, outDims[d]!, axisTaps(op, dims[d]!, outDims[d]!, op.scales[d]!));
+    dims[d] = outDims[d]!;
+  }
+  return fromFloat64(x.dtype, outDims, data === x.data ? data.slice() : data);
+}

@@ -1,0 +1,152 @@
+/**
+ * The `onnx-wgsl` command line: compile, run, compare, inspect (commander), and the one place that
+ * turns errors into exit codes. `main(argv, io)` never calls process.exit — it returns the exit
+ * code — so tests run the CLI in-process and bin/main.ts only sets process.exitCode.
+ *
+ * Errors: a known error class (src/errors.ts: decode, unsupported ops/form, import, codegen,
+ * compile, input validation, device limits, …) prints one line `onnx-wgsl: <message>` and exits 1
+ * (2 for command-line usage), with the stack only under --verbose. Anything else is a bug: its
+ * message plus a hint to rerun with --verbose for the stack.
+ */
+
+import { Command, CommanderError, Option } from 'commander';
+import { compile } from '../compile.js';
+import { exitCodeFor, isKnownError } from '../errors.js';
+import { compareCommand, passRule } from './compare.js';
+import { inspectCommand } from './inspect.js';
+import { formatBytes, processIo, type Io } from './io.js';
+import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseSeed } from './options.js';
+import { runCommand } from './run.js';
+
+const DIM_HELP = 'bind a symbolic dim, e.g. --dim batch=1 (repeatable)';
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('onnx-wgsl')
+    .description('Ahead-of-time compiler from ONNX models to WebGPU (WGSL) kernels and a thin runtime')
+    .version('0.1.0')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+
+  program
+    .command('compile')
+    .description('compile MODEL.onnx into a self-contained folder: model.js, model.d.ts, weights.bin, runtime/')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('-o, --out <dir>', 'output folder (replaced only when the new one is complete)')
+    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
+    .action(async (model: string, o: { out: string; dim: string[]; verbose?: boolean }) => {
+      const r = await compile(model, o.out, { dims: parseDims(o.dim), verbose: o.verbose, log: io.err });
+      io.out(
+        `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
+          `weights ${formatBytes(r.weightsBytes)}, intermediates ${formatBytes(r.plannedIntermediateBytes)} ` +
+          `(peak live ${formatBytes(r.peakIntermediateBytes)}, ${formatBytes(r.totalIntermediateBytes)} without reuse)`,
+      );
+      for (const note of r.notes) io.out(`note: ${note}`);
+      setCode(0);
+    });
+
+  program
+    .command('run')
+    .description('run one inference on the GPU and print each output (name, dims, first values)')
+    .argument('<model>', 'an .onnx file (compiled in memory) or a compiled output folder')
+    .option('--input <name=src>', "input source: 'random' or a .npy file, e.g. --input x=x.npy (repeatable; default random)", collect, [])
+    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--seed <n>', 'seed for random inputs', '0')
+    .option('--verbose', 'print compile details and timing; stack traces on errors')
+    .action(async (model: string, o: { input: string[]; dim: string[]; seed: string; verbose?: boolean }) => {
+      setCode(
+        await runCommand(
+          model,
+          { dims: parseDims(o.dim), inputs: parseInputs(o.input), seed: parseSeed(o.seed), verbose: !!o.verbose },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command('compare')
+    .description('run the model on the GPU and with onnxruntime (CPU) on the same seeded random inputs; exit 1 on any mismatch')
+    .argument('<model>', 'the .onnx file')
+    .option('--seed <n>', 'seed for the random inputs', '0')
+    .option('--range <name=lo:hi>', 'value range of an input (floats: uniform [lo, hi), default -1:1; integers: inclusive, default 0:10)', collect, [])
+    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--json', 'print a machine-readable result')
+    .addOption(new Option('--rtol <x>', 'bound on the relative L2 error').default('1e-4'))
+    .addOption(new Option('--atol-scale <x>', 'bound on the max abs error, as a fraction of max|reference|').default('1e-3'))
+    .option('--verbose', 'print compile details; stack traces on errors')
+    .addHelpText(
+      'after',
+      `\nPass rule, per output: equal dims, NaNs in the same places, and\n  ${passRule(1e-4, 1e-3)}\n` +
+        '(with the defaults; --rtol and --atol-scale change the two bounds).',
+    )
+    .action(
+      async (
+        model: string,
+        o: { seed: string; range: string[]; dim: string[]; json?: boolean; rtol: string; atolScale: string; verbose?: boolean },
+      ) => {
+        const opts = {
+          seed: parseSeed(o.seed),
+          ranges: parseRanges(o.range),
+          dims: parseDims(o.dim),
+          json: !!o.json,
+          rtol: parseNumber('--rtol', o.rtol, 0),
+          atolScale: parseNumber('--atol-scale', o.atolScale, 0),
+          verbose: !!o.verbose,
+        };
+        setCode(await compareCommand(model, opts, io));
+      },
+    );
+
+  program
+    .command('inspect')
+    .description('describe a model: IR version, producer, opsets, inputs/outputs, op histogram, unsupported ops')
+    .argument('<model>', 'the .onnx file')
+    .option('--json', 'print a machine-readable result')
+    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--verbose', 'stack traces on errors')
+    .action((model: string, o: { json?: boolean; dim: string[] }) => {
+      setCode(inspectCommand(model, { json: !!o.json, dims: parseDims(o.dim) }, io));
+    });
+
+  return program;
+}
+
+/** The stack of `e` and of its causes (a wrapped generator or importer error keeps its own). */
+function printStack(e: Error, io: Io): void {
+  let cur: unknown = e;
+  for (let depth = 0; cur instanceof Error && depth < 5; depth++) {
+    io.err(`${depth > 0 ? 'caused by: ' : ''}${cur.stack ?? cur.message}`);
+    cur = cur.cause;
+  }
+}
+
+/** Runs the CLI on `argv` (without node and the script path); returns the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  const verbose = argv.includes('--verbose');
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were already printed.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isKnownError(e)) {
+      io.err(`onnx-wgsl: ${e.message}`);
+      if (verbose) printStack(e, io);
+      return exitCodeFor(e);
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.err(`onnx-wgsl: internal error: ${err.message}`);
+    if (verbose) printStack(err, io);
+    else io.err('(this is a bug in onnx-wgsl; rerun with --verbose for the stack trace)');
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * `onnx-wgsl run MODEL.onnx|OUT`: runs one inference on the GPU with random or .npy inputs and
+ * prints each output's name, dtype, dims and first values. With an output folder it loads the
+ * generated model.js, so it checks what would be shipped.
+ */
+
+import { makeInputs, preview } from './inputs.js';
+import type { Io } from './io.js';
+import type { InputSource } from './options.js';
+import { openModel, toFeeds } from './session.js';
+
+export interface RunOptions {
+  dims: Record<string, number>;
+  inputs: Map<string, InputSource>;
+  seed: number;
+  verbose: boolean;
+}
+
+export async function runCommand(target: string, opts: RunOptions, io: Io): Promise<number> {
+  const { model, plan } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err });
+  try {
+    const inputs = makeInputs(plan.inputs, opts.seed, new Map(), opts.inputs);
+    for (const i of inputs) io.out(`input  ${i.name}: ${i.dtype} [${i.dims.join(', ')}] ${i.source}`);
+    const t0 = performance.now();
+    const outputs = await model.run(toFeeds(inputs));
+    const ms = performance.now() - t0;
+    for (const [name, t] of Object.entries(outputs)) {
+      io.out(`output ${name}: ${t.dtype} [${t.dims.join(', ')}] ${preview(t.data)}`);
+    }
+    if (opts.verbose) io.err(`ran ${model.stats.dispatchesPerRun} dispatches in ${ms.toFixed(1)} ms`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * ONNX model → IR graph.
+ *
+ * `importModel` walks the decoded model once, in file order: graph inputs (symbolic dims bound
+ * from `opts.dims`), initializers as constants, then each node through the importer registered
+ * for its op (src/onnx/ops/), which adds canonical IR ops. `Graph.add` infers types as nodes are
+ * added and folds nodes whose inputs are all constants, so the exporters' shape plumbing
+ * disappears here when shapes are known.
+ *
+ * Before importing anything, every node's (domain, op type, opset) is checked against the
+ * registry, and all the gaps are reported together in one `UnsupportedOpsError` — a user learns
+ * the whole list of missing ops from a single run.
+ */
+
+import { Graph, type Value } from '../../ir/graph.js';
+import type { Dim } from '../../ir/shape.js';
+import type { OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
+import { ImportError, SymbolicDimError, UnsupportedFormError, UnsupportedOpsError, type UnsupportedOp } from './errors.js';
+import { ImportContext } from './ops/context.js';
+import { findImporter } from './ops/index.js';
+
+export interface ImportOptions {
+  /** Sizes for symbolic input dims, by symbol name (unknown dims are named `unk_<input>_<axis>`). */
+  dims?: Readonly<Record<string, number>>;
+}
+
+export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
+  const og = model.graph;
+  // ONNX node names are optional; generated ones keep messages and IR names meaningful.
+  const nodeNames = og.nodes.map((n, i) => (n.name !== '' ? n.name : `${n.opType}_${i}`));
+  checkSupported(model, nodeNames);
+
+  const g = new Graph();
+  const values = new Map<string, Value>();
+  declareInputs(g, og, opts.dims ?? {}, values);
+  for (const [name, tensor] of og.initializers) values.set(name, g.addConstant(name, tensor));
+
+  // Where each value is produced, to tell "defined later" (order) from "defined nowhere".
+  const producedBy = new Map<string, number>();
+  og.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && !producedBy.has(o) && producedBy.set(o, i)));
+
+  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, (name) => {
+    const j = producedBy.get(name);
+    return j === undefined
+      ? `it is not a graph input, an initializer or any node's output`
+      : `it is produced by node '${nodeNames[j]}' (${og.nodes[j]!.opType}), which comes later: nodes must be in topological order`;
+  }));
+
+  g.outputs = og.outputs.map((vi) => bindOutput(g, vi, values));
+  return g;
+}
+
+/** Throws UnsupportedOpsError listing every node whose op (at the model's opset) has no importer. */
+function checkSupported(model: OnnxModel, nodeNames: string[]): void {
+  const missing = new Map<string, UnsupportedOp>();
+  model.graph.nodes.forEach((n, i) => {
+    const opset = model.opsets.get(n.domain);
+    if (findImporter(n.domain, n.opType, opset) !== undefined) return;
+    const k = `${n.domain}\u0000${n.opType}`;
+    const entry = missing.get(k) ?? { opType: n.opType, domain: n.domain, opset, count: 0, nodes: [] };
+    entry.count++;
+    entry.nodes.push(nodeNames[i]!);
+    missing.set(k, entry);
+  });
+  if (missing.size > 0) throw new UnsupportedOpsError([...missing.values()]);
+}
+
+/** Symbol names must survive the IR's text form, so unknown dims get a plain identifier. */
+function unknownDimName(input: string, axis: number): string {
+  return `unk_${input.replace(/[^A-Za-z0-9_]/g, '_')}_${axis}`;
+}
+
+function declareInputs(g: Graph, og: OnnxGraph, dims: Readonly<Record<string, number>>, values: Map<string, Value>): void {
+  for (const [sym, size] of Object.entries(dims)) {
+    if (!Number.isInteger(size) || size < 0) throw new ImportError(`dims: '${sym}' must be a non-negative integer, got ${size}`);
+  }
+  const symbols = new Set<string>();
+  for (const vi of og.inputs) {
+    // An input that also has an initializer is a constant with a default: treat it as a constant.
+    if (og.initializers.has(vi.name)) continue;
+    if (vi.dtype === null) throw new ImportError(`graph input '${vi.name}' has no tensor element type (or one the IR does not support)`);
+    if (vi.dtype === 'string') throw new ImportError(`graph input '${vi.name}' is a string tensor, which is not supported`);
+    if (vi.shape === null) throw new ImportError(`graph input '${vi.name}' has no shape; its rank must be known`);
+    const shape: Dim[] = vi.shape.map((d, axis) => {
+      const dim = d ?? unknownDimName(vi.name, axis);
+      if (typeof dim === 'number') return dim;
+      symbols.add(dim);
+      return dim in dims ? dims[dim]! : dim;
+    });
+    values.set(vi.name, g.addInput(vi.name, { dtype: vi.dtype, shape }));
+  }
+  const unused = Object.keys(dims).filter((s) => !symbols.has(s));
+  if (unused.length > 0) {
+    const known = symbols.size > 0 ? [...symbols].join(', ') : 'none';
+    throw new ImportError(`dims binds ${unused.map((s) => `'${s}'`).join(', ')}, which no graph input uses (symbols: ${known})`);
+  }
+}
+
+function importNode(
+  g: Graph,
+  model: OnnxModel,
+  node: OnnxNode,
+  name: string,
+  values: Map<string, Value>,
+  whyUndefined: (value: string) => string,
+): void {
+  for (const input of node.inputs) {
+    if (input !== '' && !values.has(input)) {
+      throw new ImportError(`input '${input}' is not defined before this node: ${whyUndefined(input)}`, name, node.opType);
+    }
+  }
+  const opset = model.opsets.get(node.domain)!;
+  const importer = findImporter(node.domain, node.opType, opset)!; // checkSupported guarantees it
+  const ctx = new ImportContext(g, node, name, opset, values);
+
+  let results: (Value | undefined)[];
+  try {
+    results = importer.import(ctx);
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
+    if (e instanceof SymbolicDimError) throw new UnsupportedFormError(name, node.opType, e.message);
+    throw new ImportError((e as Error).message, name, node.opType, { cause: e });
+  }
+
+  node.outputs.forEach((out, i) => {
+    if (out === '') return;
+    const v = results[i];
+    if (v === undefined) throw new ImportError(`output ${i} ('${out}') was not produced by the importer`, name, node.opType);
+    if (values.has(out)) throw new ImportError(`output '${out}' is already defined (ONNX values are assigned once)`, name, node.opType);
+    values.set(out, v);
+  });
+}
+
+/**
+ * The IR value for a graph output. Its name is the model's output name; when the value was bound
+ * under another name (Identity, a no-op Reshape, an output that is also another output), an IR
+ * identity gives it the right one, since downstream stages name outputs after their values.
+ */
+function bindOutput(g: Graph, vi: OnnxValueInfo, values: Map<string, Value>): Value {
+  const v = values.get(vi.name);
+  if (v === undefined) throw new ImportError(`graph output '${vi.name}' is not produced by any node, input or initializer`);
+  if (v.name === vi.name) return v;
+  return g.add({ kind: 'unary', fn: 'identity', alpha: 0, beta: 0 }, [v], vi.name, [vi.name])[0]!;
+}

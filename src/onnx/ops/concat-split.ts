@@ -1,0 +1,73 @@
+/**
+ * Joining and splitting along an axis → IR `concat` / `slice`.
+ *
+ * ONNX: Concat (opset 4/11/13), Split (2/11/13/18). Opsets 7 to MAX_OPSET; any element type.
+ * - Concat: `axis` required; negative from opset 11.
+ * - Split: `axis` (default 0, negative from 11); part sizes from the `split` attribute before
+ *   opset 13, the constant `split` input from 13; without them, equal parts — one per output,
+ *   or `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks).
+ * Lowers to: `concat(axis)`; Split → one `slice` per requested output (an omitted output ''
+ * gets no node). A single-input Concat or single-output Split is the input itself.
+ */
+
+import type { Value } from '../../../ir/graph.js';
+import type { Op } from '../../../ir/ops.js';
+import { normalizeAxis } from '../../../ir/shape.js';
+import type { ImportContext, OpImporter } from './context.js';
+import { importer, staticDim } from './common.js';
+
+function concat(ctx: ImportContext) {
+  const inputs = ctx.presentInputs();
+  if (inputs.length === 0) ctx.fail('needs at least one input');
+  const axis = normalizeAxis(ctx.getInt('axis'), inputs[0]!.rank);
+  if (inputs.length === 1) return [inputs[0]!];
+  return [ctx.addOut1({ kind: 'concat', axis }, inputs)];
+}
+
+/** Sizes of the parts along the axis, from the split attribute/input or equal division. */
+function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
+  const outputs = ctx.outputCount;
+  let sizes: number[] | undefined;
+  if (ctx.opset < 13) sizes = ctx.hasAttr('split') ? ctx.getInts('split') : undefined;
+  else sizes = ctx.optionalConstNumbers(1, 'split');
+
+  if (sizes !== undefined) {
+    if (sizes.length !== outputs) ctx.fail(`split has ${sizes.length} sizes for ${outputs} outputs`);
+    if (sizes.some((s) => s < 0 || !Number.isInteger(s))) ctx.fail(`split sizes [${sizes.join(', ')}] must be non-negative integers`);
+    const d = x.type.shape[axis]!;
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (typeof d === 'number' && total !== d) ctx.fail(`split sizes [${sizes.join(', ')}] sum to ${total}, but axis ${axis} has size ${d}`);
+    return sizes;
+  }
+
+  const dim = staticDim(x.type.shape[axis]!, 'Split into equal parts');
+  if (ctx.opset >= 18 && ctx.hasAttr('num_outputs')) {
+    const n = ctx.getInt('num_outputs');
+    if (n !== outputs) ctx.fail(`num_outputs is ${n} but the node has ${outputs} outputs`);
+    const chunk = Math.ceil(dim / n);
+    return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, dim - i * chunk)));
+  }
+  if (dim % outputs !== 0) ctx.fail(`axis ${axis} of size ${dim} does not split into ${outputs} equal parts`);
+  return new Array<number>(outputs).fill(dim / outputs);
+}
+
+function split(ctx: ImportContext) {
+  const x = ctx.input(0, 'input');
+  const axis = normalizeAxis(ctx.getInt('axis', 0), x.rank);
+  const sizes = partSizes(ctx, x, axis);
+  if (sizes.length === 1) return [x];
+  const results: (Value | undefined)[] = [];
+  let offset = 0;
+  sizes.forEach((size, i) => {
+    if (ctx.hasOutput(i)) {
+      const op: Op = { kind: 'slice', axes: [axis], starts: [offset], ends: [offset + size], steps: [1] };
+      results.push(ctx.addOut1(op, [x], i));
+    } else {
+      results.push(undefined);
+    }
+    offset += size;
+  });
+  return results;
+}
+
+export const concatSplitImporters: OpImporter[] = [importer('Concat', concat, 4), importer('Split', split, 2)];

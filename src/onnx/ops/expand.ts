@@ -1,0 +1,33 @@
+/**
+ * Broadcasting copies → IR `expand` / `tile`.
+ *
+ * ONNX: Expand (opset 8/13), Tile (6/13). Opsets 8 / 7 to MAX_OPSET; any element type.
+ * - Expand: the constant `shape` input broadcasts *with* the input shape (numpy rules both ways,
+ *   so a 1 in `shape` keeps the input's dim); the IR gets the resolved result shape.
+ * - Tile: the constant `repeats` input, one non-negative count per axis.
+ * Lowers to: `expand(shape)` / `tile(repeats)`; a no-op (same shape, all repeats 1) is the input
+ * itself.
+ */
+
+import { broadcastShapes } from '../../../ir/shape.js';
+import type { ImportContext, OpImporter } from './context.js';
+import { importer } from './common.js';
+
+function expand(ctx: ImportContext) {
+  const x = ctx.input(0, 'input');
+  const target = ctx.constNumbers(1, 'shape');
+  const shape = broadcastShapes(x.type.shape, target);
+  if (shape.length === x.rank && shape.every((d, i) => d === x.type.shape[i])) return [x];
+  return [ctx.addOut1({ kind: 'expand', shape }, [x])];
+}
+
+function tile(ctx: ImportContext) {
+  const x = ctx.input(0, 'input');
+  const repeats = ctx.constNumbers(1, 'repeats');
+  if (repeats.length !== x.rank) ctx.fail(`repeats has ${repeats.length} values for rank ${x.rank}`);
+  if (repeats.some((r) => r < 0 || !Number.isInteger(r))) ctx.fail(`repeats [${repeats.join(', ')}] must be non-negative integers`);
+  if (repeats.every((r) => r === 1)) return [x];
+  return [ctx.addOut1({ kind: 'tile', repeats }, [x])];
+}
+
+export const expandImporters: OpImporter[] = [importer('Expand', expand, 8), importer('Tile', tile, 6)];

@@ -1,0 +1,45 @@
+/**
+ * Ops that pass their input through at inference → no IR node at all.
+ *
+ * ONNX: Identity (opset 1/13/14/16/19/21), Dropout (7/10/12/13/22). Opsets 7 to MAX_OPSET.
+ * - Identity: the output is the input value (tensors only; sequence/optional inputs never reach
+ *   here because the decoder has no such values).
+ * - Dropout: inference semantics — the output is the input. Opsets 7–11 have a `ratio`
+ *   attribute that inference ignores; from 12, `ratio` and `training_mode` are inputs, and
+ *   training_mode must be absent or a constant false (random masks are rejected as a form).
+ *   The optional mask output, when requested, is all true (bool from opset 10; the data type
+ *   before), built as a constant, or as an `expand` of a scalar when the shape is symbolic.
+ * Lowers to: aliases of the input value (import.ts names graph outputs that alias other values).
+ */
+
+import type { Value } from '../../../ir/graph.js';
+import { isStaticShape } from '../../../ir/shape.js';
+import type { ImportContext, OpImporter } from './context.js';
+import { importer, makeTensor } from './common.js';
+
+function dropout(ctx: ImportContext) {
+  const x = ctx.input(0, 'data');
+  if (ctx.opset >= 12 && ctx.hasInput(2)) {
+    const training = ctx.constInput(2, 'training_mode');
+    if (training.data.length !== 1) ctx.fail("input 'training_mode' must be a scalar");
+    if (Number(training.data[0]) !== 0) ctx.unsupported('training_mode=true is not supported (inference only)');
+  }
+  const results: Value[] = [x];
+  if (ctx.hasOutput(1)) {
+    const dtype = ctx.opset >= 10 ? 'bool' : x.type.dtype;
+    const shape = x.type.shape;
+    if (isStaticShape(shape)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      results.push(ctx.constantOut(makeTensor(dtype, shape, new Array<number>(n).fill(1)), 1));
+    } else {
+      const one = ctx.constant('mask_value', makeTensor(dtype, [], [1]));
+      results.push(ctx.addOut1({ kind: 'expand', shape }, [one], 1));
+    }
+  }
+  return results;
+}
+
+export const identityImporters: OpImporter[] = [
+  importer('Identity', (ctx) => [ctx.input(0, 'input')], 1),
+  importer('Dropout', dropout, 7),
+];

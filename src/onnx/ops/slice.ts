@@ -1,0 +1,53 @@
+/**
+ * Strided slicing → IR `slice`.
+ *
+ * ONNX: Slice (opset 1/10/11/13). Opsets 7 to MAX_OPSET; any element type.
+ * - Before opset 10: `starts`, `ends` and optional `axes` attributes, step 1.
+ * - From 10: inputs starts, ends, axes?, steps?, all required to be constants here.
+ * Negative axes are normalized; repeated axes and zero steps are errors. starts/ends keep ONNX
+ * meaning (negative counts from the end, out of range clamps); values beyond ±(2³¹−1) — the
+ * INT64 sentinels exporters use for "to the end" — are clamped to that range, which selects the
+ * same elements for any dim that fits the GPU's 32-bit indices.
+ * Lowers to: `slice(axes, starts, ends, steps)`.
+ */
+
+import type { ImportContext, OpImporter } from './context.js';
+import { importer, iota } from './common.js';
+
+const LIMIT = 2 ** 31 - 1;
+const clampIndex = (v: number) => Math.min(LIMIT, Math.max(-LIMIT, v));
+
+function slice(ctx: ImportContext) {
+  const x = ctx.input(0, 'data');
+  let starts: number[];
+  let ends: number[];
+  let axes: number[] | undefined;
+  let steps: number[] | undefined;
+  if (ctx.opset < 10) {
+    starts = ctx.getInts('starts');
+    ends = ctx.getInts('ends');
+    axes = ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
+  } else {
+    starts = ctx.constNumbers(1, 'starts');
+    ends = ctx.constNumbers(2, 'ends');
+    axes = ctx.optionalConstNumbers(3, 'axes');
+    steps = ctx.optionalConstNumbers(4, 'steps');
+  }
+  const n = starts.length;
+  axes ??= iota(n);
+  steps ??= new Array<number>(n).fill(1);
+  if (ends.length !== n || axes.length !== n || steps.length !== n) {
+    ctx.fail(`starts, ends, axes and steps must have equal lengths, got ${n}, ${ends.length}, ${axes.length}, ${steps.length}`);
+  }
+  axes = axes.map((a) => {
+    const b = a < 0 ? a + x.rank : a;
+    if (b < 0 || b >= x.rank) ctx.fail(`axis ${a} is out of range for rank ${x.rank}`);
+    return b;
+  });
+  if (new Set(axes).size !== n) ctx.fail(`repeated axis in [${axes.join(', ')}]`);
+  if (steps.includes(0)) ctx.fail('steps must not be 0');
+  const op = { kind: 'slice', axes, starts: starts.map(clampIndex), ends: ends.map(clampIndex), steps } as const;
+  return [ctx.addOut1(op, [x])];
+}
+
+export const sliceImporters: OpImporter[] = [importer('Slice', slice, 1)];

@@ -1,0 +1,83 @@
+/**
+ * Shared harness for the kernel tests in this folder: builds a one-node graph for an op, runs
+ * the generator's kernels on the WebGPU device (outputs poisoned first), and compares the result
+ * with the CPU reference evaluator on the same inputs.
+ */
+
+import { expect } from 'vitest';
+import { DEFAULT_LIMITS, type CodegenContext, type DeviceLimits, type Kernel, type KernelGenerator } from '../../codegen/kernel.js';
+import { Graph, type Node, type Tensor, type TensorType, type Value } from '../../ir/graph.js';
+import { evaluate } from '../../ir/eval/index.js';
+import type { Op } from '../../ir/ops.js';
+import { runKernels } from '../helpers/gpu.js';
+import { compareTensors } from '../helpers/random.js';
+
+/** A codegen context over `graph` with the given limits; scratch values are plain graph values. */
+export function makeCtx(limits: Partial<DeviceLimits> = {}): CodegenContext {
+  const g = new Graph();
+  let n = 0;
+  return {
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    scratch: (type: TensorType, name: string): Value => g.addInput(`${name}_${n++}`, type),
+  };
+}
+
+export interface CheckOptions {
+  rtol?: number;
+  atol?: number;
+  /** Device limits the generator sees (e.g. a small workgroup cap to force 2-d dispatch). */
+  limits?: Partial<DeviceLimits>;
+  /** Inputs (by position) to bind as graph constants instead of feeds. */
+  constants?: number[];
+  /** Expected number of kernels, when the test is about how the work is split. */
+  kernels?: number;
+}
+
+export interface CheckResult {
+  kernels: Kernel[];
+  actual: Tensor;
+  expected: Tensor;
+}
+
+/**
+ * Builds `op` on `inputs`, generates and runs its kernels, and checks the output against
+ * `evaluate`: elements must satisfy |a - e| <= atol + rtol·|e| (exact for integers by default).
+ */
+export async function check(gen: KernelGenerator, op: Op, inputs: Tensor[], opts: CheckOptions = {}): Promise<CheckResult> {
+  const g = new Graph();
+  const feeds = new Map<Value, Tensor>();
+  const values = inputs.map((t, i) => {
+    if (opts.constants?.includes(i)) return g.addConstant(`c${i}`, t);
+    const v = g.addInput(`x${i}`, { dtype: t.dtype, shape: [...t.dims] });
+    feeds.set(v, t);
+    return v;
+  });
+  const [y] = g.add(op, values, 'node', [], false);
+  const node = g.nodes[g.nodes.length - 1] as Node;
+  const kernels = gen(node, makeCtx(opts.limits));
+  if (opts.kernels !== undefined) expect(kernels.length).toBe(opts.kernels);
+  for (const k of kernels) {
+    for (const d of k.workgroups) expect(d).toBeLessThanOrEqual(opts.limits?.maxComputeWorkgroupsPerDimension ?? 65535);
+  }
+  const results = await runKernels(kernels, feeds);
+  const actual = results.get(y!);
+  if (!actual) throw new Error('the kernels never wrote the output');
+  const [expected] = evaluate(op, inputs);
+  const float = expected!.dtype.startsWith('float');
+  const rtol = opts.rtol ?? (float ? 1e-5 : 0);
+  const atol = opts.atol ?? (float ? 1e-6 : 0);
+  const c = compareTensors(actual, expected!, rtol, atol);
+  if (c.firstBad >= 0) {
+    const i = c.firstBad;
+    throw new Error(
+      `${op.kind} ${JSON.stringify(op).slice(0, 200)} on ${inputs.map((t) => `${t.dtype}[${t.dims}]`).join(', ')}: ` +
+        `element ${i} = ${actual.data[i]} expected ${expected!.data[i]} (max abs err ${c.maxAbs}, rtol ${rtol}, atol ${atol})`,
+    );
+  }
+  return { kernels, actual, expected: expected! };
+}
+
+/** A float32 tensor from explicit values. */
+export function f32(dims: number[], values: number[]): Tensor {
+  return { dtype: 'float32', dims, data: Float32Array.from(values) };
+}
