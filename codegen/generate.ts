@@ -156,7 +156,9 @@ export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIM
     try {
       generated = choice.generator(node, ctx);
     } catch (e) {
-      throw new CodegenError(`${where}: ${(e as Error).message}`, node.name, { cause: e });
+      // Generators usually name the node already (kernels/common.ts `unsupported`).
+      const msg = (e as Error).message;
+      throw new CodegenError(msg.startsWith(`node '${node.name}'`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
     }
     kernels.push(...generated);
   }

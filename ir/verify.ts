@@ -42,6 +42,10 @@ function checkConstant(v: Value, problems: string[]): void {
     problems.push(`${where}: data is ${t.dtype}${formatShape(t.dims)} but the value is typed ${typeText(v.type)}`);
     return;
   }
+  if (t.dtype === 'string') {
+    problems.push(`${where}: string constants are not supported`);
+    return;
+  }
   const n = t.dims.reduce((a, b) => a * b, 1);
   if (t.data.length !== n) problems.push(`${where}: data has ${t.data.length} elements, dims ${formatShape(t.dims)} need ${n}`);
   // float16 is held in a Float32Array on the host; every other dtype has its own element size.

@@ -158,6 +158,8 @@ class LoadedModel implements Model {
       binding,
       resource: { buffer: this.buffers[b.buffer]!, offset: 0, size: b.size },
     });
+    // Shader errors first: they name the kernel, where the error scope only has Dawn's text.
+    let failure: unknown;
     try {
       await Promise.all(modules.map((m, i) => this.checkShader(m, i)));
       this.steps = await Promise.all(
@@ -172,12 +174,11 @@ class LoadedModel implements Model {
         }),
       );
     } catch (e) {
-      if (e instanceof ModelLoadError) throw e;
-      throw new ModelLoadError(`creating a compute pipeline failed: ${(e as Error).message}`);
-    } finally {
-      const err = await device.popErrorScope();
-      if (err) throw new ModelLoadError(`WebGPU rejected the plan at load: ${err.message}`);
+      failure = e instanceof ModelLoadError ? e : new ModelLoadError(`creating a compute pipeline failed: ${(e as Error).message}`);
     }
+    const scopeError = await device.popErrorScope();
+    if (failure) throw failure;
+    if (scopeError) throw new ModelLoadError(`WebGPU rejected the plan at load: ${scopeError.message}`);
     this.stats.dispatchesPerRun = this.steps.length;
     this.stats.submitsPerRun = 1;
   }

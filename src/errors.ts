@@ -1,7 +1,8 @@
 /**
  * The error classes a user can act on, gathered in one place so the CLI can print them as one line
  * (`onnx-wgsl: <message>`) and keep stack traces for bugs. Each stage owns its classes — decode,
- * import, codegen, the runtime — and this file re-exports them next to the compiler's own:
+ * import, the runtime — and this file re-exports them next to the compiler's own (codegen's
+ * `CodegenError` is recognized by name):
  * `CompileError` (a model the GPU path cannot take: float64, unbound symbols, an int64 constant
  * outside int32), `OutputFolderError` (an -o folder we refuse to touch), `UsageError` (bad CLI
  * arguments) and `NpyError` (a .npy file we cannot read).
@@ -9,10 +10,9 @@
 
 import { OnnxDecodeError } from './onnx/decode.js';
 import { ImportError, UnsupportedFormError, UnsupportedOpsError } from './onnx/errors.js';
-import { CodegenError } from '../codegen/generate.js';
 import { DeviceLimitError, InputValidationError, ModelLoadError } from '../runtime/errors.js';
 
-export { OnnxDecodeError, ImportError, UnsupportedFormError, UnsupportedOpsError, CodegenError };
+export { OnnxDecodeError, ImportError, UnsupportedFormError, UnsupportedOpsError };
 export { DeviceLimitError, InputValidationError, ModelLoadError };
 
 /** The model cannot be compiled for the GPU as given; the message says why and what to change. */
@@ -43,7 +43,6 @@ const KNOWN: (abstract new (...args: never[]) => Error)[] = [
   OnnxDecodeError,
   UnsupportedOpsError,
   ImportError, // includes UnsupportedFormError
-  CodegenError,
   CompileError,
   InputValidationError,
   DeviceLimitError,
@@ -54,14 +53,15 @@ const KNOWN: (abstract new (...args: never[]) => Error)[] = [
 ];
 
 /**
- * Runtime errors may come from another copy of the runtime (a compiled folder's runtime/), whose
- * classes are not ours, so those are also recognized by name.
+ * Recognized by name: runtime errors may come from another copy of the runtime (a compiled folder's
+ * runtime/) whose classes are not ours, and CodegenError (codegen/generate.ts) would pull every
+ * kernel generator into anything that imports this file.
  */
-const RUNTIME_ERROR_NAMES = new Set(['InputValidationError', 'DeviceLimitError', 'ModelLoadError']);
+const KNOWN_NAMES = new Set(['InputValidationError', 'DeviceLimitError', 'ModelLoadError', 'CodegenError']);
 
 export function isKnownError(e: unknown): e is Error {
   if (KNOWN.some((cls) => e instanceof cls)) return true;
-  return e instanceof Error && RUNTIME_ERROR_NAMES.has(e.name);
+  return e instanceof Error && KNOWN_NAMES.has(e.name);
 }
 
 /** Exit status for an error: 2 for command-line usage, 1 for everything else. */

@@ -85,8 +85,9 @@ export function readNpy(bytes: Uint8Array, what = '.npy file'): NpyArray {
   if (bytes.length - start < need) {
     throw new NpyError(`${what}: truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, file has ${bytes.length - start}`);
   }
-  // Copy into a fresh buffer: the data offset is not necessarily aligned for the typed array.
-  const raw = bytes.slice(start, start + need).buffer;
+  // Copy into a fresh buffer: the data offset is not necessarily aligned for the typed array, and
+  // a Node Buffer's slice() is a view on a shared pool, so `new Uint8Array(view)` does the copy.
+  const raw = new Uint8Array(bytes.subarray(start, start + need)).buffer;
   let data: HostArray;
   switch (kind.dtype) {
     case 'float32':

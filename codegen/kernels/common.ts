@@ -9,13 +9,25 @@ import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { CodegenContext, Kernel } from '../kernel.js';
 import { WG, declareBindings, dispatch1d, f32Lit, flatMain } from '../wgsl.js';
+import type { WgslHelpers } from './wgsl-math.js';
+
+/**
+ * `x` as a WGSL f32 expression. Infinities and NaN go through helper functions: WGSL rejects a
+ * constant expression with such a value (so `f32Lit`'s bitcast form does not compile).
+ */
+export function floatLit(x: number, h: WgslHelpers): string {
+  if (Number.isNaN(x)) return `${h.use('nan')}()`;
+  if (x === Infinity) return `${h.use('posinf')}()`;
+  if (x === -Infinity) return `${h.use('neginf')}()`;
+  return f32Lit(x);
+}
 
 /** `x` as a WGSL literal of `scalar` (integers truncate toward zero and saturate to the type). */
-export function typedLit(x: number, scalar: GpuScalar): string {
+export function typedLit(x: number, scalar: GpuScalar, h: WgslHelpers): string {
   switch (scalar) {
     case 'f32':
     case 'f16':
-      return f32Lit(x);
+      return floatLit(x, h);
     case 'i32': {
       const v = Number.isNaN(x) ? 0 : Math.min(2147483647, Math.max(-2147483648, Math.trunc(x)));
       return `i32(${v})`;
@@ -32,11 +44,11 @@ export function typedLit(x: number, scalar: GpuScalar): string {
 }
 
 /** The most negative / most positive value of a GPU scalar (the identities of max / min). */
-export function lowestLit(scalar: GpuScalar): string {
-  return scalar === 'i32' ? 'i32(-2147483648)' : scalar === 'u32' ? '0u' : 'bitcast<f32>(0xff800000u)';
+export function lowestLit(scalar: GpuScalar, h: WgslHelpers): string {
+  return scalar === 'i32' ? 'i32(-2147483648)' : scalar === 'u32' ? '0u' : `${h.use('neginf')}()`;
 }
-export function highestLit(scalar: GpuScalar): string {
-  return scalar === 'i32' ? 'i32(2147483647)' : scalar === 'u32' ? '4294967295u' : 'bitcast<f32>(0x7f800000u)';
+export function highestLit(scalar: GpuScalar, h: WgslHelpers): string {
+  return scalar === 'i32' ? 'i32(2147483647)' : scalar === 'u32' ? '4294967295u' : `${h.use('posinf')}()`;
 }
 
 /**
@@ -44,6 +56,7 @@ export function highestLit(scalar: GpuScalar): string {
  * Σ coord_k · strides[k]. Dims of size 1 cost nothing; the outermost needs no modulo.
  */
 export function stridedOffsetFn(name: string, dims: readonly number[], strides: readonly number[]): string {
+  if (dims.every((d, k) => d === 1 || strides[k] === 0)) return `fn ${name}(i: u32) -> u32 { return 0u; }`;
   const lines = [`fn ${name}(i: u32) -> u32 {`, '  var r = i;', '  var o = 0u;'];
   let outer = 0;
   while (outer < dims.length - 1 && dims[outer] === 1) outer++;
@@ -51,7 +64,7 @@ export function stridedOffsetFn(name: string, dims: readonly number[], strides: 
     const d = dims[k]!;
     if (d === 1) continue;
     const s = strides[k]!;
-    if (s !== 0) lines.push(`  o = o + (r % ${d}u) * ${s}u;`);
+    if (s !== 0) lines.push(`  o = o + (r % ${d}u)${s === 1 ? '' : ` * ${s}u`};`);
     lines.push(`  r = r / ${d}u;`);
   }
   if (dims.length > 0 && strides[outer] !== 0) lines.push(`  o = o + r * ${strides[outer]}u;`);

@@ -114,11 +114,11 @@ function floatUnary(fn: UnaryFn, x: string, alpha: number, beta: number, h: Wgsl
     case 'tan':
       return `tan(${x})`;
     case 'asin':
-      return `asin(${x})`;
+      return `${h.use('asin')}(${x})`;
     case 'acos':
-      return `acos(${x})`;
+      return `${h.use('acos')}(${x})`;
     case 'atan':
-      return `atan(${x})`;
+      return `${h.use('atan')}(${x})`;
     case 'sinh':
       return `${h.use('sinh')}(${x})`;
     case 'cosh':
@@ -149,7 +149,7 @@ function floatUnary(fn: UnaryFn, x: string, alpha: number, beta: number, h: Wgsl
 }
 
 /** The integer fns ONNX defines (on i32 or u32 words); null when `fn` has no integer form. */
-function intUnary(fn: UnaryFn, x: string, alpha: number, beta: number, dtype: DType): string | null {
+function intUnary(fn: UnaryFn, x: string, alpha: number, beta: number, dtype: DType, h: WgslHelpers): string | null {
   const s = scalarOf(dtype);
   const signed = s === 'i32';
   if (dtype === 'bool') {
@@ -171,8 +171,8 @@ function intUnary(fn: UnaryFn, x: string, alpha: number, beta: number, dtype: DT
     case 'clip': {
       // Fractional bounds round inward so they cannot leak into an integer result.
       let e = x;
-      if (Number.isFinite(alpha)) e = `max(${e}, ${typedLit(Math.ceil(alpha), s)})`;
-      if (Number.isFinite(beta)) e = `min(${e}, ${typedLit(Math.floor(beta), s)})`;
+      if (Number.isFinite(alpha)) e = `max(${e}, ${typedLit(Math.ceil(alpha), s, h)})`;
+      if (Number.isFinite(beta)) e = `min(${e}, ${typedLit(Math.floor(beta), s, h)})`;
       return e;
     }
     default:
@@ -182,7 +182,7 @@ function intUnary(fn: UnaryFn, x: string, alpha: number, beta: number, dtype: DT
 
 /** WGSL for `fn(x)` where `x` names a value of `dtype`; the result has the op's output type. */
 export function unaryExpr(fn: UnaryFn, x: string, alpha: number, beta: number, dtype: DType, h: WgslHelpers): string {
-  const e = isFloat(dtype) ? floatUnary(fn, x, alpha, beta, h) : intUnary(fn, x, alpha, beta, dtype);
+  const e = isFloat(dtype) ? floatUnary(fn, x, alpha, beta, h) : intUnary(fn, x, alpha, beta, dtype, h);
   if (e === null) throw new Error(`unary ${fn} is not supported on ${dtype}`);
   return e;
 }
@@ -289,7 +289,8 @@ export function whereExpr(cond: string, a: string, b: string): string {
  */
 export function castExpr(x: string, from: DType, to: DType, h: WgslHelpers): string {
   const fs = scalarOf(from);
-  if (to === 'bool') return fs === 'f32' ? `u32(${x} != 0.0)` : `u32(${x} != ${fs === 'i32' ? '0' : '0u'})`;
+  // Floats test their bits: NaN != 0.0 is unreliable under fast-math, and NaN must give true.
+  if (to === 'bool') return fs === 'f32' ? `u32((bitcast<u32>(${x}) & 0x7fffffffu) != 0u)` : `u32(${x} != ${fs === 'i32' ? '0' : '0u'})`;
   if (from === to && to !== 'float16') return x;
   const ts = scalarOf(to);
   if (ts === 'f32') {

@@ -120,9 +120,11 @@ export const generateArgReduce: KernelGenerator = (node, ctx) => {
   const rp = planRows(layout.rows, layout.extent, ctx.limits);
   // A candidate beats the incumbent when strictly better, or — with selectLastIndex — equal.
   // An index of -1 marks an invocation that saw no element.
+  const h = new WgslHelpers();
   const cmp = op.fn === 'max' ? '>' : '<';
   const beats = op.selectLastIndex ? `${cmp}=` : cmp;
   const decls = [
+    '', // helpers, filled in below once the reduction has used them
     `struct ArgAcc { v: ${s}, i: i32 }`,
     `fn argCombine(a: ArgAcc, b: ArgAcc) -> ArgAcc {
   if (b.i < 0) { return a; }
@@ -136,9 +138,10 @@ export const generateArgReduce: KernelGenerator = (node, ctx) => {
   const red: RowReduction = {
     name: 'best',
     type: 'ArgAcc',
-    init: `ArgAcc(${op.fn === 'max' ? lowestLit(s) : highestLit(s)}, -1)`,
+    init: `ArgAcc(${op.fn === 'max' ? lowestLit(s, h) : highestLit(s, h)}, -1)`,
     step: (acc, r) => `let x = in0[base + rowOffset(${r})];\nif (${acc}.i < 0 || x ${beats} ${acc}.v) { ${acc} = ArgAcc(x, i32(${r})); }`,
     combine: (a, b) => `argCombine(${a}, ${b})`,
   };
+  decls[0] = h.render();
   return [rowsKernel(node, rp, { decls, stages: [{ red }], finish: 'out0[row] = max(best.i, 0);' })];
 };

@@ -160,7 +160,7 @@ export interface Stage {
 
 /** max or min over the row in scalar `s`; floats propagate NaN (WGSL leaves it to the driver). */
 export function extremeReduction(name: string, f: 'max' | 'min', s: GpuScalar, load: (r: string) => string, h: WgslHelpers): RowReduction {
-  const init = f === 'max' ? lowestLit(s) : highestLit(s);
+  const init = f === 'max' ? lowestLit(s, h) : highestLit(s, h);
   if (s !== 'f32') {
     return { name, type: s, init, step: (acc, r) => `${acc} = ${f}(${acc}, ${load(r)});`, combine: (a, b) => `${f}(${a}, ${b})` };
   }
@@ -169,7 +169,8 @@ export function extremeReduction(name: string, f: 'max' | 'min', s: GpuScalar, l
     name,
     type: s,
     init,
-    step: (acc, r) => `let x = ${load(r)};\n${acc} = select(${f}(${acc}, x), x, ${nan}(x));`,
+    // Once NaN, stay NaN: max(NaN, x) is x on some drivers.
+    step: (acc, r) => `let x = ${load(r)};\n${acc} = select(${f}(${acc}, x), ${acc} + x, ${nan}(${acc}) || ${nan}(x));`,
     combine: (a, b) => `select(${f}(${a}, ${b}), ${a} + ${b}, ${nan}(${a}) || ${nan}(${b}))`,
   };
 }
@@ -186,13 +187,14 @@ export function sumReduction(name: string, s: GpuScalar, load: (r: string) => st
 }
 
 /**
- * Assembles a rows kernel from stages. `each` is a loop body run for every element `r` of the
- * row (by all the row's invocations, after the stages); `finish` runs once per row, by its leader.
+ * Assembles a rows kernel from stages. `prologue` runs first (with `row` and `base` bound);
+ * `each` is a loop body run for every element `r` of the row (by all the row's invocations,
+ * after the stages); `finish` runs once per row, by its leader.
  */
 export function rowsKernel(
   node: Node,
   rp: RowPlan,
-  parts: { decls: string[]; stages: Stage[]; each?: string; finish?: string },
+  parts: { decls: string[]; prologue?: string; stages: Stage[]; each?: string; finish?: string },
 ): Kernel {
   const indent = (code: string, pad: string) => `${pad}${code.split('\n').join(`\n${pad}`)}`;
   const bodies = parts.stages.map((st) => {
@@ -205,6 +207,7 @@ export function rowsKernel(
     ...bodies.map((b) => b.decl).filter((d) => d !== ''),
     rowMain(rp),
     '  let base = rowBase(row);',
+    ...(parts.prologue ? [indent(parts.prologue, '  ')] : []),
     ...bodies.map((b) => indent(b.code, '  ')),
     ...(parts.each ? [`  ${rowLoopHead(rp)} {`, indent(parts.each, '    '), '  }'] : []),
     ...(parts.finish ? ['  if (lid == 0u) {', indent(parts.finish, '    '), '  }'] : []),

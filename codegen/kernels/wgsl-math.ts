@@ -10,6 +10,12 @@
  */
 
 type HelperName =
+  | 'posinf'
+  | 'neginf'
+  | 'nan'
+  | 'atan'
+  | 'asin'
+  | 'acos'
   | 'expm1'
   | 'log1p'
   | 'tanh'
@@ -33,7 +39,52 @@ interface HelperDef {
   code: string;
 }
 
+const INF = 'ew_posinf()';
+const NAN = 'ew_nan()';
+
 const LIB: Record<HelperName, HelperDef> = {
+  // WGSL rejects a constant expression whose value is infinite or NaN (even a bitcast of its bits),
+  // so special values are made from a `let`, which is not a constant expression.
+  posinf: { deps: [], code: 'fn ew_posinf() -> f32 { let b = 0x7f800000u; return bitcast<f32>(b); }' },
+  neginf: { deps: [], code: 'fn ew_neginf() -> f32 { let b = 0xff800000u; return bitcast<f32>(b); }' },
+  nan: { deps: [], code: 'fn ew_nan() -> f32 { let b = 0x7fc00000u; return bitcast<f32>(b); }' },
+  // Cephes atanf: reduce |x| to [0, tan(π/8)] with the identities at π/4 and π/2, then an odd
+  // polynomial; relative error ~1e-7, where lavapipe's builtin is off by 2e-6 and asin by 4e-4.
+  atan: {
+    deps: [],
+    code: `fn ew_atan(x_in: f32) -> f32 {
+  var x = abs(x_in);
+  var y = 0.0;
+  if (x > 2.414213562373095) {
+    y = 1.5707963267948966;
+    x = -1.0 / x;
+  } else if (x > 0.4142135623730950) {
+    y = 0.7853981633974483;
+    x = (x - 1.0) / (x + 1.0);
+  }
+  let z = x * x;
+  y = y + (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z - 3.33329491539e-1) * z * x + x;
+  return select(y, -y, x_in < 0.0);
+}`,
+  },
+  // asin(x) = atan(x / sqrt((1 - x)(1 + x))); the factored form keeps precision near |x| = 1.
+  asin: {
+    deps: ['atan', 'nan'],
+    code: `fn ew_asin(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return ew_nan(); }
+  if (abs(x) == 1.0) { return x * 1.5707963267948966; }
+  return ew_atan(x / sqrt((1.0 - x) * (1.0 + x)));
+}`,
+  },
+  // acos(x) = 2·atan(sqrt((1 - x) / (1 + x))), accurate over the whole domain (x = -1 gives π).
+  acos: {
+    deps: ['atan', 'nan'],
+    code: `fn ew_acos(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return ew_nan(); }
+  if (x == -1.0) { return 3.141592653589793; }
+  return 2.0 * ew_atan(sqrt((1.0 - x) / (1.0 + x)));
+}`,
+  },
   // exp(x) - 1 keeping relative precision near 0: a Taylor polynomial for |x| < 0.5 (truncation
   // error below 3e-10 there), the builtin where the subtraction no longer cancels.
   expm1: {
@@ -131,16 +182,16 @@ const LIB: Record<HelperName, HelperDef> = {
   // pow with C semantics the builtin lacks (WGSL pow is undefined for x < 0 and for 0^0):
   // y == 0 gives 1, a negative base needs an integral exponent (odd keeps the sign), else NaN.
   pow: {
-    deps: [],
+    deps: ['posinf', 'nan'],
     code: `fn ew_pow(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (x == 0.0) {
     if (y > 0.0) { return 0.0; }
-    return bitcast<f32>(0x7f800000u);
+    return ${INF};
   }
   let m = pow(abs(x), y);
   if (x > 0.0) { return m; }
-  if (floor(y) != y) { return bitcast<f32>(0x7fc00000u); }
+  if (floor(y) != y) { return ${NAN}; }
   let odd = abs(y) < 16777216.0 && (i32(abs(y)) & 1) == 1;
   return select(m, -m, odd);
 }`,
@@ -184,10 +235,10 @@ const LIB: Record<HelperName, HelperDef> = {
   // C fmod (sign of the dividend). a - b·trunc(a/b) alone can be off by one multiple of b when
   // a/b rounds across an integer; the two corrections put the result back in (-|b|, |b|).
   fmod: {
-    deps: [],
+    deps: ['posinf', 'nan'],
     code: `fn ew_fmod(a: f32, b: f32) -> f32 {
-  if (b == 0.0 || abs(a) == bitcast<f32>(0x7f800000u)) { return bitcast<f32>(0x7fc00000u); }
-  if (abs(b) == bitcast<f32>(0x7f800000u)) { return a; }
+  if (b == 0.0 || abs(a) == ${INF}) { return ${NAN}; }
+  if (abs(b) == ${INF}) { return a; }
   var r = a - b * trunc(a / b);
   if (abs(r) >= abs(b)) { r = r - sign(r) * abs(b); }
   if (r != 0.0 && sign(r) != sign(a)) { r = r + sign(a) * abs(b); }
@@ -216,14 +267,19 @@ const LIB: Record<HelperName, HelperDef> = {
   return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
 }`,
   },
-  // Round an f32 to the nearest float16 value (ties to even) without the shader-f16 feature.
-  // pack2x16float is undefined beyond the f16 range, so overflow is decided here: 65520 is the
-  // midpoint above 65504 whose tie rounds to the (infinite) even neighbour.
+  // Round an f32 to the nearest float16 value, ties to even, without the shader-f16 feature
+  // (unpack2x16float(pack2x16float(x)) is not reliably rounded: lavapipe returns x unchanged).
+  // Normal halves keep 10 mantissa bits (round-to-nearest-even on the bits, the carry may bump the
+  // exponent); below 2^-14 halves are multiples of 2^-24; from 65520 up (the midpoint above
+  // 65504, whose tie rounds to the infinite even neighbour) the result overflows.
   f16round: {
-    deps: [],
+    deps: ['posinf'],
     code: `fn ew_f16round(x: f32) -> f32 {
-  if (abs(x) >= 65520.0) { return sign(x) * bitcast<f32>(0x7f800000u); }
-  return unpack2x16float(pack2x16float(vec2<f32>(x, 0.0))).x;
+  let a = abs(x);
+  if (a >= 65520.0) { return sign(x) * ${INF}; }
+  if (!(a >= 6.103515625e-05)) { return sign(x) * round(a * 16777216.0) / 16777216.0; }
+  let b = bitcast<u32>(x);
+  return bitcast<f32>((b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u);
 }`,
   },
 };

@@ -88,7 +88,7 @@ function numberFn(fn: BinaryFn, dtype: DType): (x: number, y: number) => number 
       return (x, y) => {
         checkDivisor(y);
         const r = x % y;
-        return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+        return r;
       };
     case 'fmod':
       if (!int) return (x, y) => x % y; // JS % is C fmod: the result takes the dividend's sign

@@ -9,9 +9,11 @@
  * exclude_outside renormalisation), and the tensor is contracted along that axis in float64.
  * Nearest is a pure index map, so it copies elements and works for every dtype, int64 included.
  *
- * The coordinate transforms follow the ONNX spec with onnxruntime's choices where the reference
+ * The coordinate transforms follow the ONNX spec text and onnxruntime where the ONNX reference
  * implementation differs: align_corners divides by (output length − 1) using the integer output
- * length, and pytorch_half_pixel maps to 0 when the output length is 1.
+ * length (the reference uses scale · input length), and pytorch_half_pixel maps to 0 when the
+ * output length is 1 (the reference uses −0.5). Coordinates are float32 (see resizeCoordinate);
+ * interpolation weights and sums are float64.
  */
 
 import type { Tensor } from '../graph.js';
@@ -22,22 +24,32 @@ import { describe, float64Data, fromFloat64, isBigIntType, sizeOf, stridesOf } f
 
 type ResizeOp = Extract<Op, { kind: 'resize' }>;
 
-/** Input coordinate of output index `x` along an axis (ONNX coordinate_transformation_mode). */
+const f32 = Math.fround;
+
+/**
+ * Input coordinate of output index `x` along an axis (ONNX coordinate_transformation_mode),
+ * evaluated in float32 arithmetic operation by operation, as onnxruntime (and any f32 GPU kernel)
+ * computes it. The difference from float64 is tiny but decides nearest-neighbour rounding when a
+ * coordinate lands on a tie through an inexact division (scale 1/7: (0 + 0.5) · 7 − 0.5 is 3 in
+ * exact arithmetic, 2.9999998 in float32).
+ */
 export function resizeCoordinate(mode: ResizeCoordMode, x: number, scale: number, inLen: number, outLen: number): number {
+  const s = f32(scale);
   switch (mode) {
     case 'half_pixel':
-      return (x + 0.5) / scale - 0.5;
+      return f32(f32(f32(x + 0.5) / s) - 0.5);
     case 'pytorch_half_pixel':
-      return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
+      return outLen > 1 ? f32(f32(f32(x + 0.5) / s) - 0.5) : 0;
     case 'align_corners':
-      return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
+      // Divides by the integer output length, as the spec text and onnxruntime do.
+      return outLen === 1 ? 0 : f32(f32(x * (inLen - 1)) / (outLen - 1));
     case 'asymmetric':
-      return x / scale;
+      return f32(x / s);
     case 'half_pixel_symmetric': {
       // Centres the (possibly fractional) scaled extent scale·in on the integer output canvas.
-      const adjustment = outLen / (scale * inLen);
-      const offset = (inLen / 2) * (1 - adjustment);
-      return offset + (x + 0.5) / scale - 0.5;
+      const adjustment = f32(outLen / f32(s * inLen));
+      const offset = f32(f32(inLen / 2) * f32(1 - adjustment));
+      return f32(offset + (x + 0.5) / s - 0.5); // onnxruntime takes this last step in double
     }
     case 'tf_crop_and_resize':
       throw new Error('resize coordinate mode tf_crop_and_resize needs an ROI, which the resize op does not carry');

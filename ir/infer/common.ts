@@ -91,11 +91,13 @@ export function needNumber(what: string, role: string, d: Dim): number {
   return d;
 }
 
-/** Non-negative (or ≥ min) integers, e.g. strides, pads, repeats. */
+/** Integers ≥ `min` (e.g. strides ≥ 1, repeats ≥ 0), `length` of them unless null. */
 export function checkInts(what: string, name: string, values: readonly number[], length: number | null, min: number): void {
   if (length !== null && values.length !== length) fail(what, `${name} must have ${length} entries, got ${values.length}`);
   for (const v of values) {
-    if (!Number.isInteger(v) || v < min) fail(what, `${name} must be integers ≥ ${min}, got [${values.join(', ')}]`);
+    if (!Number.isInteger(v) || v < min) {
+      fail(what, `${name} must be integers${min === -Infinity ? '' : ` ≥ ${min}`}, got [${values.join(', ')}]`);
+    }
   }
 }
 

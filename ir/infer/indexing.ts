@@ -24,11 +24,19 @@ export interface SliceRange {
 
 /** Exporters write ±(2^63 - 1) or ±(2^31 - 1) for "to the end"; any |v| this large clamps to an end. */
 const SENTINEL = 2 ** 31 - 1;
+const INT32_MAX = 2 ** 31 - 1;
+/**
+ * INT64_MAX as a JS number: the decoder saturates int64s to ±MAX_SAFE_INTEGER (a plain
+ * conversion would give 2^63); either way nothing this large is an ordinary bound.
+ */
+const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
 /**
  * Resolves a slice against the input dims, one entry per input axis (axes the op does not name
  * keep their full range). ONNX rules: negative starts/ends add the dim; then for step > 0 both
- * clamp to [0, dim], for step < 0 start clamps to [0, dim - 1] and end to [-1, dim - 1].
+ * clamp to [0, dim], for step < 0 start clamps to [0, dim - 1] and end to [-1, dim - 1]. An end
+ * of INT_MAX (int32 or int64) means "through the last element in the step's direction", so with a
+ * negative step it resolves to -1, as onnxruntime reads it.
  * A symbolic dim is allowed only when the slice keeps the whole axis (start 0 or a sentinel,
  * end a sentinel) — anything else would need arithmetic on the symbol.
  */
@@ -48,14 +56,16 @@ export function resolveSlice(dims: readonly Dim[], op: OpOf<'slice'>): SliceRang
     const end = op.ends[j]!;
     const step = op.steps[j]!;
     if (!Number.isInteger(step) || step === 0) fail(what, `step on axis ${axis} must be a non-zero integer, got ${step}`);
-    if (Number.isNaN(start) || Number.isNaN(end)) fail(what, `start/end on axis ${axis} are not numbers`);
+    if (!Number.isInteger(start) || !Number.isInteger(end)) fail(what, `start and end on axis ${axis} must be integers, got ${start} and ${end}`);
     const d = dims[axis]!;
     if (typeof d === 'string') {
       out[axis] = sliceSymbolic(axis, d, start, end, step);
       continue;
     }
     let s = start < 0 ? start + d : start;
-    let e = end < 0 ? end + d : end;
+    // INT_MAX as an end means "to the end in the step's direction" (onnxruntime's reading of the
+    // spec, which models are tested against); other ends clamp as below.
+    let e = end === INT32_MAX || end >= INT64_MAX ? (step < 0 ? -1 : d) : end < 0 ? end + d : end;
     let size: number;
     if (step > 0) {
       s = Math.min(Math.max(s, 0), d);
@@ -66,8 +76,7 @@ export function resolveSlice(dims: readonly Dim[], op: OpOf<'slice'>): SliceRang
       e = Math.min(Math.max(e, -1), d - 1);
       size = Math.max(0, Math.ceil((s - e) / -step));
     }
-    // Exact integers: ±2^63 arrives as a double, and the clamps above bring it back in range.
-    out[axis] = { start: Math.trunc(s), end: Math.trunc(e), step, size };
+    out[axis] = { start: s, end: e, step, size };
   }
   return out;
 }

@@ -33,7 +33,7 @@ export function inferReshape(op: OpOf<'reshape'>, inputs: readonly Value[]): Ten
   // the same symbols (then the numeric parts must agree); [batch, 4] → [n] stays unchecked.
   const from = factor(x.shape);
   const to = factor(op.shape);
-  if (from.symbols.join(',') === to.symbols.join(',') && from.product !== to.product) {
+  if (JSON.stringify(from.symbols) === JSON.stringify(to.symbols) && from.product !== to.product) {
     fail(what, `cannot reshape ${formatShape(x.shape)} to ${formatShape(op.shape)}: element counts differ`);
   }
   return [{ dtype: x.dtype, shape: [...op.shape] }];

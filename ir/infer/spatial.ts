@@ -44,10 +44,11 @@ export function poolOutputSize(
 ): number {
   const extent = windowExtent(kernel, dilation);
   const span = input + padBegin + padEnd - extent;
-  if (span < 0) throw new Error(`window ${extent} (kernel ${kernel}, dilation ${dilation}) exceeds padded input ${span + extent}`);
-  if (!ceilMode) return Math.floor(span / stride) + 1;
-  let out = Math.ceil(span / stride) + 1;
-  if ((out - 1) * stride >= input + padBegin) out -= 1;
+  // A window may overhang a padded input shorter than it (span in (-stride, 0)): onnxruntime
+  // still gives one output there, rounding the division toward zero in floor mode, and so do we.
+  let out = ceilMode ? Math.ceil(span / stride) + 1 : Math.trunc(span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= input + padBegin) out -= 1;
+  if (out < 1) throw new Error(`window ${extent} (kernel ${kernel}, dilation ${dilation}) exceeds padded input ${span + extent}`);
   return out;
 }
 
@@ -62,7 +63,7 @@ export function convTransposeOutputSize(
   outputPadding: number,
 ): number {
   const out = stride * (input - 1) + outputPadding + windowExtent(kernel, dilation) - padBegin - padEnd;
-  if (out < 0) throw new Error(`output size ${out} is negative (pads ${padBegin} + ${padEnd} too large)`);
+  if (out < 1) throw new Error(`output size ${out} is not positive (pads ${padBegin} + ${padEnd} too large)`);
   return out;
 }
 

@@ -16,12 +16,17 @@ import type { Tensor } from '../../ir/graph.js';
 import { DecodeProblem, OnnxDecodeError, invalid, toDecodeError } from './decode-error.js';
 import { ExternalDataReader } from './external.js';
 import type { OnnxAttributeValue, OnnxDim, OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
-import { decodeModelProto, has } from './proto.js';
+import { decodeModelProto, decodeTensorProto, has } from './proto.js';
 import type { AttributeProtoMsg, DimensionMsg, GraphProtoMsg, NodeProtoMsg, ValueInfoProtoMsg } from './proto.js';
 import { densifySparse, longToNumber, tensorFromProto } from './tensor.js';
 import type { ExternalSource } from './tensor.js';
 
 export { OnnxDecodeError } from './decode-error.js';
+
+/** A tensor decoded from a standalone file, with the name the TensorProto carries ('' if none). */
+export interface NamedTensor extends Tensor {
+  name: string;
+}
 
 export interface DecodeOptions {
   /** Folder that external data locations are relative to (required only if the model has any). */
@@ -62,6 +67,30 @@ export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): OnnxMo
     // Anything else is a bug or an exotic corruption (e.g. graphs nested past the stack limit).
     const detail = err instanceof Error ? err.message : String(err);
     throw new OnnxDecodeError(`${name} is not a valid ONNX model: ${detail}`, { cause: err });
+  } finally {
+    external.close();
+  }
+}
+
+/**
+ * Decodes a standalone TensorProto file (the `input_N.pb` / `output_N.pb` of the ONNX backend test
+ * data). `name` names the file in errors. Such files carry their data inline: external data has no
+ * folder to be found in here and is reported as an error.
+ */
+export function decodeTensorFile(bytes: Uint8Array, name: string): NamedTensor {
+  const external = new ExternalDataReader(undefined);
+  try {
+    if (bytes.byteLength === 0) invalid('the file is empty');
+    const proto = decodeTensorProto(bytes);
+    const tensor = tensorFromProto(proto, proto.name ? `tensor '${proto.name}'` : 'the tensor', external);
+    return { ...tensor, name: proto.name };
+  } catch (err) {
+    if (err instanceof DecodeProblem) {
+      const problem = err.kind === 'invalid' ? `${name} is not a valid TensorProto file: ${err.detail}` : `${name}: ${err.detail}`;
+      throw new OnnxDecodeError(problem, { cause: err });
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new OnnxDecodeError(`${name} is not a valid TensorProto file: ${detail}`, { cause: err });
   } finally {
     external.close();
   }

@@ -40,7 +40,9 @@ export class UnsupportedOpsError extends Error {
       const more = o.nodes.length > 3 ? ', …' : '';
       return `${describeOp(o.opType, o.domain, o.opset)} ×${o.count}: ${shown}${more}`;
     });
-    super(`${ops.length} unsupported op${ops.length === 1 ? '' : 's'}: ${parts.join('; ')}`);
+    // The count is of nodes (what must change in the model); each part names one op type.
+    const nodes = ops.reduce((n, o) => n + o.count, 0);
+    super(`${nodes} unsupported op${nodes === 1 ? '' : 's'}: ${parts.join('; ')}`);
     this.ops = ops;
   }
 }

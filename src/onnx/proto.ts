@@ -177,3 +177,21 @@ function describeWireError(err: unknown, pos: number, limit: number, total: numb
   if (message.includes('nesting depth')) return `corrupt at byte ${at}: messages nested too deeply`;
   return `undecodable at byte ${at}: ${message}`;
 }
+
+// The TensorProto type of the same parsed schema, for standalone .pb tensor files.
+let tensorType: protobuf.Type | undefined;
+
+/**
+ * Decodes the bytes of a standalone TensorProto (a `.pb` file of the ONNX backend test data).
+ * Wire errors become `DecodeProblem`s, as for models.
+ */
+export function decodeTensorProto(bytes: Uint8Array): TensorProtoMsg {
+  tensorType ??= modelProtoType().lookupType('.onnx.TensorProto');
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = protobuf.Reader.create(plain);
+  try {
+    return tensorType.decode(reader) as unknown as TensorProtoMsg;
+  } catch (err) {
+    throw new DecodeProblem(describeWireError(err, reader.pos, reader.len, bytes.byteLength));
+  }
+}

@@ -39,7 +39,8 @@ export async function runOrt(model: string | Uint8Array, feeds: Record<string, T
   for (const [name, r] of Object.entries(results)) {
     const dtype = FROM_ORT[r.type];
     if (dtype === undefined) throw new Error(`unexpected onnxruntime output type ${r.type}`);
-    const data = dtype === 'bool' ? Uint8Array.from(r.data as ArrayLike<number | boolean>, Number) : r.data;
+    // Copy: the result's buffer belongs to onnxruntime and is freed with the session.
+    const data = dtype === 'bool' ? Uint8Array.from(r.data as ArrayLike<number | boolean>, Number) : (r.data as Tensor['data']).slice();
     out[name] = { dtype, dims: [...r.dims], data: data as Tensor['data'] };
   }
   await session.release();

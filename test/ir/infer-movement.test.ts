@@ -55,6 +55,14 @@ describe('slice', () => {
     expect(shapeOf(slice([0], [2], [7], [-1]), x)).toEqual([0]);
     // ONNX clamps a negative-step start into [0, dim - 1] (numpy would give an empty slice here).
     expect(shapeOf(slice([0], [-100], [-200], [-1]), x)).toEqual([1]);
+    // INT_MAX as an end runs to the far end in the step's direction, whichever form it arrives
+    // in: 2^63 (a plain int64 → number), MAX_SAFE_INTEGER (the decoder's saturation), 2^31 - 1.
+    for (const end of [INT64_MAX, Number.MAX_SAFE_INTEGER, 2147483647]) {
+      expect(shapeOf(slice([0], [-1], [end], [-1]), x)).toEqual([10]);
+      expect(shapeOf(slice([0], [3], [end], [1]), x)).toEqual([7]);
+    }
+    expect(shapeOf(slice([0], [-1], [2147483646], [-1]), x)).toEqual([0]);
+    expect(() => shapeOf(slice([0], [0.5], [3]), x)).toThrow('start and end on axis 0 must be integers');
     const [r] = resolveSlice([10], slice([0], [INT64_MAX], [INT64_MIN], [-3]));
     expect(r).toEqual({ start: 9, end: -1, step: -3, size: 4 });
   });

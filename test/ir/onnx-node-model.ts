@@ -74,14 +74,14 @@ export async function runOnnxNode(
   const inputs = feeds.filter((f) => !f.initializer);
   const graph = {
     name: 'g',
-    node: [{ op_type: opType, input: feeds.map((f) => f.name), output: ['y'], attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }],
+    node: [{ op_type: opType, input: feeds.map((f) => f.name), output: ['out__'], attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }],
     initializer: feeds.filter((f) => f.initializer).map(tensorProto),
     input: inputs.map((f) => ({
       name: f.name,
       type: { tensor_type: { elem_type: ELEM[f.dtype], shape: { dim: f.dims.map((d) => ({ dim_value: d })) } } },
     })),
     // No output type: ORT infers it, so our inference is compared with ORT's run, not with ours.
-    output: [{ name: 'y' }],
+    output: [{ name: 'out__' }],
   };
   const bytes = ModelProto.encode(
     ModelProto.fromObject({ ir_version: 8, opset_import: [{ domain: '', version: opset }], graph }),
@@ -90,7 +90,7 @@ export async function runOnnxNode(
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });
     const result = await session.run(Object.fromEntries(inputs.map((f) => [f.name, ortTensor(f)])));
     await session.release();
-    return [...result.y!.dims];
+    return [...result.out__!.dims];
   } catch (e) {
     return { error: (e as Error).message };
   }

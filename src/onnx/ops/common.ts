@@ -93,7 +93,8 @@ export function staticDim(d: Dim, what: string): number {
 
 /**
  * Normalizes axes against `rank` (negative count from the end), rejecting out-of-range and
- * repeated axes, and returns them sorted.
+ * repeated axes. The order is kept: where axes pair with other lists (Pad, Resize) it matters;
+ * callers that need sorted axes sort.
  */
 export function normalizeAxes(axes: readonly number[], rank: number, what = 'axes'): number[] {
   const out = axes.map((a) => {
@@ -102,7 +103,7 @@ export function normalizeAxes(axes: readonly number[], rank: number, what = 'axe
     return n;
   });
   if (new Set(out).size !== out.length) throw new Error(`${what}: repeated axis in [${axes.join(', ')}]`);
-  return out.sort((x, y) => x - y);
+  return out;
 }
 
 /** [0, 1, …, n-1]. */

@@ -7,8 +7,11 @@
  * - Dropout: inference semantics — the output is the input. Opsets 7–11 have a `ratio`
  *   attribute that inference ignores; from 12, `ratio` and `training_mode` are inputs, and
  *   training_mode must be absent or a constant false (random masks are rejected as a form).
- *   The optional mask output, when requested, is all true (bool from opset 10; the data type
- *   before), built as a constant, or as an `expand` of a scalar when the shape is symbolic.
+ *   The optional mask output, when requested, is a constant fill (bool from opset 10; the data
+ *   type before), or an `expand` of a scalar when the shape is symbolic. Its value follows
+ *   onnxruntime, since the spec leaves the inference mask unspecified before opset 12: all true
+ *   from 12 (the spec: nothing is dropped, every element kept), all zero/false before (onnxruntime
+ *   reports "no element dropped" that way for the older versions).
  * Lowers to: aliases of the input value (import.ts names graph outputs that alias other values).
  */
 
@@ -27,12 +30,13 @@ function dropout(ctx: ImportContext) {
   const results: Value[] = [x];
   if (ctx.hasOutput(1)) {
     const dtype = ctx.opset >= 10 ? 'bool' : x.type.dtype;
+    const fill = ctx.opset >= 12 ? 1 : 0;
     const shape = x.type.shape;
     if (isStaticShape(shape)) {
       const n = shape.reduce((a, b) => a * b, 1);
-      results.push(ctx.constantOut(makeTensor(dtype, shape, new Array<number>(n).fill(1)), 1));
+      results.push(ctx.constantOut(makeTensor(dtype, shape, new Array<number>(n).fill(fill)), 1));
     } else {
-      const one = ctx.constant('mask_value', makeTensor(dtype, [], [1]));
+      const one = ctx.constant('mask_value', makeTensor(dtype, [], [fill]));
       results.push(ctx.addOut1({ kind: 'expand', shape }, [one], 1));
     }
   }

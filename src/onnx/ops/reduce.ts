@@ -42,7 +42,7 @@ function reduce(fn: ReduceFn, inputFormSince: number) {
       if (noop) return [x];
       axes = iota(x.rank);
     } else {
-      axes = normalizeAxes(given, x.rank, `${ctx.opType} axes`);
+      axes = normalizeAxes(given, x.rank, `${ctx.opType} axes`).sort((a, b) => a - b);
     }
     const keepdims = ctx.getInt('keepdims', 1) !== 0;
     return [ctx.addOut1({ kind: 'reduce', fn, axes, keepdims }, [x])];

@@ -28,6 +28,8 @@ export function rng(seed: number): () => number {
 export interface RandomOptions {
   min?: number;
   max?: number;
+  /** Floats with integral values only (so comparisons see ties). */
+  integral?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function randomTensor(random: () => number, dtype: DType, dims: number[],
   const max = opts.max ?? (isFloat(dtype) ? 2 : unsigned ? (dtype === 'bool' ? 1 : 40) : 20);
   for (let i = 0; i < n; i++) {
     if (isFloat(dtype)) {
-      const v = min + (max - min) * random();
+      const v = opts.integral ? min + Math.floor((max - min + 1) * random()) : min + (max - min) * random();
       data[i] = dtype === 'float16' ? roundToFloat16(v) : v;
     } else {
       const v = min + Math.floor((max - min + 1) * random());

@@ -1,0 +1,187 @@
+/**
+ * Kernel generator for the IR `conv` op (ONNX Conv): N-d convolution with groups, strides,
+ * dilations, explicit pads and an optional bias. Weights stay in ONNX layout (M, C/group, k…).
+ *
+ * Three strategies, chosen from the shapes:
+ * - pointwise (every kernel dim 1, stride 1, no pads): a GEMM per (image, group),
+ *   W[M/g × C/g] · X[C/g × pixels], on the register-blocked core in gemm-core.ts;
+ * - depthwise (one input channel per group, 1-d or 2-d): conv-depthwise.ts, each invocation
+ *   sliding along a row and reusing loaded inputs between neighbouring outputs;
+ * - everything else: the register-blocked implicit GEMM in conv-direct.ts (several output
+ *   channels × several output pixels per invocation).
+ *
+ * The last two read a zero-padded copy of the input (a scratch tensor written by a small first
+ * kernel) when the conv has pads, so their inner loops have no bounds checks: on lavapipe a check
+ * and select per loaded value costs more than the extra pass over the input.
+ */
+
+import type { CodegenContext, Kernel } from '../kernel.js';
+import type { Node, Value } from '../../ir/graph.js';
+import { declareBindings, dimsOf, dispatch1d, flatMain, offsetToCoords, WG } from '../wgsl.js';
+import { defaultGemmTiling, emitGemm } from './gemm-core.js';
+import { requireFloat } from './grid.js';
+import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
+import { emitDepthwiseConv, defaultDepthwiseTiling, type DepthwiseTiling } from './conv-depthwise.js';
+
+const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
+
+/** Everything the conv kernels need, resolved and validated. */
+export interface ConvGeometry {
+  N: number;
+  C: number;
+  M: number;
+  group: number;
+  /** Input spatial dims, kernel dims, output spatial dims (one entry per spatial axis). */
+  inDims: number[];
+  kernel: number[];
+  outDims: number[];
+  strides: number[];
+  dilations: number[];
+  /** Begin and end pads per spatial axis. */
+  padBegin: number[];
+  padEnd: number[];
+  hasBias: boolean;
+}
+
+export function convGeometry(node: Node): ConvGeometry {
+  const op = node.op;
+  if (op.kind !== 'conv') throw new Error(`generateConv: node '${node.name}' is ${op.kind}, not conv`);
+  const what = `conv '${node.name}'`;
+  const [x, w, b] = node.inputs;
+  const y = node.outputs[0];
+  if (!x || !w || !y || node.inputs.length > 3) throw new Error(`${what} needs inputs [x, w, bias?] and one output`);
+  requireFloat('conv', node.name, [...node.inputs, y].map((v) => v.type.dtype));
+  const xd = dimsOf(x);
+  const wd = dimsOf(w);
+  const d = xd.length - 2;
+  if (d < 1) throw new Error(`${what}: input must have rank >= 3, got [${xd}]`);
+  if (wd.length !== xd.length) throw new Error(`${what}: weight [${wd}] must have the input's rank ${xd.length}`);
+  const [N, C] = xd as [number, number];
+  const M = wd[0]!;
+  const group = op.group;
+  if (group < 1 || C % group !== 0 || M % group !== 0) throw new Error(`${what}: group ${group} must divide C=${C} and M=${M}`);
+  if (wd[1] !== C / group) throw new Error(`${what}: weight has ${wd[1]} input channels per group, expected C/group = ${C / group}`);
+  for (const [name, arr, n] of [['strides', op.strides, d], ['dilations', op.dilations, d], ['pads', op.pads, 2 * d]] as const) {
+    if (arr.length !== n) throw new Error(`${what}: ${name} has ${arr.length} entries, expected ${n}`);
+  }
+  if (op.strides.some((s) => s < 1) || op.dilations.some((s) => s < 1)) throw new Error(`${what}: strides and dilations must be >= 1`);
+  if (op.pads.some((p) => p < 0)) throw new Error(`${what}: negative pads [${op.pads}] are not supported`);
+  if (b && (b.rank !== 1 || dimsOf(b)[0] !== M)) throw new Error(`${what}: bias must be [${M}], got [${dimsOf(b)}]`);
+  const inDims = xd.slice(2);
+  const kernel = wd.slice(2);
+  const padBegin = op.pads.slice(0, d);
+  const padEnd = op.pads.slice(d);
+  const outDims = inDims.map((n, i) => Math.floor((n + padBegin[i]! + padEnd[i]! - op.dilations[i]! * (kernel[i]! - 1) - 1) / op.strides[i]!) + 1);
+  const expected = [N, M, ...outDims];
+  if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
+  return { N, C, M, group, inDims, kernel, outDims, strides: op.strides, dilations: op.dilations, padBegin, padEnd, hasBias: !!b };
+}
+
+/** Tilings for each strategy; absent ones use the heuristics. */
+export interface ConvTilings {
+  direct?: DirectConvTiling;
+  depthwise?: DepthwiseTiling;
+}
+
+export const generateConv = (node: Node, ctx: CodegenContext): Kernel[] => convKernels(node, ctx);
+
+export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTilings = {}): Kernel[] {
+  const geo = convGeometry(node);
+  const y = node.outputs[0]!;
+  if (prod(dimsOf(y)) === 0) return [];
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
+  if (pointwise) return [pointwiseKernel(node, geo, maxDim)];
+
+  // Zero-pad the input into a scratch tensor so the conv loops need no bounds checks.
+  const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
+  const kernels: Kernel[] = [];
+  let src = x;
+  let srcDims = geo.inDims;
+  if ([...geo.padBegin, ...geo.padEnd].some((p) => p > 0)) {
+    srcDims = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
+    src = ctx.scratch({ dtype: x.type.dtype, shape: [geo.N, geo.C, ...srcDims] }, `${node.name}_padded`);
+    kernels.push(padKernel(`${node.name}/pad`, x, src, geo.padBegin, maxDim));
+  }
+  const inputs = bias ? [src, w, bias] : [src, w];
+  const depthwise = geo.C === geo.group && geo.inDims.length <= 2;
+  const emitted = depthwise
+    ? emitDepthwiseConv(geo, srcDims, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim)
+    : emitDirectConv(geo, srcDims, tilings.direct ?? defaultDirectTiling(geo), maxDim);
+  kernels.push({ name: node.name, wgsl: emitted.wgsl, inputs, outputs: [y], workgroups: emitted.workgroups });
+  return kernels;
+}
+
+/** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */
+function pointwiseKernel(node: Node, geo: ConvGeometry, maxDim: number): Kernel {
+  const { N, C, M, group: G, hasBias } = geo;
+  const Cg = C / G;
+  const Mg = M / G;
+  const P = prod(geo.inDims);
+  const batch = N * G;
+  // Base offsets step by these strides; vec4 loads need every one a multiple of 4.
+  const aligned = (...steps: [number, number][]) => steps.every(([extent, step]) => extent === 1 || step % 4 === 0);
+  const declarations = (aVec4: boolean, bVec4: boolean): string => {
+    const t = (v: boolean) => (v ? 'array<vec4<f32>>' : 'array<f32>');
+    return [
+      `@group(0) @binding(0) var<storage, read> x: ${t(bVec4)};`,
+      `@group(0) @binding(1) var<storage, read> w: ${t(aVec4)};`,
+      ...(hasBias ? ['@group(0) @binding(2) var<storage, read> bias: array<f32>;'] : []),
+      `@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;`,
+    ].join('\n');
+  };
+  const { wgsl, workgroups } = emitGemm(
+    {
+      M: Mg,
+      N: P,
+      K: Cg,
+      batch,
+      a: { name: 'w', kContiguous: true, ld: Cg, baseAligned4: aligned([G, Mg * Cg]) },
+      b: { name: 'x', kContiguous: false, ld: P, baseAligned4: aligned([N, C * P], [G, Cg * P]) },
+      declarations,
+      batchPrologue: [
+        `let n = bz / ${G}u;`,
+        `let g = bz % ${G}u;`,
+        `let aBase = g * ${Mg * Cg}u;`,
+        `let bBase = n * ${C * P}u + g * ${Cg * P}u;`,
+        `let oBase = n * ${M * P}u + g * ${Mg * P}u;`,
+        `let chBase = g * ${Mg}u;`,
+      ].join('\n  '),
+      store: (m, p, acc) => `let v = ${acc}${hasBias ? ` + bias[chBase + ${m}]` : ''}; y[oBase + ${m} * ${P}u + ${p}] = v;`,
+    },
+    defaultGemmTiling(Mg, P, Cg),
+    maxDim,
+  );
+  return { name: node.name, wgsl, inputs: [...node.inputs], outputs: [node.outputs[0]!], workgroups };
+}
+
+/** Copies x (N, C, spatial…) into the zero-padded `dst`, `padBegin` zeros before each axis. */
+function padKernel(name: string, x: Value, dst: Value, padBegin: number[], maxDim: number): Kernel {
+  const xd = dimsOf(x);
+  const dd = dimsOf(dst);
+  const total = prod(dd);
+  const d = padBegin.length;
+  // Source index from destination coords; the unsigned wrap of (coord - pad) makes one compare
+  // per axis catch both sides.
+  const checks: string[] = [];
+  const terms: string[] = [];
+  let stride = 1;
+  for (let i = xd.length - 1; i >= 0; i--) {
+    const s = i < 2 ? `o${i}` : `s${i}`;
+    if (i >= 2) checks.push(`s${i} < ${xd[i]}u`);
+    terms.push(`${s} * ${stride}u`);
+    stride *= xd[i]!;
+  }
+  const shifts = Array.from({ length: d }, (_, i) => `let s${i + 2} = o${i + 2} - ${padBegin[i]}u;`);
+  const wgsl = `${declareBindings([x], [dst], ['x'], ['y'])}
+
+${flatMain(total, WG, maxDim)}
+  ${offsetToCoords('idx', dd, 'o')}
+  ${shifts.join('\n  ')}
+  var v = 0.0;
+  if (${checks.join(' && ')}) { v = x[${terms.join(' + ')}]; }
+  y[idx] = v;
+}
+`;
+  return { name, wgsl, inputs: [x], outputs: [dst], workgroups: dispatch1d(total, WG, maxDim) };
+}

@@ -1,0 +1,121 @@
+/**
+ * Sorting a failure into 'unsupported' (the compiler refused, with a specific reason a user can
+ * act on) or 'error' (a bug: a crash, a WGSL compile error, a WebGPU validation error, a timeout).
+ * The two must stay distinct: 'unsupported' measures coverage, 'error' is a list of things to fix.
+ *
+ * Unsupported:
+ * - UnsupportedOpsError: one blocker per op type (domain-qualified outside ai.onnx);
+ * - UnsupportedFormError: "<Op> (form)";
+ * - a CompileError about a dtype the GPU lacks (float64, uint64, string) or an int64 constant that
+ *   does not fit in i32; a DeviceLimitError;
+ * - decoding refused valid ONNX the compiler cannot represent (bfloat16, float8, …);
+ * - an ImportError or CodegenError whose message says the thing is not supported — a deliberate
+ *   refusal — unless its cause is a JS engine error (TypeError, RangeError, …), which is a crash.
+ * Everything else is an 'error'. Errors are recognized by class and, for errors that crossed a
+ * worker boundary or come from another copy of the runtime, by `name`.
+ */
+
+import { UnsupportedOpsError } from '../../src/onnx/errors.js';
+import { DecodeProblem } from '../../src/onnx/decode-error.js';
+
+export interface Classified {
+  status: 'unsupported' | 'error';
+  /** First line of the message, trimmed to ~120 characters. */
+  reason: string;
+  /** For 'unsupported': what blocks the test, for the ranking table (op names, dtypes, …). */
+  blockers?: string[];
+}
+
+const REASON_CHARS = 120;
+
+/** First line, whitespace collapsed, at most ~120 characters. */
+export function shortReason(message: string): string {
+  const line = (message.split('\n').find((l) => l.trim() !== '') ?? '').replace(/\s+/g, ' ').trim();
+  return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS - 1)}…` : line;
+}
+
+/** The message of anything thrown, with its class name when that adds information. */
+export function describeThrown(e: unknown): string {
+  if (e instanceof Error) {
+    const generic = e.name === 'Error' || e.message.startsWith(e.name);
+    return generic ? e.message : `${e.name}: ${e.message}`;
+  }
+  return String(e);
+}
+
+const REFUSAL = /\b(not supported|unsupported|does not support|not yet supported|cannot be supported)\b/i;
+const ENGINE_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError']);
+
+function isEngineError(e: unknown): boolean {
+  return e instanceof Error && ENGINE_ERRORS.has(e.name);
+}
+
+function unsupported(message: string, blockers: string[]): Classified {
+  return { status: 'unsupported', reason: shortReason(message), blockers };
+}
+
+function error(e: unknown): Classified {
+  return { status: 'error', reason: shortReason(describeThrown(e)) };
+}
+
+/** "Loop" for ai.onnx, "com.microsoft.FusedConv" elsewhere: the op-name aggregation key. */
+function opKey(opType: string, domain: string): string {
+  return domain === '' ? opType : `${domain}.${opType}`;
+}
+
+/** The op kind in a codegen message "node 'n' (kind): …", for aggregation. */
+function codegenKind(message: string): string {
+  const m = /^node '.*?' \(([A-Za-z]+)\)/.exec(message);
+  return m ? `${m[1]} (codegen)` : 'codegen';
+}
+
+function classifyCompileError(e: Error): Classified {
+  const dtype = /\b(?:is|has dtype) (float64|uint64|string|bfloat16)\b/.exec(e.message);
+  if (dtype) return unsupported(e.message, [`dtype ${dtype[1]}`]);
+  if (/does not fit in 32 bits/.test(e.message)) return unsupported(e.message, ['int64 value outside int32']);
+  // Unbound symbols mean the runner failed to bind a dim: our bug, not the model's.
+  if (/symbolic dim/.test(e.message)) return error(e);
+  return unsupported(e.message, ['compile: other']);
+}
+
+/** Classifies anything thrown while preparing, compiling, loading or running a test. */
+export function classifyError(e: unknown): Classified {
+  if (!(e instanceof Error)) return error(e);
+  if (e instanceof UnsupportedOpsError) {
+    return unsupported(e.message, e.ops.map((o) => opKey(o.opType, o.domain)));
+  }
+  switch (e.name) {
+    case 'UnsupportedOpsError': {
+      // Crossed a boundary and lost its `ops`: recover the op names from the message.
+      const names = [...e.message.matchAll(/(?:: |; )([\w.]+) \(/g)].map((m) => m[1]!);
+      return unsupported(e.message, names.length > 0 ? names : ['unsupported op']);
+    }
+    case 'UnsupportedFormError': {
+      const op = /^(\w+) '/.exec(e.message)?.[1] ?? (e as { opType?: string }).opType ?? 'op';
+      return unsupported(e.message, [`${op} (form)`]);
+    }
+    case 'CompileError':
+      return classifyCompileError(e);
+    case 'DeviceLimitError':
+      return unsupported(e.message, ['device limit']);
+    case 'OnnxDecodeError': {
+      const cause = (e as { cause?: unknown }).cause;
+      if (cause instanceof DecodeProblem && cause.kind === 'unsupported') {
+        const type = /element type (\w+)/.exec(cause.detail)?.[1];
+        return unsupported(e.message, [type ? `dtype ${type.toLowerCase()}` : 'decode: unsupported']);
+      }
+      return error(e);
+    }
+    case 'ImportError':
+    case 'CodegenError': {
+      const cause = (e as { cause?: unknown }).cause;
+      if (REFUSAL.test(e.message) && !isEngineError(cause)) {
+        const op = e.name === 'ImportError' ? `${/^(\w+) '/.exec(e.message)?.[1] ?? 'import'} (import)` : codegenKind(e.message);
+        return unsupported(e.message, [op]);
+      }
+      return error(e);
+    }
+    default:
+      return error(e);
+  }
+}

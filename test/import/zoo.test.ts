@@ -1,0 +1,142 @@
+/**
+ * The model zoo (../shared/models, ../shared/models/real) through the importer: every model whose
+ * ops are all supported imports with its symbols bound, with the expected output names, dtypes
+ * and shapes and no `shape` node left (the exporters' shape plumbing folds at import); the
+ * others fail with one UnsupportedOpsError naming what is missing. The small models are also
+ * evaluated from the IR on the CPU and compared with onnxruntime on the same random inputs.
+ */
+
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadModelFile } from '../../src/onnx/decode.js';
+import { UnsupportedOpsError } from '../../src/onnx/errors.js';
+import { importModel } from '../../src/onnx/import.js';
+import type { Dim } from '../../ir/shape.js';
+import { expectClose } from '../helpers/random.js';
+import { ZOO, randomFeeds } from './fixtures.js';
+import { runIr, runOrt } from './ort.js';
+
+interface Case {
+  path: string;
+  dims?: Record<string, number>;
+  /** name → [dtype, shape] of each graph output, in order. */
+  outputs: [string, string, Dim[]][];
+  /** Small enough to evaluate on the CPU in the test (well under a second). */
+  numeric?: boolean;
+}
+
+const logits = (batch: Dim = 1): [string, string, Dim[]][] => [['logits', 'float32', [batch, 1000]]];
+
+const CASES: Record<string, Case> = {
+  squeezenet1_1: { path: 'squeezenet1_1.onnx', outputs: logits() },
+  mobilenet_v2: { path: 'mobilenet_v2.onnx', dims: { batch: 4 }, outputs: logits(4) },
+  resnet18: { path: 'resnet18.onnx', dims: { batch: 2 }, outputs: logits(2) },
+  efficientnet_b0: { path: 'efficientnet_b0.onnx', outputs: logits() },
+  shufflenet_v2_x1_0: { path: 'shufflenet_v2_x1_0.onnx', outputs: logits() },
+  super_resolution: { path: 'super_resolution.onnx', outputs: [['high_res', 'float32', [1, 1, 192, 192]]], numeric: true },
+  tiny_unet: { path: 'tiny_unet.onnx', outputs: [['mask', 'float32', [1, 2, 64, 64]]], numeric: true },
+  lraspp_mobilenet_v3: { path: 'lraspp_mobilenet_v3.onnx', outputs: [['mask', 'float32', [1, 21, 256, 256]]] },
+  tiny_vit: { path: 'tiny_vit.onnx', outputs: [['logits', 'float32', [1, 10]]], numeric: true },
+  tiny_bert: {
+    path: 'tiny_bert.onnx',
+    dims: { batch: 2, sequence: 16 },
+    outputs: [
+      ['last_hidden_state', 'float32', [2, 16, 128]],
+      ['pooled', 'float32', [2, 128]],
+    ],
+    numeric: true,
+  },
+  tiny_gpt: { path: 'tiny_gpt.onnx', dims: { batch: 1, sequence: 24 }, outputs: [['logits', 'float32', [1, 24, 512]]], numeric: true },
+  mnist: { path: 'real/mnist.onnx', outputs: [['Plus214_Output_0', 'float32', [1, 10]]], numeric: true },
+  'version-RFB-320': {
+    path: 'real/version-RFB-320.onnx',
+    outputs: [
+      ['scores', 'float32', [1, 4420, 2]],
+      ['boxes', 'float32', [1, 4420, 4]],
+    ],
+    numeric: true,
+  },
+  dtln_model_2: {
+    path: 'real/dtln_model_2.onnx',
+    outputs: [
+      ['conv1d_3', 'float32', [1, 1, 512]],
+      ['tf_op_layer_stack_5', 'float32', [1, 2, 128, 2]],
+    ],
+    numeric: true,
+  },
+  yolox_nano: { path: 'real/yolox_nano.onnx', outputs: [['output', 'float32', [1, 3549, 85]]] },
+  light_resnet50: { path: 'real/light_resnet50.onnx', outputs: [['gpu_0/softmax_1', 'float32', [1, 1000]]] },
+  light_inception_v2: { path: 'real/light_inception_v2.onnx', outputs: [['prob_1', 'float32', [1, 1000]]] },
+  light_densenet121: { path: 'real/light_densenet121.onnx', outputs: [['fc6_1', 'float32', [1, 1000, 1, 1]]] },
+  nmp: {
+    path: 'real/nmp.onnx',
+    dims: { unk__749: 1 },
+    outputs: [
+      ['StatefulPartitionedCall:2', 'float32', [1, 172, 88]],
+      ['StatefulPartitionedCall:1', 'float32', [1, 172, 88]],
+      ['StatefulPartitionedCall:0', 'float32', [1, 172, 264]],
+    ],
+  },
+  yunet_n_dynamic: {
+    path: 'real/yunet_n_dynamic.onnx',
+    dims: { batch: 1, height: 160, width: 320 },
+    outputs: ['cls', 'obj', 'bbox', 'kps'].flatMap((head) =>
+      [8, 16, 32].map((s): [string, string, Dim[]] => [`${head}_${s}`, 'float32', [1, (160 / s) * (320 / s), { cls: 1, obj: 1, bbox: 4, kps: 10 }[head]!]]),
+    ),
+  },
+};
+
+describe('zoo models import', () => {
+  test.each(Object.keys(CASES))('%s', (name) => {
+    const c = CASES[name]!;
+    const g = importModel(loadModelFile(join(ZOO, c.path)), { dims: c.dims ?? {} });
+    expect(g.outputs.map((v) => [v.name, v.type.dtype, v.type.shape])).toEqual(c.outputs);
+    expect(g.nodes.filter((n) => n.op.kind === 'shape').map((n) => n.name)).toEqual([]);
+  });
+
+  test('symbols left unbound flow through to the outputs', () => {
+    for (const path of ['resnet18.onnx', 'mobilenet_v2.onnx']) {
+      const g = importModel(loadModelFile(join(ZOO, path)));
+      expect(g.inputs[0]!.type.shape).toEqual(['batch', 3, 224, 224]);
+      expect(g.outputs[0]!.type.shape).toEqual(['batch', 1000]);
+    }
+  });
+
+  test('models with unsupported ops report all of them at once', () => {
+    const failure = (path: string) => {
+      try {
+        importModel(loadModelFile(join(ZOO, path)), {});
+      } catch (e) {
+        return e as UnsupportedOpsError;
+      }
+      throw new Error(`${path} imported`);
+    };
+    expect(failure('lstm_tagger.onnx').message).toBe('2 unsupported ops: LSTM (opset 13) ×2: /lstm/LSTM, /lstm/LSTM_1');
+    const gtcrn = failure('real/gtcrn_simple.onnx');
+    expect(gtcrn).toBeInstanceOf(UnsupportedOpsError);
+    expect(gtcrn.ops.map((o) => [o.opType, o.opset, o.count])).toEqual([
+      ['GRU', 11, 14],
+      ['ScatterND', 11, 18],
+    ]);
+    expect(gtcrn.message).toMatch(/^32 unsupported ops: GRU \(opset 11\) ×14: GRU_153, GRU_343, GRU_533, …; ScatterND \(opset 11\) ×18: /);
+  });
+});
+
+describe('small zoo models match onnxruntime', () => {
+  const numeric = Object.keys(CASES).filter((n) => CASES[n]!.numeric);
+  test.each(numeric)('%s', async (name) => {
+    const c = CASES[name]!;
+    const path = join(ZOO, c.path);
+    const model = loadModelFile(path);
+    const feeds = randomFeeds(model, c.dims ?? {}, 99);
+    // Token ids and masks must be valid: ids in range, masks 0/1.
+    for (const [k, t] of Object.entries(feeds)) {
+      if (t.dtype !== 'int64') continue;
+      const hi = k === 'attention_mask' ? 2n : 100n;
+      feeds[k] = { ...t, data: BigInt64Array.from(t.data as BigInt64Array, (v) => ((v % hi) + hi) % hi) };
+    }
+    const ours = runIr(importModel(model, { dims: c.dims ?? {} }), feeds);
+    const ref = await runOrt(path, feeds);
+    for (const [out, expected] of Object.entries(ref)) expectClose(ours[out]!, expected, 1e-3, 1e-4, `${name}: ${out}`);
+  });
+});
