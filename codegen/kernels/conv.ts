@@ -17,6 +17,7 @@
 
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node, Value } from '../../ir/graph.js';
+import { convOutputSize } from '../../ir/infer.js';
 import { declareBindings, dimsOf, dispatch1d, flatMain, offsetToCoords, WG } from '../wgsl.js';
 import { defaultGemmTiling, emitGemm } from './gemm-core.js';
 import { requireFloat } from './grid.js';
@@ -71,7 +72,7 @@ export function convGeometry(node: Node): ConvGeometry {
   const kernel = wd.slice(2);
   const padBegin = op.pads.slice(0, d);
   const padEnd = op.pads.slice(d);
-  const outDims = inDims.map((n, i) => Math.floor((n + padBegin[i]! + padEnd[i]! - op.dilations[i]! * (kernel[i]! - 1) - 1) / op.strides[i]!) + 1);
+  const outDims = inDims.map((n, i) => convOutputSize(n, kernel[i]!, op.strides[i]!, padBegin[i]!, padEnd[i]!, op.dilations[i]!));
   const expected = [N, M, ...outDims];
   if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
   return { N, C, M, group, inDims, kernel, outDims, strides: op.strides, dilations: op.dilations, padBegin, padEnd, hasBias: !!b };

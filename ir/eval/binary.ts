@@ -59,7 +59,7 @@ function checkDivisor(y: number | bigint): void {
   if (y === 0 || y === 0n) throw new Error('integer division by zero');
 }
 
-/** Scalar fn on doubles for float dtypes and for ≤32-bit integers (`int` selects int semantics). */
+/** Scalar fn on doubles: float semantics for float dtypes, exact integer semantics for ≤32-bit integers. */
 function numberFn(fn: BinaryFn, dtype: DType): (x: number, y: number) => number {
   const int = !isFloat(dtype);
   const bits = intBits(dtype);
@@ -88,7 +88,7 @@ function numberFn(fn: BinaryFn, dtype: DType): (x: number, y: number) => number 
       return (x, y) => {
         checkDivisor(y);
         const r = x % y;
-        return r;
+        return r !== 0 && r < 0 !== y < 0 ? r + y : r;
       };
     case 'fmod':
       if (!int) return (x, y) => x % y; // JS % is C fmod: the result takes the dividend's sign
@@ -144,7 +144,7 @@ function powWrapped(x: bigint, y: bigint): bigint {
   return result; // the int64 store reinterprets the low 64 bits as signed
 }
 
-/** Scalar fn on bigints for int64/uint64 (`bits` = 64; stores wrap to the array's type). */
+/** Scalar fn on bigints for int64/uint64; the 64-bit array stores wrap results to the type. */
 function bigintFn(fn: BinaryFn, unsigned: boolean): (x: bigint, y: bigint) => bigint | number {
   switch (fn) {
     case 'add':
@@ -235,7 +235,8 @@ export function evalBinary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     return out;
   }
 
-  // pow with an int64 exponent on a float or ≤32-bit base: exponents are small, doubles suffice.
+  // Doubles: floats, ≤32-bit integers, and pow of any base with an int64 exponent (exponents
+  // that matter are small) or of an int64 base with a float exponent (truncated on store).
   const f = numberFn(fn, a.dtype);
   const av = numericData(a);
   const bv = numericData(b);

@@ -12,9 +12,9 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
-import { formatShape } from '../shape.js';
+import { formatShape, stridesOf } from '../shape.js';
 import { addBias, checkChannels, kernelTaps } from './conv.js';
-import { float64Data, fromFloat64, requireFloat, sizeOf, stridesOf } from './tensor.js';
+import { float64Data, fromFloat64, requireFloat, sizeOf } from './tensor.js';
 
 type ConvTransposeOp = Extract<Op, { kind: 'convTranspose' }>;
 

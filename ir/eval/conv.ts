@@ -12,8 +12,8 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
-import { formatShape } from '../shape.js';
-import { describe, float64Data, fromFloat64, requireFloat, sizeOf, stridesOf } from './tensor.js';
+import { formatShape, stridesOf } from '../shape.js';
+import { describe, float64Data, fromFloat64, requireFloat, sizeOf } from './tensor.js';
 
 type ConvOp = Extract<Op, { kind: 'conv' }>;
 

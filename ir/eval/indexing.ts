@@ -11,9 +11,9 @@ import { isInteger } from '../dtype.js';
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
 import { resolveSlice } from '../infer.js';
-import { formatShape, normalizeAxis } from '../shape.js';
+import { formatShape, normalizeAxis, stridesOf } from '../shape.js';
 import type { ElemArray } from './tensor.js';
-import { describe, emptyTensor, sizeOf, stridesOf } from './tensor.js';
+import { describe, emptyTensor, sizeOf } from './tensor.js';
 import { remap } from './movement.js';
 
 type SliceOp = Extract<Op, { kind: 'slice' }>;

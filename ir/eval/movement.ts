@@ -12,10 +12,10 @@ import type { DType } from '../dtype.js';
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
-import { broadcastShapes, formatShape, normalizeAxis } from '../shape.js';
+import { broadcastShapes, formatShape, normalizeAxis, stridesOf } from '../shape.js';
 import { forEachBroadcastRow } from './broadcast.js';
 import type { ElemArray } from './tensor.js';
-import { describe, emptyTensor, fromFloat64, sizeOf, stridesOf } from './tensor.js';
+import { describe, emptyTensor, fromFloat64, sizeOf } from './tensor.js';
 
 type TransposeOp = Extract<Op, { kind: 'transpose' }>;
 type ConcatOp = Extract<Op, { kind: 'concat' }>;

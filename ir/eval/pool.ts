@@ -13,8 +13,8 @@
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
 import { poolOutputSize } from '../infer.js';
-import { formatShape } from '../shape.js';
-import { describe, float64Data, fromFloat64, sizeOf, stridesOf } from './tensor.js';
+import { formatShape, stridesOf } from '../shape.js';
+import { describe, float64Data, fromFloat64, sizeOf } from './tensor.js';
 
 type PoolOp = Extract<Op, { kind: 'pool' }>;
 

@@ -106,7 +106,7 @@ function reduceBigInt(fn: ReduceFn, x: Tensor, keptDims: number[], count: number
     case 'max':
     case 'min': {
       if (count === 0) throw new Error(`${fn} over an empty set of ${describe(x)} has no integer value`);
-      // Seed with the first element of each slice: a reduction over every slice start visits it.
+      // No integer plays −∞/+∞: each accumulator takes the first element it sees, then compares.
       const seen = new Uint8Array(acc.length);
       const better = fn === 'max' ? (a: bigint, v: bigint) => v > a : (a: bigint, v: bigint) => v < a;
       forEachBroadcastRow(x.dims, [x.dims, keptDims], (_s, len, offs, steps) => {

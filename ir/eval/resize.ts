@@ -18,9 +18,9 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op, ResizeCoordMode, ResizeNearestMode } from '../ops.js';
-import { formatShape } from '../shape.js';
+import { formatShape, stridesOf } from '../shape.js';
 import { identityTable, remap } from './movement.js';
-import { describe, float64Data, fromFloat64, isBigIntType, sizeOf, stridesOf } from './tensor.js';
+import { describe, float64Data, fromFloat64, isBigIntType, sizeOf } from './tensor.js';
 
 type ResizeOp = Extract<Op, { kind: 'resize' }>;
 

@@ -9,7 +9,7 @@
  * or bigints.
  */
 
-import type { DType, HostArray } from '../dtype.js';
+import type { DType } from '../dtype.js';
 import { allocHost, isFloat } from '../dtype.js';
 import type { Tensor } from '../graph.js';
 import { formatShape } from '../shape.js';
@@ -17,10 +17,6 @@ import { roundToFloat16 } from './float16.js';
 
 /** Index access to any host array, for ops that copy elements without looking at them. */
 export type ElemArray = { [index: number]: number | bigint; readonly length: number };
-
-export function elems(a: HostArray): ElemArray {
-  return a;
-}
 
 /** True for the dtypes held in BigInt64Array / BigUint64Array. */
 export function isBigIntType(dtype: DType): dtype is 'int64' | 'uint64' {
@@ -115,17 +111,6 @@ export function fromFloat64(dtype: DType, dims: readonly number[], values: Array
 /** Throws unless `t` holds floats, naming the op. */
 export function requireFloat(t: Tensor, what: string): void {
   if (!isFloat(t.dtype)) throw new Error(`${what} needs a float tensor, got ${describe(t)}`);
-}
-
-/** Row-major strides of dims. */
-export function stridesOf(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length);
-  let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= dims[i]!;
-  }
-  return s;
 }
 
 /** The single value of a one-element tensor, as a number (range/pad/clip scalars). */

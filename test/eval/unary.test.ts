@@ -138,6 +138,7 @@ describe('unary on integers', () => {
     const big = 2n ** 60n + 3n;
     const x = tensor('int64', [3], [big, -big, 5n]);
     expect(Array.from(evaluate(op('neg'), [x])[0]!.data as BigInt64Array)).toEqual([-big, big, -5n]);
+    expect(Array.from(evaluate(op('relu'), [x])[0]!.data as BigInt64Array)).toEqual([big, 0n, 5n]);
     expect(Array.from(evaluate(op('clip', -(2 ** 61), 2 ** 59), [x])[0]!.data as BigInt64Array)).toEqual([2n ** 59n, -big, 5n]);
   });
 

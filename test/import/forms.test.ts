@@ -8,7 +8,7 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import type { Graph, Node } from '../../ir/graph.js';
+import type { Graph, Node, Value } from '../../ir/graph.js';
 import type { Op } from '../../ir/ops.js';
 import { ImportError, UnsupportedFormError, UnsupportedOpsError } from '../../src/onnx/errors.js';
 import { importModel } from '../../src/onnx/import.js';
@@ -24,6 +24,8 @@ function opOf<K extends Op['kind']>(n: Node, kind: K): Extract<Op, { kind: K }> 
   return n.op as Extract<Op, { kind: K }>;
 }
 const outShapes = (g: Graph) => g.outputs.map((v) => v.type.shape);
+/** The elements of a constant value (numbers, or bigints for int64). */
+const constValues = (v: Value): (number | bigint)[] => Array.from(v.data!.data as ArrayLike<number | bigint>);
 
 function importError(name: string, dims: Record<string, number> = {}): Error {
   try {
@@ -165,8 +167,8 @@ describe('shape ops', () => {
     const g = importFixture('shape_chain', { batch: 2 });
     expect(kinds(g)).toEqual(['reshape']);
     expect(outShapes(g)).toEqual([[2, 12], [3], [1], []]);
-    expect(Array.from(g.outputs[1]!.data!.data)).toEqual([2n, 3n, 4n]);
-    expect(Array.from(g.outputs[2]!.data!.data)).toEqual([3n]); // Shape-15 start=1, end=-1
+    expect(constValues(g.outputs[1]!)).toEqual([2n, 3n, 4n]);
+    expect(constValues(g.outputs[2]!)).toEqual([3n]); // Shape-15 start=1, end=-1
     expect(g.outputs[3]!.data!.data[0]).toBe(24n);
   });
 
@@ -257,7 +259,7 @@ describe('other forms', () => {
     ]);
     const cos = importFixture('constant_of_shape');
     expect(cos.outputs[1]!.data?.dtype).toBe('int64');
-    expect(Array.from(cos.outputs[2]!.data!.data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(constValues(cos.outputs[2]!)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
 
@@ -306,6 +308,18 @@ describe('graph contract and errors', () => {
       expect(e.message, name).toMatch(message);
       expect((e as UnsupportedFormError).nodeName).toBe('y_node');
     }
+  });
+
+  test('an attribute that moved to an input at the model opset is an error, not ignored', () => {
+    const e = importError('error/squeeze_moved_attr');
+    expect(e).toBeInstanceOf(ImportError);
+    expect(e.message).toBe("Squeeze 'y_node': attribute 'axes' is not valid at opset 13: since opset 13 it is an input");
+  });
+
+  test('scalars (0-d tensors) keep rank 0 through the shape ops', () => {
+    const g = importFixture('scalars');
+    const shapes = Object.fromEntries(g.outputs.map((v) => [v.name, v.type.shape]));
+    expect(shapes).toEqual({ r: [], a: [3], u: [1], q: [], n: [], sh: [0], rs: [], back: [], g: [], e: [2, 2], w: [3], ci: [] });
   });
 
   test('a node using a value defined later, or nowhere, is a clear error', () => {

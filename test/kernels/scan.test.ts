@@ -16,8 +16,10 @@ describe('cumSum', () => {
   const x = randomTensor('float32', DIMS, r, -2, 2);
   for (const exclusive of [false, true]) {
     for (const reverse of [false, true]) {
-      it(`exclusive=${exclusive} reverse=${reverse} on every axis`, async () => {
-        for (let axis = 0; axis < DIMS.length; axis++) {
+      // Two axes per combination (every axis is covered across the four): a strided and a
+      // contiguous or outermost line.
+      it(`exclusive=${exclusive} reverse=${reverse}`, async () => {
+        for (const axis of exclusive === reverse ? [0, 3] : [1, 2]) {
           await check(generateCumSum, { kind: 'cumSum', axis, exclusive, reverse }, [x], { rtol: 1e-5, atol: 1e-5 });
         }
       });

@@ -18,7 +18,9 @@ import { importer } from './common.js';
 /** Maps an ONNX TensorProto.DataType code to an IR dtype, rejecting codes the IR lacks. */
 export function dtypeFromCode(ctx: ImportContext, code: number, what: string): DType {
   const dtype = ONNX_DTYPE_CODES[code];
-  if (dtype === undefined) ctx.unsupported(`${what}: ONNX element type code ${code} has no IR dtype (bfloat16, complex, float8 and 4-bit types are not supported)`);
+  if (dtype === undefined) {
+    ctx.unsupported(`${what}: ONNX element type code ${code} has no IR dtype (bfloat16, complex, float8 and 4-bit types are not supported)`);
+  }
   if (dtype === 'string') ctx.unsupported(`${what}: string tensors are not supported`);
   return dtype;
 }

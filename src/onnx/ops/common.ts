@@ -87,7 +87,9 @@ export function dimProduct(dims: readonly Dim[], what: string): Dim {
 
 /** A static dim, or an error naming what needed it to be static. */
 export function staticDim(d: Dim, what: string): number {
-  if (typeof d !== 'number') throw new SymbolicDimError(`${what} needs a static size, but the dim is the symbol '${d}'; bind it with --dim`);
+  if (typeof d !== 'number') {
+    throw new SymbolicDimError(`${what} needs a static size, but the dim is the symbol '${d}'; bind it with --dim`);
+  }
   return d;
 }
 

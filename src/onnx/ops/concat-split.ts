@@ -29,14 +29,19 @@ function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
   const outputs = ctx.outputCount;
   let sizes: number[] | undefined;
   if (ctx.opset < 13) sizes = ctx.hasAttr('split') ? ctx.getInts('split') : undefined;
-  else sizes = ctx.optionalConstNumbers(1, 'split');
+  else {
+    ctx.rejectMovedAttr('split', 13);
+    sizes = ctx.optionalConstNumbers(1, 'split');
+  }
 
   if (sizes !== undefined) {
     if (sizes.length !== outputs) ctx.fail(`split has ${sizes.length} sizes for ${outputs} outputs`);
     if (sizes.some((s) => s < 0 || !Number.isInteger(s))) ctx.fail(`split sizes [${sizes.join(', ')}] must be non-negative integers`);
     const d = x.type.shape[axis]!;
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (typeof d === 'number' && total !== d) ctx.fail(`split sizes [${sizes.join(', ')}] sum to ${total}, but axis ${axis} has size ${d}`);
+    if (typeof d === 'number' && total !== d) {
+      ctx.fail(`split sizes [${sizes.join(', ')}] sum to ${total}, but axis ${axis} has size ${d}`);
+    }
     return sizes;
   }
 

@@ -136,6 +136,14 @@ export class ImportContext {
     return this.node.attributes.has(name);
   }
 
+  /**
+   * Fails when the node carries `name` as an attribute although, at this opset, it is an input
+   * (since opset `since`): silently ignoring it would import the node with the wrong values.
+   */
+  rejectMovedAttr(name: string, since: number): void {
+    if (this.hasAttr(name)) this.fail(`attribute '${name}' is not valid at opset ${this.opset}: since opset ${since} it is an input`);
+  }
+
   getInt(name: string, fallback?: number): number {
     return this.attr(name, ['int'], fallback);
   }

@@ -98,7 +98,10 @@ function convTranspose(ctx: ImportContext) {
         outputPadding[i] = outputPadding[i]! - e;
         e = 0;
       }
-      if (b < 0) ctx.unsupported(`output_shape ${outputShape ? `[${outputShape.join(', ')}]` : ''} needs negative padding at the start of spatial axis ${i}`);
+      if (b < 0) {
+        const shape = outputShape === undefined ? '' : ` [${outputShape.join(', ')}]`;
+        ctx.unsupported(`output_shape${shape} needs negative padding at the start of spatial axis ${i}`);
+      }
       begin.push(b);
       end.push(e);
     }

@@ -33,6 +33,8 @@ function pad(ctx: ImportContext) {
     given = ctx.getInts('pads');
     value = ctx.getFloat('value', 0);
   } else {
+    ctx.rejectMovedAttr('pads', 11);
+    ctx.rejectMovedAttr('value', 11);
     given = ctx.constNumbers(1, 'pads');
     if (ctx.hasInput(2)) value = ctx.constScalar(2, 'constant_value');
     if (ctx.opset >= 18 && ctx.hasInput(3)) axes = normalizeAxes(ctx.constNumbers(3, 'axes'), r, 'Pad axes');

@@ -35,6 +35,7 @@ function reduce(fn: ReduceFn, inputFormSince: number) {
   return (ctx: ImportContext) => {
     const x = ctx.input(0, 'data');
     const inputForm = ctx.opset >= inputFormSince;
+    if (inputForm) ctx.rejectMovedAttr('axes', inputFormSince);
     const given = inputForm ? ctx.optionalConstNumbers(1, 'axes') : ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
     const noop = inputForm && ctx.getInt('noop_with_empty_axes', 0) !== 0;
     let axes: number[];

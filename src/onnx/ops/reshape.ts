@@ -91,7 +91,10 @@ export function resolveReshape(input: readonly Dim[], target: readonly number[],
   const q = inF.n / outF.n;
   if (restSymbols.length === 0) out[inferAt] = q;
   else if (restSymbols.length === 1 && q === 1) out[inferAt] = restSymbols[0]!;
-  else throw new SymbolicDimError(`${what}: -1 would be ${[String(q), ...restSymbols].join('·')}, which is not a single size or symbol; bind the symbols with --dim`);
+  else {
+    const product = [String(q), ...restSymbols].join('·');
+    throw new SymbolicDimError(`${what}: -1 would be ${product}, which is not a single size or symbol; bind the symbols with --dim`);
+  }
   return out;
 }
 
@@ -128,6 +131,7 @@ function flatten(ctx: ImportContext) {
 /** Squeeze/Unsqueeze axes: the attribute before opset 13, the (constant) input from 13. */
 function readAxes(ctx: ImportContext, required: boolean): number[] | undefined {
   if (ctx.opset < 13) return ctx.hasAttr('axes') || required ? ctx.getInts('axes') : undefined;
+  ctx.rejectMovedAttr('axes', 13);
   if (!ctx.hasInput(1)) {
     if (required) ctx.fail("input 'axes' is required");
     return undefined;
@@ -146,7 +150,9 @@ function squeeze(ctx: ImportContext) {
     drop = normalizeAxes(given, x.rank, 'Squeeze axes');
     for (const a of drop) {
       const d = dims[a]!;
-      if (typeof d === 'string') throw new SymbolicDimError(`Squeeze axis ${a} is the symbol '${d}', not known to be 1; bind it with --dim`);
+      if (typeof d === 'string') {
+        throw new SymbolicDimError(`Squeeze axis ${a} is the symbol '${d}', not known to be 1; bind it with --dim`);
+      }
       if (d !== 1) ctx.fail(`cannot squeeze axis ${a} of size ${d} (shape ${formatShape(dims)})`);
     }
   }

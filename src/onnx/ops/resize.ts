@@ -4,7 +4,8 @@
  * ONNX: Resize (opset 10/11/13/18/19), Upsample (7/9; deprecated from 10). Opsets 10 to
  * MAX_OPSET for Resize, 7–9 for Upsample.
  * - Resize-10: inputs X, scales; modes nearest/linear with Upsample's geometry (asymmetric
- *   coordinates, nearest rounds down).
+ *   coordinates). The spec does not say how nearest rounds; onnxruntime rounds down when
+ *   upsampling and up when downsampling, and so do we (mixing both across axes is rejected).
  * - Resize-11+: inputs X, roi, scales, sizes — exactly one of scales/sizes (an empty scales
  *   tensor counts as absent), and it must be a constant. Attributes mode, coordinate_
  *   transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value.
@@ -25,7 +26,14 @@ import type { ImportContext, OpImporter } from './context.js';
 import { importer, iota, normalizeAxes, staticDim, tensorToNumbers } from './common.js';
 
 type Mode = 'nearest' | 'linear' | 'cubic';
-const COORD_MODES: ResizeCoordMode[] = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize', 'half_pixel_symmetric'];
+const COORD_MODES: ResizeCoordMode[] = [
+  'half_pixel',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_crop_and_resize',
+  'half_pixel_symmetric',
+];
 const NEAREST_MODES: ResizeNearestMode[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
 function readMode(ctx: ImportContext, allowed: string[]): Mode {
@@ -45,15 +53,19 @@ function sizesFromScales(x: Value, scales: number[]): Dim[] {
   });
 }
 
-/** Resize-10 and Upsample: asymmetric coordinates, nearest rounding down, given scales. */
+/** Resize-10 and Upsample: asymmetric coordinates, given scales (see the header on rounding). */
 function legacyResize(ctx: ImportContext, x: Value, scales: number[], mode: Mode): Value[] {
   if (scales.length !== x.rank) ctx.fail(`scales has ${scales.length} values for rank ${x.rank}`);
   if (scales.some((s) => !(s > 0))) ctx.fail(`scales [${scales.join(', ')}] must be positive`);
+  const down = scales.some((s) => s < 1);
+  if (mode === 'nearest' && down && scales.some((s) => s > 1)) {
+    ctx.unsupported(`nearest resize that upsamples some axes and downsamples others (scales [${scales.join(', ')}]) before opset 11`);
+  }
   const op = {
     kind: 'resize',
     mode,
     coordMode: 'asymmetric',
-    nearestMode: 'floor',
+    nearestMode: down ? 'ceil' : 'floor',
     cubicCoeffA: -0.75,
     excludeOutside: false,
     extrapolationValue: 0,
@@ -65,6 +77,7 @@ function legacyResize(ctx: ImportContext, x: Value, scales: number[], mode: Mode
 
 function upsample(ctx: ImportContext) {
   const x = ctx.input(0, 'X');
+  if (ctx.opset >= 9) ctx.rejectMovedAttr('scales', 9);
   const scales = ctx.opset < 9 ? ctx.getFloats('scales') : ctx.constNumbers(1, 'scales');
   if (scales.some((s) => s < 1)) ctx.fail(`Upsample scales [${scales.join(', ')}] must be ≥ 1`);
   return legacyResize(ctx, x, scales, readMode(ctx, ['nearest', 'linear']));

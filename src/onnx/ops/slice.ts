@@ -28,6 +28,7 @@ function slice(ctx: ImportContext) {
     ends = ctx.getInts('ends');
     axes = ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
   } else {
+    for (const a of ['starts', 'ends', 'axes']) ctx.rejectMovedAttr(a, 10);
     starts = ctx.constNumbers(1, 'starts');
     ends = ctx.constNumbers(2, 'ends');
     axes = ctx.optionalConstNumbers(3, 'axes');

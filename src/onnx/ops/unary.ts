@@ -88,6 +88,8 @@ function clip(ctx: ImportContext) {
     const hi = ctx.getFloat('max', 3.4028234663852886e38);
     return [ctx.addOut1(unary('clip', lo, hi), [x])];
   }
+  ctx.rejectMovedAttr('min', 11);
+  ctx.rejectMovedAttr('max', 11);
   const minV = ctx.optionalInput(1);
   const maxV = ctx.optionalInput(2);
   if ((minV === undefined || minV.isConstant) && (maxV === undefined || maxV.isConstant)) {
@@ -96,7 +98,11 @@ function clip(ctx: ImportContext) {
     return [ctx.addOut1(unary('clip', lo, hi), [x])];
   }
   let y = x;
-  if (minV !== undefined) y = maxV === undefined ? ctx.addOut1({ kind: 'binary', fn: 'max' }, [y, minV]) : ctx.add1({ kind: 'binary', fn: 'max' }, [y, minV]);
+  if (minV !== undefined) {
+    const op = { kind: 'binary', fn: 'max' } as const;
+    // The last op of the lowering carries the ONNX output name.
+    y = maxV === undefined ? ctx.addOut1(op, [y, minV]) : ctx.add1(op, [y, minV]);
+  }
   if (maxV !== undefined) y = ctx.addOut1({ kind: 'binary', fn: 'min' }, [y, maxV]);
   return [y];
 }

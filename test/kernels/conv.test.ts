@@ -1,0 +1,106 @@
+/**
+ * conv against the CPU reference, through each strategy: the implicit-GEMM direct kernel (2-d,
+ * 1-d, 3-d, strides, dilations, asymmetric pads, groups, a 7×7 window that loops instead of
+ * unrolling), the depthwise kernel (with a channel multiplier, strides, 1-d), and the pointwise
+ * GEMM (groups, batch). Sizes avoid multiples of the tiles; bias is tested present and absent.
+ *
+ * Tolerance: f32 sums of C/group · prod(kernel) terms in a different order (and with fma) than
+ * the float64 reference, so atol grows with sqrt of the reduction length.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { generateConv, convKernels } from '../../codegen/kernels/conv.js';
+import type { Op } from '../../ir/ops.js';
+import type { Tensor } from '../../ir/graph.js';
+import { randomTensor, rng } from '../helpers/random.js';
+import { check } from './harness.js';
+
+type Conv = Extract<Op, { kind: 'conv' }>;
+let seed = 200;
+const rand = (dims: number[]): Tensor => randomTensor('float32', dims, rng(seed++));
+
+/** Runs conv x[N, C, ...spatial] with weights [M, C/group, ...kernel] and checks it. */
+async function conv(
+  xDims: number[],
+  M: number,
+  kernel: number[],
+  o: Partial<Omit<Conv, 'kind'>> & { bias?: boolean } = {},
+  gen = generateConv,
+) {
+  const d = kernel.length;
+  const op: Conv = {
+    kind: 'conv',
+    strides: o.strides ?? kernel.map(() => 1),
+    pads: o.pads ?? kernel.map(() => 0).concat(kernel.map(() => 0)),
+    dilations: o.dilations ?? kernel.map(() => 1),
+    group: o.group ?? 1,
+  };
+  const C = xDims[1]!;
+  const inputs = [rand(xDims), rand([M, C / op.group, ...kernel])];
+  if (o.bias ?? true) inputs.push(rand([M]));
+  const K = (C / op.group) * kernel.reduce((a, b) => a * b, 1);
+  void d;
+  return check(gen, op, inputs, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(K), constants: [1, 2].filter((i) => i < inputs.length) });
+}
+
+describe('conv', () => {
+  it('direct 2-d: 3×3 with pads, strides, dilations, asymmetric pads, batch, no bias', async () => {
+    await conv([1, 3, 11, 13], 5, [3, 3], { pads: [1, 1, 1, 1] });
+    await conv([2, 6, 9, 10], 7, [3, 3], { pads: [1, 0, 2, 1], strides: [2, 1] });
+    await conv([1, 4, 12, 11], 6, [3, 2], { dilations: [2, 3], pads: [2, 1, 0, 3], bias: false });
+    await conv([1, 3, 15, 17], 9, [7, 7], { pads: [3, 3, 3, 3], strides: [2, 2] }); // window loops (49 > unroll)
+    await conv([2, 5, 8, 7], 3, [2, 2], { strides: [3, 2] }); // no pads: reads x directly
+  });
+
+  it('direct 2-d with groups (2 and 3 groups)', async () => {
+    const { kernels } = await conv([1, 8, 9, 9], 6, [3, 3], { group: 2, pads: [1, 1, 1, 1] });
+    expect(kernels.length).toBe(2); // pad + conv
+    await conv([2, 6, 7, 8], 9, [3, 1], { group: 3, strides: [1, 2], pads: [0, 1, 2, 0], bias: false });
+  });
+
+  it('1-d and 3-d', async () => {
+    await conv([2, 5, 29], 7, [5], { pads: [2, 1], strides: [2] });
+    await conv([1, 4, 30], 6, [3], { dilations: [4], group: 2, bias: false });
+    await conv([1, 3, 6, 7, 5], 4, [3, 2, 3], { pads: [1, 0, 1, 1, 1, 0], strides: [1, 2, 1] });
+  });
+
+  it('depthwise: multiplier 1 and 2, strides, dilations, 1-d, widths off the tile', async () => {
+    await conv([2, 6, 10, 11], 6, [3, 3], { group: 6, pads: [1, 1, 1, 1] });
+    await conv([1, 5, 13, 9], 5, [5, 5], { group: 5, pads: [2, 2, 2, 2], strides: [2, 2], bias: false });
+    await conv([1, 4, 9, 10], 8, [3, 3], { group: 4, pads: [0, 1, 2, 1], dilations: [2, 1] });
+    await conv([1, 3, 3, 2], 3, [3, 3], { group: 3, pads: [1, 1, 1, 1] }); // rows narrower than a tile
+    await conv([2, 4, 23], 4, [3], { group: 4, pads: [1, 1], strides: [2] });
+  });
+
+  it('pointwise as a GEMM: groups, batch, odd pixel counts, no bias', async () => {
+    const { kernels } = await conv([2, 12, 7, 5], 10, [1, 1]);
+    expect(kernels.length).toBe(1);
+    await conv([1, 12, 4, 4], 9, [1, 1], { group: 3, bias: false });
+    await conv([3, 8, 31], 5, [1]);
+  });
+
+  it('explicit tilings of the direct and depthwise kernels', async () => {
+    for (const direct of [
+      { channels: 1, pixels: 1, wgX: 8, wgY: 1 },
+      { channels: 3, pixels: 5, wgX: 4, wgY: 2 },
+      { channels: 8, pixels: 8, wgX: 8, wgY: 8 },
+    ]) {
+      const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { direct });
+      await conv([1, 5, 9, 11], 11, [3, 3], { pads: [1, 1, 1, 1] }, gen);
+    }
+    for (const depthwise of [{ pixels: 1, wgSize: 32 }, { pixels: 7, wgSize: 64 }]) {
+      const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { depthwise });
+      await conv([1, 6, 9, 11], 6, [3, 3], { group: 6, pads: [1, 1, 1, 1] }, gen);
+    }
+  });
+
+  it('a capped dispatch re-splits the grid', async () => {
+    const { kernels } = await check(
+      generateConv,
+      { kind: 'conv', strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 },
+      [rand([3, 4, 9, 9]), rand([5, 4, 3, 3])],
+      { rtol: 1e-4, atol: 1e-4, limits: { maxComputeWorkgroupsPerDimension: 2 } },
+    );
+    for (const k of kernels) expect(k.workgroups.every((d) => d <= 2)).toBe(true);
+  });
+});
