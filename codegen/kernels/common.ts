@@ -8,7 +8,7 @@
 import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { CodegenContext, Kernel } from '../kernel.js';
-import { WG, declareBindings, dispatch1d, f32Lit, flatMain } from '../wgsl.js';
+import { WG, declareBindings, dispatch1d, f32Lit, flatMain, offsetToCoords } from '../wgsl.js';
 import type { WgslHelpers } from './wgsl-math.js';
 
 /**
@@ -103,6 +103,17 @@ export function mergeAxes(
   return out;
 }
 
+/**
+ * WGSL statements binding `${prefix}0..` to the coordinates of flat offset `offset` in `dims`
+ * (wgsl.ts `offsetToCoords`), one statement per line without indentation, ready to be embedded.
+ */
+export function coordsOf(offset: string, dims: readonly number[], prefix: string): string {
+  return offsetToCoords(offset, dims, prefix)
+    .split('\n')
+    .map((l) => l.trim())
+    .join('\n');
+}
+
 /** Kernel name: the node's name, plus a suffix when a node emits several kernels. */
 export function kernelName(node: Node, suffix?: string): string {
   return suffix ? `${node.name}:${suffix}` : node.name;
@@ -118,16 +129,12 @@ export function flatKernel(
   opts: { inputs: Value[]; outputs: Value[]; total: number; prelude?: string; body: string; suffix?: string },
 ): Kernel {
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const wgsl = [
-    declareBindings(opts.inputs, opts.outputs),
-    opts.prelude ?? '',
-    flatMain(opts.total, WG, maxPerDim),
-    `  ${opts.body.split('\n').join('\n  ')}`,
-    '}',
-    '',
-  ]
-    .filter((s) => s !== '')
-    .join('\n\n');
+  const decls = [declareBindings(opts.inputs, opts.outputs), opts.prelude ?? ''].filter((d) => d !== '');
+  const body = opts.body
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+  const wgsl = `${decls.join('\n\n')}\n\n${flatMain(opts.total, WG, maxPerDim)}\n${body}\n}\n`;
   return {
     name: kernelName(node, opts.suffix),
     wgsl,

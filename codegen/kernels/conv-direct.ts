@@ -5,7 +5,7 @@
  * in registers. It reads the input already zero-padded (see conv.ts), so no load is bounds
  * checked: out-of-range channels and pixels are clamped once per invocation and not stored.
  *
- * The kernel window is unrolled (its offsets become constants) up to UNROLL positions; larger
+ * The kernel window is unrolled (its offsets become constants) up to `unroll` positions; larger
  * windows loop over their leading axes and unroll the trailing ones. Works for any number of
  * spatial axes (1-d, 2-d, 3-d).
  *
@@ -25,10 +25,9 @@ export interface DirectConvTiling {
   /** Workgroup shape: x spans pixel tiles, y spans channel tiles. */
   wgX: number;
   wgY: number;
+  /** Most kernel-window positions unrolled into straight-line code (larger windows loop). */
+  unroll: number;
 }
-
-/** Most window positions unrolled into straight-line code. */
-const UNROLL = 32;
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -39,7 +38,7 @@ export function defaultDirectTiling(geo: ConvGeometry): DirectConvTiling {
   const tilesM = Math.ceil(Mg / channels);
   let wgY = 8;
   while (wgY > 1 && wgY / 2 >= tilesM) wgY /= 2;
-  return { channels, pixels, wgX: 64 / wgY, wgY };
+  return { channels, pixels, wgX: 64 / wgY, wgY, unroll: 32 };
 }
 
 const LANES = ['x', 'y', 'z', 'w'];
@@ -59,7 +58,7 @@ export function emitDirectConv(geo: ConvGeometry, srcDims: number[], tiling: Dir
 
   // Split the window into looped leading axes and unrolled trailing axes.
   let split = kernel.length;
-  while (split > 0 && prod(kernel.slice(split - 1)) <= UNROLL) split--;
+  while (split > 0 && prod(kernel.slice(split - 1)) <= tiling.unroll) split--;
   const looped = kernel.slice(0, split);
   const unrolled = kernel.slice(split);
   const kStrides = stridesOf(kernel);

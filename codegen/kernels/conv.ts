@@ -22,6 +22,7 @@ import { declareBindings, dimsOf, dispatch1d, flatMain, offsetToCoords, WG } fro
 import { defaultGemmTiling, emitGemm } from './gemm-core.js';
 import { requireFloat } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
+import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, type Conv2dTiling } from './conv-2d.js';
 import { emitDepthwiseConv, defaultDepthwiseTiling, type DepthwiseTiling } from './conv-depthwise.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
@@ -80,6 +81,7 @@ export function convGeometry(node: Node): ConvGeometry {
 
 /** Tilings for each strategy; absent ones use the heuristics. */
 export interface ConvTilings {
+  conv2d?: Conv2dTiling;
   direct?: DirectConvTiling;
   depthwise?: DepthwiseTiling;
 }
@@ -94,23 +96,35 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
   if (pointwise) return [pointwiseKernel(node, geo, maxDim)];
 
-  // Zero-pad the input into a scratch tensor so the conv loops need no bounds checks.
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
   const kernels: Kernel[] = [];
-  let src = x;
-  let srcDims = geo.inDims;
-  if ([...geo.padBegin, ...geo.padEnd].some((p) => p > 0)) {
-    srcDims = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
-    src = ctx.scratch({ dtype: x.type.dtype, shape: [geo.N, geo.C, ...srcDims] }, `${node.name}_padded`);
-    kernels.push(padKernel(`${node.name}/pad`, x, src, geo.padBegin, maxDim));
+  const hasPads = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0);
+  /** The kernel's input: x itself, or a zero-padded copy of it with the given spatial dims. */
+  const source = (dims: number[]): Value => {
+    if (!hasPads && dims.join(',') === geo.inDims.join(',')) return x;
+    const padded = ctx.scratch({ dtype: x.type.dtype, shape: [geo.N, geo.C, ...dims] }, `${node.name}_padded`);
+    kernels.push(padKernel(`${node.name}/pad`, x, padded, geo.padBegin, maxDim));
+    return padded;
+  };
+  const finish = (src: Value, emitted: { wgsl: string; workgroups: [number, number, number] }): Kernel[] => {
+    const inputs = bias ? [src, w, bias] : [src, w];
+    kernels.push({ name: node.name, wgsl: emitted.wgsl, inputs, outputs: [y], workgroups: emitted.workgroups });
+    return kernels;
+  };
+  const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
+
+  if (geo.inDims.length <= 2 && geo.C === geo.group && !tilings.conv2d) {
+    return finish(source(padded), emitDepthwiseConv(geo, padded, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
   }
-  const inputs = bias ? [src, w, bias] : [src, w];
-  const depthwise = geo.C === geo.group && geo.inDims.length <= 2;
-  const emitted = depthwise
-    ? emitDepthwiseConv(geo, srcDims, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim)
-    : emitDirectConv(geo, srcDims, tilings.direct ?? defaultDirectTiling(geo), maxDim);
-  kernels.push({ name: node.name, wgsl: emitted.wgsl, inputs, outputs: [y], workgroups: emitted.workgroups });
-  return kernels;
+  if (geo.inDims.length <= 2) {
+    // Rows padded to a vec4-aligned width (see conv-2d.ts).
+    const t = tilings.conv2d ?? defaultConv2dTiling(geo);
+    const rowW = rowWidth(geo, t.pixels);
+    const rows = as2d(geo).inDims[0] + as2d(geo).padBegin[0] + as2d(geo).padEnd[0];
+    const src = source(geo.inDims.length === 2 ? [rows, rowW] : [rowW]);
+    return finish(src, emitConv2d(geo, rows, rowW, t, maxDim));
+  }
+  return finish(source(padded), emitDirectConv(geo, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
 }
 
 /** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */

@@ -15,8 +15,8 @@
 import { isFloat, type DType } from '../../ir/dtype.js';
 import type { BinaryFn, Op, UnaryFn } from '../../ir/ops.js';
 import type { KernelGenerator } from '../kernel.js';
-import { broadcastOffset, dimsOf, f32Lit, offsetToCoords, scalarOf, sizeOf } from '../wgsl.js';
-import { flatKernel, typedLit, unsupported } from './common.js';
+import { broadcastOffset, dimsOf, f32Lit, scalarOf, sizeOf } from '../wgsl.js';
+import { coordsOf, flatKernel, typedLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
 export { WgslHelpers } from './wgsl-math.js';
@@ -369,6 +369,6 @@ export const generateElementwise: KernelGenerator = (node, ctx) => {
     }
     return `let ${names[i]} = in${i}[${off}];`;
   });
-  const body = [...(needCoords ? [offsetToCoords('idx', outDims, 'o')] : []), ...loads, `out0[idx] = ${expr};`].join('\n');
+  const body = [...(needCoords ? [coordsOf('idx', outDims, 'o')] : []), ...loads, `out0[idx] = ${expr};`].join('\n');
   return [flatKernel(node, ctx, { inputs: node.inputs, outputs: [out], total, prelude: h.render(), body })];
 };

@@ -15,6 +15,7 @@ import type { ReduceFn } from '../../ir/ops.js';
 import type { CodegenContext, KernelGenerator } from '../kernel.js';
 import { dimsOf, scalarOf } from '../wgsl.js';
 import { highestLit, lowestLit, unsupported } from './common.js';
+import { wrapInt } from './elementwise.js';
 import {
   extremeReduction,
   planRows,
@@ -105,7 +106,8 @@ export const generateReduce: KernelGenerator = (node, ctx: CodegenContext) => {
   const { stages, result } = plan(op.fn, acc, layout.extent, load, h);
   const resultIsF32 = acc === 'f32' || op.fn === 'l2' || op.fn === 'logSum';
   // Real-valued results of integer reductions truncate toward zero into the output, like the host.
-  const value = resultIsF32 && s !== 'f32' ? `${s}(${result})` : result;
+  // 8/16-bit integer results wrap to their width, as the host stores them.
+  const value = wrapInt(resultIsF32 && s !== 'f32' ? `${s}(${result})` : result, x.type.dtype);
   return [rowsKernel(node, rp, { decls: [h.render(), layout.decls], stages, finish: `out0[row] = ${value};` })];
 };
 
@@ -123,8 +125,15 @@ export const generateArgReduce: KernelGenerator = (node, ctx) => {
   const h = new WgslHelpers();
   const cmp = op.fn === 'max' ? '>' : '<';
   const beats = op.selectLastIndex ? `${cmp}=` : cmp;
+  const red: RowReduction = {
+    name: 'best',
+    type: 'ArgAcc',
+    init: `ArgAcc(${op.fn === 'max' ? lowestLit(s, h) : highestLit(s, h)}, -1)`,
+    step: (acc, r) => `let x = in0[base + rowOffset(${r})];\nif (${acc}.i < 0 || x ${beats} ${acc}.v) { ${acc} = ArgAcc(x, i32(${r})); }`,
+    combine: (a, b) => `argCombine(${a}, ${b})`,
+  };
   const decls = [
-    '', // helpers, filled in below once the reduction has used them
+    h.render(),
     `struct ArgAcc { v: ${s}, i: i32 }`,
     `fn argCombine(a: ArgAcc, b: ArgAcc) -> ArgAcc {
   if (b.i < 0) { return a; }
@@ -135,13 +144,5 @@ export const generateArgReduce: KernelGenerator = (node, ctx) => {
 }`,
     layout.decls,
   ];
-  const red: RowReduction = {
-    name: 'best',
-    type: 'ArgAcc',
-    init: `ArgAcc(${op.fn === 'max' ? lowestLit(s, h) : highestLit(s, h)}, -1)`,
-    step: (acc, r) => `let x = in0[base + rowOffset(${r})];\nif (${acc}.i < 0 || x ${beats} ${acc}.v) { ${acc} = ArgAcc(x, i32(${r})); }`,
-    combine: (a, b) => `argCombine(${a}, ${b})`,
-  };
-  decls[0] = h.render();
   return [rowsKernel(node, rp, { decls, stages: [{ red }], finish: 'out0[row] = max(best.i, 0);' })];
 };

@@ -7,7 +7,9 @@
  * order (scales rounded to f32 first) — the exact f32 value decides nearest-neighbour ties, e.g.
  * with scale 1/7, (0 + 0.5)·7 − 0.5 is 3 in exact arithmetic but 2.9999998 in f32. This relies on
  * the driver's f32 division being correctly rounded (true on lavapipe and IEEE-conformant
- * drivers; Vulkan only promises 2.5 ulp).
+ * drivers; Vulkan only promises 2.5 ulp). Where onnxruntime itself is not plain f32
+ * (half_pixel_symmetric ends in double), the host replays both computations per output index and
+ * the kernel carries the few nearest indices that differ as explicit corrections.
  *
  * Interpolation is the tensor product of per-axis taps (2 for linear, 4 for cubic) with
  * edge-clamped neighbours, unrolled at codegen time over the resized axes only: axes kept at
@@ -19,11 +21,12 @@
  * the input then yields `extrapolationValue`.
  */
 
-import { stridesOf } from '../../ir/shape.js';
+import { nearestIndex, resizeCoordinate } from '../../ir/eval/index.js';
 import type { Op } from '../../ir/ops.js';
+import { stridesOf } from '../../ir/shape.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, f32Lit, offsetToCoords, scalarOf, sizeOf } from '../wgsl.js';
-import { flatKernel, floatLit, unsupported } from './common.js';
+import { dimsOf, f32Lit, scalarOf, sizeOf } from '../wgsl.js';
+import { coordsOf, flatKernel, floatLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
 type ResizeOp = Extract<Op, { kind: 'resize' }>;
@@ -59,6 +62,54 @@ function coordExpr(op: ResizeOp, c: string, scale: number, inLen: number, outLen
       throw new Error(`unknown coordinate mode ${String(never)}`);
     }
   }
+}
+
+/**
+ * The f32 value `coordExpr` computes on the device, evaluated on the host with the same
+ * operations in the same order (Math.fround after each), assuming correctly rounded f32 ops.
+ */
+function deviceCoord(op: ResizeOp, c: number, scale: number, inLen: number, outLen: number): number {
+  const s = f32(scale);
+  const hp = () => f32(f32(f32(c + 0.5) / s) - 0.5);
+  switch (op.coordMode) {
+    case 'half_pixel':
+      return hp();
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? hp() : 0;
+    case 'align_corners':
+    case 'tf_crop_and_resize':
+      if (outLen > 1) return f32(f32(c * (inLen - 1)) / (outLen - 1));
+      return op.coordMode === 'align_corners' ? 0 : f32(0.5 * (inLen - 1));
+    case 'asymmetric':
+      return f32(c / s);
+    case 'half_pixel_symmetric': {
+      const adjustment = f32(outLen / f32(s * inLen));
+      const offset = f32(f32(inLen / 2) * f32(1 - adjustment));
+      return f32(offset + hp());
+    }
+    default: {
+      const never: never = op.coordMode;
+      throw new Error(`unknown coordinate mode ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Output coordinates of one axis whose nearest source index, as the device computes it, differs
+ * from onnxruntime's (the reference's) — with the index to use instead. Empty for every mode but
+ * half_pixel_symmetric, where onnxruntime takes the last step in double: there the device's f32
+ * rounding can move a coordinate across a rounding boundary (e.g. 3.9999998 instead of 4.0).
+ */
+function nearestCorrections(op: ResizeOp, scale: number, inLen: number, outLen: number): [number, number][] {
+  if (op.coordMode === 'tf_crop_and_resize') return []; // the reference has no ROI; same formula
+  const clampI = (i: number) => Math.min(Math.max(i, 0), inLen - 1);
+  const out: [number, number][] = [];
+  for (let c = 0; c < outLen; c++) {
+    const want = clampI(nearestIndex(op.nearestMode, resizeCoordinate(op.coordMode, c, scale, inLen, outLen)));
+    const got = clampI(nearestIndex(op.nearestMode, deviceCoord(op, c, scale, inLen, outLen)));
+    if (want !== got) out.push([c, want]);
+  }
+  return out;
 }
 
 /** WGSL i32 expression: the nearest source index of coordinate `x` (before clamping). */
@@ -101,7 +152,7 @@ export const generateResize: KernelGenerator = (node, ctx) => {
   if (op.mode !== 'nearest' && x.type.dtype === 'bool') unsupported(node, `${op.mode} resize is not defined on bool`);
   const strides = stridesOf(inDims);
   const h = new WgslHelpers();
-  const lines: string[] = [offsetToCoords('idx', outDims, 'o')];
+  const lines: string[] = [coordsOf('idx', outDims, 'o')];
   const base: string[] = [];
   const extrapolate: string[] = [];
   // Per resized axis: its taps as (index expression, weight expression) pairs.
@@ -120,7 +171,9 @@ export const generateResize: KernelGenerator = (node, ctx) => {
     lines.push(`let x${k} = ${coordExpr(op, `o${k}`, op.scales[k]!, inLen, outLen)};`, `let f${k} = floor(x${k});`);
     if (op.coordMode === 'tf_crop_and_resize') extrapolate.push(`x${k} < 0.0 || x${k} > ${f32Lit(inLen - 1)}`);
     if (op.mode === 'nearest') {
-      taps.push([{ index: clampIdx(nearestExpr(op, `x${k}`, `f${k}`)), weight: null }]);
+      lines.push(`var n${k} = ${nearestExpr(op, `x${k}`, `f${k}`)};`);
+      for (const [c, i] of nearestCorrections(op, op.scales[k]!, inLen, outLen)) lines.push(`if (o${k} == ${c}u) { n${k} = ${i}; }`);
+      taps.push([{ index: clampIdx(`n${k}`), weight: null }]);
       continue;
     }
     lines.push(`let t${k} = x${k} - f${k};`, `let b${k} = i32(f${k});`);

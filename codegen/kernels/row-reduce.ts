@@ -18,7 +18,7 @@ import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import { stridesOf } from '../../ir/shape.js';
 import type { DeviceLimits, Kernel } from '../kernel.js';
-import { WG, declareBindings } from '../wgsl.js';
+import { WG, declareBindings, dispatch1d } from '../wgsl.js';
 import { highestLit, kernelName, lowestLit, mergeAxes, stridedOffsetFn } from './common.js';
 import type { WgslHelpers } from './wgsl-math.js';
 
@@ -38,23 +38,20 @@ const ROW_WG = 64;
 
 /**
  * Picks the strategy: a workgroup per row once rows are long enough that a single invocation's
- * loop would dominate, or when there are too few rows to fill the device with loops.
+ * loop would dominate, or when there are too few rows to fill the device with loops. `force`
+ * overrides the choice (for tuning).
  */
 export function planRows(rows: number, extent: number, limits: DeviceLimits, force?: RowMode): RowPlan {
   const mode: RowMode = force ?? (extent >= 256 || (extent >= 32 && rows < 2048) ? 'workgroup' : 'loop');
   const maxPerDim = limits.maxComputeWorkgroupsPerDimension;
   if (mode === 'loop') {
     const wg = WG;
-    return { mode, rows, extent, wg, workgroups: split(Math.max(1, Math.ceil(rows / wg)), maxPerDim) };
+    return { mode, rows, extent, wg, workgroups: dispatch1d(rows, wg, maxPerDim) };
   }
-  const wg = Math.min(ROW_WG, limits.maxComputeInvocationsPerWorkgroup);
-  return { mode, rows, extent, wg, workgroups: split(Math.max(1, rows), maxPerDim) };
-}
-
-function split(groups: number, maxPerDim: number): [number, number, number] {
-  if (groups <= maxPerDim) return [groups, 1, 1];
-  const y = Math.ceil(groups / maxPerDim);
-  return [Math.ceil(groups / y), y, 1];
+  // A power of two, for the halving tree.
+  const wg = 2 ** Math.floor(Math.log2(Math.min(ROW_WG, limits.maxComputeInvocationsPerWorkgroup)));
+  // One workgroup per row: the same 2-d split as a flat dispatch of `rows` single invocations.
+  return { mode, rows, extent, wg, workgroups: dispatch1d(rows, 1, maxPerDim) };
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { KernelGenerator } from '../kernel.js';
 import { dimsOf, scalarOf, sizeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
+import { wrapInt } from './elementwise.js';
 
 export const generateCumSum: KernelGenerator = (node, ctx) => {
   const op = node.op;
@@ -24,7 +25,9 @@ export const generateCumSum: KernelGenerator = (node, ctx) => {
   const zero = s === 'f32' ? '0.0' : s === 'i32' ? '0' : '0u';
   // Visit positions t = 0..len-1 in order (reversed: len-1..0); exclusive writes before adding.
   const pos = op.reverse ? `${len - 1}u - t` : 't';
-  const step = op.exclusive ? ['out0[at] = acc;', 'acc = acc + in0[at];'] : ['acc = acc + in0[at];', 'out0[at] = acc;'];
+  // 8/16-bit integer sums wrap to their width, as the host stores them.
+  const sum = wrapInt('acc + in0[at]', x.type.dtype);
+  const step = op.exclusive ? ['out0[at] = acc;', `acc = ${sum};`] : [`acc = ${sum};`, 'out0[at] = acc;'];
   const body = [
     `let base = (idx / ${inner}u) * ${len * inner}u + idx % ${inner}u;`,
     `var acc: ${s} = ${zero};`,

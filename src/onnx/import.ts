@@ -39,12 +39,12 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
   const producedBy = new Map<string, number>();
   og.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && !producedBy.has(o) && producedBy.set(o, i)));
 
-  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, (name) => {
+  const whyUndefined = (name: string): string => {
     const j = producedBy.get(name);
-    return j === undefined
-      ? `it is not a graph input, an initializer or any node's output`
-      : `it is produced by node '${nodeNames[j]}' (${og.nodes[j]!.opType}), which comes later: nodes must be in topological order`;
-  }));
+    if (j === undefined) return "it is not a graph input, an initializer or any node's output";
+    return `it is produced by node '${nodeNames[j]}' (${og.nodes[j]!.opType}), which comes later: nodes must be in topological order`;
+  };
+  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined));
 
   g.outputs = og.outputs.map((vi) => bindOutput(g, vi, values));
   return g;

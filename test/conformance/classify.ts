@@ -4,7 +4,7 @@
  * The two must stay distinct: 'unsupported' measures coverage, 'error' is a list of things to fix.
  *
  * Unsupported:
- * - UnsupportedOpsError: one blocker per op type (domain-qualified outside ai.onnx);
+ * - UnsupportedOpsError: one blocker per op type, "Loop (opset 11)" (the report groups opsets);
  * - UnsupportedFormError: "<Op> (form)";
  * - a CompileError about a dtype the GPU lacks (float64, uint64, string) or an int64 constant that
  *   does not fit in i32; a DeviceLimitError;
@@ -15,7 +15,7 @@
  * worker boundary or come from another copy of the runtime, by `name`.
  */
 
-import { UnsupportedOpsError } from '../../src/onnx/errors.js';
+import { UnsupportedOpsError, describeOp } from '../../src/onnx/errors.js';
 import { DecodeProblem } from '../../src/onnx/decode-error.js';
 
 export interface Classified {
@@ -58,22 +58,28 @@ function error(e: unknown): Classified {
   return { status: 'error', reason: shortReason(describeThrown(e)) };
 }
 
-/** "Loop" for ai.onnx, "com.microsoft.FusedConv" elsewhere: the op-name aggregation key. */
-function opKey(opType: string, domain: string): string {
-  return domain === '' ? opType : `${domain}.${opType}`;
+/** A reason with quoted names and numbers masked, so the same problem in two tests groups as one. */
+export function maskReason(reason: string): string {
+  return reason
+    .replace(/'[^']*('|$)/g, "'…'")
+    .replace(/"[^"]*("|$)/g, '"…"')
+    .replace(/\b\d+(\.\d+)?(e[-+]?\d+)?\b/g, 'N');
 }
 
-/** The op kind in a codegen message "node 'n' (kind): …", for aggregation. */
-function codegenKind(message: string): string {
-  const m = /^node '.*?' \(([A-Za-z]+)\)/.exec(message);
-  return m ? `${m[1]} (codegen)` : 'codegen';
+/** The blocker of a refusal found by its message: "<Op> (import)", "<kind> (codegen)". */
+function refusalBlocker(e: Error): string {
+  const stage = e.name === 'ImportError' ? 'import' : 'codegen';
+  // ImportError: "<Op> '<node>': …"; CodegenError: "node '<node>' (<kind>): …".
+  const op = stage === 'import' ? /^(\w+) '/.exec(e.message)?.[1] : /^node '.*?' \((\w+)\)/.exec(e.message)?.[1];
+  return op ? `${op} (${stage})` : `${stage}: ${maskReason(shortReason(e.message)).slice(0, 60)}`;
 }
 
 function classifyCompileError(e: Error): Classified {
   const dtype = /\b(?:is|has dtype) (float64|uint64|string|bfloat16)\b/.exec(e.message);
   if (dtype) return unsupported(e.message, [`dtype ${dtype[1]}`]);
   if (/does not fit in 32 bits/.test(e.message)) return unsupported(e.message, ['int64 value outside int32']);
-  // Unbound symbols mean the runner failed to bind a dim: our bug, not the model's.
+  // An unbound symbol is a bug either way: the runner failed to bind an input dim, or the compiler
+  // made up a data-dependent dim it should have refused by name (and tells the user to bind it).
   if (/symbolic dim/.test(e.message)) return error(e);
   return unsupported(e.message, ['compile: other']);
 }
@@ -82,12 +88,12 @@ function classifyCompileError(e: Error): Classified {
 export function classifyError(e: unknown): Classified {
   if (!(e instanceof Error)) return error(e);
   if (e instanceof UnsupportedOpsError) {
-    return unsupported(e.message, e.ops.map((o) => opKey(o.opType, o.domain)));
+    return unsupported(e.message, e.ops.map((o) => describeOp(o.opType, o.domain, o.opset)));
   }
   switch (e.name) {
     case 'UnsupportedOpsError': {
       // Crossed a boundary and lost its `ops`: recover the op names from the message.
-      const names = [...e.message.matchAll(/(?:: |; )([\w.]+) \(/g)].map((m) => m[1]!);
+      const names = [...e.message.matchAll(/(?:: |; )([\w.]+ \([^)]*\))/g)].map((m) => m[1]!);
       return unsupported(e.message, names.length > 0 ? names : ['unsupported op']);
     }
     case 'UnsupportedFormError': {
@@ -110,8 +116,8 @@ export function classifyError(e: unknown): Classified {
     case 'CodegenError': {
       const cause = (e as { cause?: unknown }).cause;
       if (REFUSAL.test(e.message) && !isEngineError(cause)) {
-        const op = e.name === 'ImportError' ? `${/^(\w+) '/.exec(e.message)?.[1] ?? 'import'} (import)` : codegenKind(e.message);
-        return unsupported(e.message, [op]);
+        if (/\bstring tensor/.test(e.message)) return unsupported(e.message, ['dtype string']);
+        return unsupported(e.message, [refusalBlocker(e)]);
       }
       return error(e);
     }

@@ -7,6 +7,7 @@
  * "Gather 'node_7': …" count as one problem to fix.
  */
 
+import { maskReason } from './classify.js';
 import { RTOL, ATOL } from './compare.js';
 import { SUITES, caseKey } from './cases.js';
 import { STATUSES, type ConformanceRun, type Status, type TestResult } from './runner.js';
@@ -36,14 +37,6 @@ function pct(n: number, of: number): string {
   return of === 0 ? '–' : `${((100 * n) / of).toFixed(1)}%`;
 }
 
-/** An error reason with quoted names and numbers masked, for grouping. */
-export function errorGroup(reason: string): string {
-  return reason
-    .replace(/'[^']*'/g, "'…'")
-    .replace(/"[^"]*"/g, '"…"')
-    .replace(/\b\d+(\.\d+)?(e[-+]?\d+)?\b/g, 'N');
-}
-
 interface Ranked {
   key: string;
   tests: TestResult[];
@@ -53,14 +46,30 @@ function rank(groups: Map<string, TestResult[]>): Ranked[] {
   return [...groups].map(([key, tests]) => ({ key, tests })).sort((a, b) => b.tests.length - a.tests.length || a.key.localeCompare(b.key));
 }
 
-/** Unsupported tests by blocker; a test blocked by two ops counts for both. */
-export function rankBlockers(results: readonly TestResult[]): Ranked[] {
+/** "Add (opset 6)" → ["Add", "opset 6"]; blockers that are not ops stay whole. */
+function splitOpset(blocker: string): [string, string | undefined] {
+  const m = /^([\w.]+) \(((?:[\w.]+ )?opset \d+|no opset import)\)$/.exec(blocker);
+  return m ? [m[1]!, m[2]!] : [blocker, undefined];
+}
+
+interface BlockerRank extends Ranked {
+  /** The opsets the op was refused at, for op blockers. */
+  opsets: string[];
+}
+
+/** Unsupported tests by blocker, ops grouped over opsets; a test blocked by two ops counts for both. */
+export function rankBlockers(results: readonly TestResult[]): BlockerRank[] {
   const groups = new Map<string, TestResult[]>();
+  const opsets = new Map<string, Set<string>>();
   for (const r of results) {
     if (r.status !== 'unsupported') continue;
-    for (const b of r.blockers ?? ['(unspecified)']) groups.set(b, [...(groups.get(b) ?? []), r]);
+    for (const b of new Set((r.blockers ?? ['(unspecified)']).map((x) => splitOpset(x)[0]))) groups.set(b, [...(groups.get(b) ?? []), r]);
+    for (const b of r.blockers ?? []) {
+      const [key, opset] = splitOpset(b);
+      if (opset) opsets.set(key, (opsets.get(key) ?? new Set()).add(opset));
+    }
   }
-  return rank(groups);
+  return rank(groups).map((g) => ({ ...g, opsets: [...(opsets.get(g.key) ?? [])].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }));
 }
 
 /** Error tests grouped by masked reason. */
@@ -68,7 +77,7 @@ export function rankErrors(results: readonly TestResult[]): Ranked[] {
   const groups = new Map<string, TestResult[]>();
   for (const r of results) {
     if (r.status !== 'error') continue;
-    const key = errorGroup(r.reason ?? '(no reason)');
+    const key = maskReason(r.reason ?? '(no reason)');
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return rank(groups);
@@ -127,9 +136,10 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
   row('**all**', results);
 
   lines.push('', '## What blocks the unsupported tests', '', 'Ranked by the number of tests each blocks (a test blocked by several counts for each).', '');
-  lines.push('| blocker | tests | example reason | tests blocked (first few) |', '|---|---|---|---|');
+  lines.push('| blocker | tests | refused at | example reason | tests blocked (first few) |', '|---|---|---|---|---|');
   for (const b of rankBlockers(results)) {
-    lines.push(`| ${cell(b.key)} | ${b.tests.length} | ${cell(b.tests[0]!.reason ?? '')} | ${cell(examples(b.tests))} |`);
+    const at = b.opsets.join(', ');
+    lines.push(`| ${cell(b.key)} | ${b.tests.length} | ${cell(at)} | ${cell(b.tests[0]!.reason ?? '')} | ${cell(examples(b.tests))} |`);
   }
 
   lines.push('', '## Errors by reason', '', 'Grouped with names and numbers masked; every one is a bug to fix.', '');

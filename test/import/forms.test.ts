@@ -141,6 +141,14 @@ describe('shape ops', () => {
     expect(reshapeOf('unsqueeze_opset13')).toEqual([2, 1, 3, 1]);
   });
 
+  test('Squeeze without axes needs symbolic dims bound (a symbol may be 1)', () => {
+    const e = importError('squeeze_symbolic');
+    expect(e).toBeInstanceOf(UnsupportedFormError);
+    expect(e.message).toMatch(/^Squeeze 'y_node': Squeeze without axes on the symbolic dim 'batch'/);
+    expect(reshapeOf('squeeze_symbolic', { batch: 1 })).toEqual([3]);
+    expect(reshapeOf('squeeze_symbolic', { batch: 2 })).toEqual([2, 3]);
+  });
+
   test('Flatten at each axis form', () => {
     expect(reshapeOf('flatten_axis0')).toEqual([1, 24]);
     expect(reshapeOf('flatten_axis2')).toEqual([6, 20]);

@@ -9,6 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Tensor } from '../../ir/graph.js';
+import { verifyGraph } from '../../ir/verify.js';
 import { importModel } from '../../src/onnx/import.js';
 import { expectClose } from '../helpers/random.js';
 import { FIXTURES, fixturePath, loadFixture, randomFeeds } from './fixtures.js';
@@ -44,6 +45,7 @@ const DIMS: Record<string, Record<string, number>> = {
   reshape_symbolic: { batch: 3 },
   shape_chain: { batch: 2 },
   shape_symbolic: { batch: 4 },
+  squeeze_symbolic: { batch: 1 },
   softmax_opset11_symbolic: { batch: 2, seq: 3 },
   resize_symbolic_batch: { batch: 2 },
 };
@@ -66,6 +68,7 @@ describe('imported fixtures match onnxruntime', () => {
     const dims = DIMS[name] ?? {};
     const feeds = { ...randomFeeds(model, dims, 1234), ...(FEEDS[name] ?? {}) };
     const g = importModel(model, { dims: UNBOUND.has(name) ? {} : dims });
+    verifyGraph(g);
     const ours = runIr(g, feeds);
     const ref = await runOrt(fixturePath(name), feeds);
     expect(Object.keys(ours).sort()).toEqual(Object.keys(ref).sort());

@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { loadModelFile } from '../../src/onnx/decode.js';
 import { UnsupportedOpsError } from '../../src/onnx/errors.js';
 import { importModel } from '../../src/onnx/import.js';
+import { verifyGraph } from '../../ir/verify.js';
 import type { Dim } from '../../ir/shape.js';
 import { expectClose } from '../helpers/random.js';
 import { ZOO, randomFeeds } from './fixtures.js';
@@ -90,6 +91,7 @@ describe('zoo models import', () => {
   test.each(Object.keys(CASES))('%s', (name) => {
     const c = CASES[name]!;
     const g = importModel(loadModelFile(join(ZOO, c.path)), { dims: c.dims ?? {} });
+    verifyGraph(g);
     expect(g.outputs.map((v) => [v.name, v.type.dtype, v.type.shape])).toEqual(c.outputs);
     expect(g.nodes.filter((n) => n.op.kind === 'shape').map((n) => n.name)).toEqual([]);
   });

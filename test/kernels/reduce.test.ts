@@ -69,6 +69,10 @@ describe('reduce integer', () => {
       }
     });
   }
+  it('int8 sums wrap to 8 bits', async () => {
+    const x = randomTensor('int8', DIMS, rng(13), -100, 100);
+    await check(generateReduce, { kind: 'reduce', fn: 'sum', axes: [1], keepdims: false }, [x]);
+  });
   it('logSum and max on uint8', async () => {
     const x = randomTensor('uint8', DIMS, rng(12), 1, 255);
     await check(generateReduce, { kind: 'reduce', fn: 'logSum', axes: [1], keepdims: true }, [x], { atol: 1 });

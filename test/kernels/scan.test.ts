@@ -25,7 +25,8 @@ describe('cumSum', () => {
       });
     }
   }
-  it('int32 and int64', async () => {
+  it('int32, int64 and int8 (wrapping)', async () => {
+    await check(generateCumSum, { kind: 'cumSum', axis: 1, exclusive: false, reverse: false }, [randomTensor('int8', DIMS, r, -100, 100)]);
     await check(generateCumSum, { kind: 'cumSum', axis: 1, exclusive: false, reverse: true }, [randomTensor('int32', DIMS, r, -100, 100)]);
     await check(generateCumSum, { kind: 'cumSum', axis: 0, exclusive: true, reverse: false }, [randomTensor('int64', [40, 3], r, -100, 100)]);
   });

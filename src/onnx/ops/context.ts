@@ -69,7 +69,7 @@ export class ImportContext {
   /** A required input; `what` names it in the error when it is missing. */
   input(index: number, what = `#${index}`): Value {
     const v = this.optionalInput(index);
-    if (v === undefined) this.fail(`required input ${what} (position ${index}) is missing`);
+    if (v === undefined) this.fail(`required input '${what}' (position ${index}) is missing`);
     return v;
   }
 
@@ -95,7 +95,7 @@ export class ImportContext {
 
   /** The data of an input that must be a compile-time constant. */
   constInput(index: number, what: string): Tensor {
-    const v = this.input(index, `'${what}'`);
+    const v = this.input(index, what);
     if (v.data === undefined) {
       this.unsupported(`input '${what}' must be a constant (computed at run time is not supported yet)`);
     }

@@ -8,8 +8,8 @@
  *   element count, symbolically when symbols cancel (e.g. [batch, 6] → [-1, 3, 2] gives batch).
  * - Flatten: [prod(d < axis), prod(d ≥ axis)]; negative axis from opset 11.
  * - Squeeze/Unsqueeze: `axes` attribute before opset 13, constant input from 13; negative axes
- *   from 11. Squeeze without axes drops every dim known to be 1 (a symbolic dim is kept: it is
- *   not known to be 1 at compile time).
+ *   from 11. Squeeze without axes drops every dim of size 1, so it needs symbolic dims bound
+ *   (whether a symbol is 1 decides the output rank).
  * Lowers to: `reshape` with a fully resolved shape (numbers and symbols, no 0 or -1); a reshape to
  * the input's own shape is the input itself.
  */
@@ -145,6 +145,11 @@ function squeeze(ctx: ImportContext) {
   const given = readAxes(ctx, false);
   let drop: number[];
   if (given === undefined) {
+    // Without axes every size-1 dim goes; whether a symbol is 1 is only known once it is bound.
+    const symbol = dims.find((d) => typeof d === 'string');
+    if (symbol !== undefined) {
+      throw new SymbolicDimError(`Squeeze without axes on the symbolic dim '${symbol}' (it may or may not be 1); bind it with --dim`);
+    }
     drop = dims.flatMap((d, i) => (d === 1 ? [i] : []));
   } else {
     drop = normalizeAxes(given, x.rank, 'Squeeze axes');
