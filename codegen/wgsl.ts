@@ -110,11 +110,13 @@ export function broadcastOffset(inDims: readonly number[], outRank: number, pref
   return terms.length ? terms.join(' + ') : '0u';
 }
 
-/** Formats a number as a WGSL f32 literal (finite values only; callers clamp infinities). */
+/**
+ * Formats a finite number as a WGSL f32 literal. Dawn rejects any constant expression whose value
+ * is infinite or NaN (bitcasts included), so non-finite values must go through runtime helper
+ * functions: use `floatLit` (codegen/kernels/common.ts) where they can occur.
+ */
 export function f32Lit(x: number): string {
-  if (Number.isNaN(x)) return 'bitcast<f32>(0x7fc00000u)';
-  if (x === Infinity) return 'bitcast<f32>(0x7f800000u)';
-  if (x === -Infinity) return 'bitcast<f32>(0xff800000u)';
+  if (!Number.isFinite(x)) throw new Error(`f32Lit(${x}): non-finite constants need floatLit (codegen/kernels/common.ts)`);
   const s = String(Math.fround(x));
   return /[.e]/.test(s) ? `f32(${s})` : `f32(${s}.0)`;
 }

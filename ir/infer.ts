@@ -20,6 +20,7 @@ import { inferBinary, inferCast, inferUnary, inferWhere } from './infer/elementw
 import { inferGather, inferGatherElements, inferRange, inferSlice } from './infer/indexing.js';
 import {
   inferArgReduce,
+  inferAttention,
   inferCumSum,
   inferLayerNorm,
   inferMatmul,
@@ -69,6 +70,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferSoftmax(op, inputs);
     case 'layerNorm':
       return inferLayerNorm(op, inputs);
+    case 'attention':
+      return inferAttention(op, inputs);
     case 'reshape':
       return inferReshape(op, inputs);
     case 'transpose':

@@ -29,6 +29,7 @@ export type UnaryFn =
   | 'sigmoid'
   | 'hardSigmoid' // alpha, beta
   | 'hardSwish'
+  | 'silu' // x · sigmoid(x) (SiLU / Swish; recognized from decomposed graphs by src/passes)
   | 'softplus'
   | 'softsign'
   | 'mish'
@@ -156,6 +157,18 @@ export type Op =
   | { kind: 'softmax'; axis: number; log: boolean }
   /** Layer normalization over axes [axis, rank). Inputs: [x, scale, bias?]. */
   | { kind: 'layerNorm'; axis: number; epsilon: number }
+  /**
+   * Scaled dot-product attention, y = softmax(scale · q·kᵀ + mask) · v, the softmax over keys.
+   * Not an ONNX op: src/passes recognizes it from the decomposed MatMul/Softmax/MatMul graph.
+   * Inputs: [q, k, v, mask?]; mask is additive, of q's float dtype (−inf hides a key).
+   * - heads = 0: q [..., S, D], k [..., T, D], v [..., T, Dv] → y [..., S, Dv], with the same
+   *   leading dims on q, k and v; mask broadcasts one way to [..., S, T].
+   * - heads = H ≥ 1: the heads are packed in the last dim (the exporters' head split and merge —
+   *   reshape [..., S, H, D] + transpose — folded in): q [..., S, H·D], k [..., T, H·D],
+   *   v [..., T, H·Dv] → y [..., S, H·Dv]; head h reads and writes columns [h·D, (h+1)·D) (and
+   *   [h·Dv, (h+1)·Dv)); mask broadcasts one way to [..., H, S, T].
+   */
+  | { kind: 'attention'; heads: number; scale: number }
   /** Same data, new shape (resolved: no 0 or -1). Inputs: [x]. Emitted as a view, not a kernel. */
   | { kind: 'reshape'; shape: Dim[] }
   /** Inputs: [x]. */

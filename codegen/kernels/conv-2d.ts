@@ -120,7 +120,7 @@ export function emitConv2d(geo: ConvGeometry, rows: number, rowW: number, tiling
   lines.push(`  let xc = xb + c * ${rows * W4}u;`);
   lines.push(`  let wc = c * ${K}u;`);
   if (K <= tiling.unroll) {
-    for (let kh = 0; kh < kH; kh++) lines.push(...rowBody('', kh).map((s) => `  ${s}`));
+    for (let kh = 0; kh < kH; kh++) lines.push('  {', ...rowBody('', kh).map((s) => `    ${s}`), '  }');
   } else {
     lines.push(`  for (var kh = 0u; kh < ${kH}u; kh++) {`);
     lines.push(...rowBody('kh', undefined).map((s) => `    ${s}`));

@@ -233,9 +233,12 @@ export function binaryExpr(fn: BinaryFn, a: string, b: string, aType: DType, bTy
       return wrapInt(`bitcast<u32>(${h.use('ipow')}(bitcast<i32>(${a}), ${b}))`, aType);
     }
     case 'max':
-      return `max(${a}, ${b})`; // NaN handling is the driver's (numpy propagates it)
-    case 'min':
-      return `min(${a}, ${b})`;
+    case 'min': {
+      // WGSL leaves NaN operands to the driver; numpy (and ONNX runtimes) propagate them.
+      if (s !== 'f32') return `${fn}(${a}, ${b})`;
+      const nan = h.use('isnan');
+      return `select(${fn}(${a}, ${b}), ${a} + ${b}, ${nan}(${a}) || ${nan}(${b}))`;
+    }
     case 'mod':
       // Python-style for signed integers; unsigned ones never differ from C. Floats take C fmod,
       // the only form ONNX allows on them (fmod=1).

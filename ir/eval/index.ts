@@ -14,6 +14,7 @@ import type { Graph, Tensor, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
 import { formatShape } from '../shape.js';
+import { evalAttention } from './attention.js';
 import { evalBinary, evalWhere } from './binary.js';
 import { evalCast } from './cast.js';
 import { evalConv } from './conv.js';
@@ -101,6 +102,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor {
     case 'layerNorm':
       arity(op, x, 2, 3);
       return evalLayerNorm(op, x[0]!, x[1]!, x[2]);
+    case 'attention':
+      arity(op, x, 3, 4);
+      return evalAttention(op, x[0]!, x[1]!, x[2]!, x[3]);
     case 'reshape':
       arity(op, x, 1);
       return evalReshape(op.shape, x[0]!, bindings);

@@ -40,6 +40,8 @@ function floatFn(fn: UnaryFn, alpha: number, beta: number): (x: number) => numbe
       return (x) => Math.max(0, Math.min(1, alpha * x + beta));
     case 'hardSwish':
       return (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5));
+    case 'silu':
+      return (x) => x * sigmoid(x);
     case 'softplus':
       return softplus;
     case 'softsign':

@@ -62,6 +62,7 @@ export const OP_ATTRS: Schema = {
   argReduce: { fn: 'string', axis: 'number', keepdims: 'boolean', selectLastIndex: 'boolean' },
   softmax: { axis: 'number', log: 'boolean' },
   layerNorm: { axis: 'number', epsilon: 'number' },
+  attention: { heads: 'number', scale: 'number' },
   reshape: { shape: 'dims' },
   transpose: { perm: 'numbers' },
   concat: { axis: 'number' },

@@ -40,6 +40,7 @@ function unaryDomain(fn: UnaryFn): DTypeClass {
     case 'sigmoid':
     case 'hardSigmoid':
     case 'hardSwish':
+    case 'silu':
     case 'softplus':
     case 'softsign':
     case 'mish':

@@ -57,7 +57,8 @@ export function bindSymbols(inputs: readonly OnnxValueInfo[], fed: ReadonlyMap<s
     const t = fed.get(vi.name)!;
     if (vi.shape === null) continue; // the importer reports an input of unknown rank
     if (vi.shape.length !== t.dims.length) {
-      throw new DataSetError(`input '${vi.name}': the data set has dims [${t.dims.join(', ')}] but the model declares rank ${vi.shape.length}`);
+      const given = `[${t.dims.join(', ')}]`;
+      throw new DataSetError(`input '${vi.name}': the data set has dims ${given} but the model declares rank ${vi.shape.length}`);
     }
     vi.shape.forEach((d, axis) => {
       if (typeof d === 'number') return;
@@ -85,7 +86,10 @@ function nonTensorReason(vi: ValueInfoProtoMsg, role: string): { reason: string;
   const kind = vi.type?.value;
   if (kind && kind !== 'tensor_type') {
     const what = TYPE_KINDS[kind] ?? kind;
-    return { reason: `graph ${role} '${vi.name}' is ${what}; only tensors are supported`, blocker: `${what.replace(/^an? /, '')} ${role}s` };
+    return {
+      reason: `graph ${role} '${vi.name}' is ${what}; only tensors are supported`,
+      blocker: `${what.replace(/^an? /, '')} ${role}s`,
+    };
   }
   const code = vi.type?.tensor_type?.elem_type;
   if (code === undefined) return null;
@@ -146,7 +150,7 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
   const inputNames = model.graph.inputs.map((v) => v.name);
   const inputs = matchByName(files.inputs.map((f) => readTensorFile(files.dir, f)), inputNames);
   if (!inputs) {
-    throw new DataSetError(`the data set has ${files.inputs.length} inputs but the model has ${inputNames.length} (${inputNames.join(', ')})`);
+    throw new DataSetError(`the data set has ${files.inputs.length} inputs but the model has ${inputNames.length}: ${inputNames.join(', ')}`);
   }
   const feeds = inputNames.map((n) => toHost(inputs.get(n)!, n));
   for (const [i, vi] of model.graph.inputs.entries()) {
@@ -161,7 +165,8 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
   const outputNames = plan.outputs.map((o) => o.name);
   const outputs = matchByName(files.outputs.map((f) => readTensorFile(files.dir, f)), outputNames);
   if (!outputs) {
-    throw new DataSetError(`the data set has ${files.outputs.length} outputs but the model has ${outputNames.length} (${outputNames.join(', ')})`);
+    const has = `${outputNames.length}: ${outputNames.join(', ')}`;
+    throw new DataSetError(`the data set has ${files.outputs.length} outputs but the model has ${has}`);
   }
   const expected = outputNames.map((n) => toHost(outputs.get(n)!, n));
   return { kind: 'ready', plan, weights: ownBuffer(weights), feeds, expected, compileMs };

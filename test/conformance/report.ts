@@ -63,13 +63,15 @@ export function rankBlockers(results: readonly TestResult[]): BlockerRank[] {
   const opsets = new Map<string, Set<string>>();
   for (const r of results) {
     if (r.status !== 'unsupported') continue;
-    for (const b of new Set((r.blockers ?? ['(unspecified)']).map((x) => splitOpset(x)[0]))) groups.set(b, [...(groups.get(b) ?? []), r]);
+    const keys = new Set((r.blockers ?? ['(unspecified)']).map((x) => splitOpset(x)[0]));
+    for (const k of keys) groups.set(k, [...(groups.get(k) ?? []), r]);
     for (const b of r.blockers ?? []) {
       const [key, opset] = splitOpset(b);
       if (opset) opsets.set(key, (opsets.get(key) ?? new Set()).add(opset));
     }
   }
-  return rank(groups).map((g) => ({ ...g, opsets: [...(opsets.get(g.key) ?? [])].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })) }));
+  const byVersion = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+  return rank(groups).map((g) => ({ ...g, opsets: [...(opsets.get(g.key) ?? [])].sort(byVersion) }));
 }
 
 /** Error tests grouped by masked reason. */
@@ -106,6 +108,8 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
   const lines: string[] = [];
   const totalCompile = results.reduce((s, r) => s + (r.compileMs ?? 0), 0);
   const totalGpu = results.reduce((s, r) => s + (r.gpuMs ?? 0), 0);
+  const where = run.compileIn === 'worker' ? 'in a worker thread, overlapping the GPU work' : 'on the main thread';
+  const cache = /^(1|true|yes)$/i.test(process.env['MESA_SHADER_CACHE_DISABLE'] ?? '') ? 'disabled (cold)' : 'enabled';
   lines.push(
     '# ONNX backend conformance',
     '',
@@ -113,7 +117,8 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
     `- Date: ${ctx.date.toISOString()}`,
     `- Adapter: ${run.adapter}`,
     `- Data: Debian libonnx-testdata (ONNX 1.12 backend test data), \`test_data_set_0\` of each test`,
-    `- Run time: ${secs(run.wallMs)} wall (host decode+compile ${secs(totalCompile)} in a ${run.compileIn === 'worker' ? 'worker thread, overlapping the GPU' : 'the main thread'}; GPU load+run ${secs(totalGpu)})`,
+    `- Run time: ${secs(run.wallMs)} wall; host decode+compile ${secs(totalCompile)} (${where}), GPU load+run ${secs(totalGpu)}; ` +
+      `Mesa shader cache ${cache} (lavapipe's shader compiles dominate a cold run; a warm cache makes reruns much faster)`,
     `- Tolerance (the ONNX backend test's defaults, numpy.testing.assert_allclose): every element must satisfy ` +
       `|actual − expected| ≤ atol + rtol·|expected| with rtol = ${RTOL}, atol = ${ATOL}; NaN equals NaN, an infinity equals ` +
       `only itself; dims must match exactly and dtypes must be equal (int64 compared as numbers).`,
@@ -129,13 +134,15 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
   const row = (label: string, rs: readonly TestResult[]) => {
     const c = count(rs);
     const withData = rs.length - c['no-data'];
-    lines.push(`| ${label} | ${withData} | ${c.pass} | ${c.fail} | ${c.unsupported} | ${c.error} | ${c['no-data']} | ${pct(c.pass, withData)} |`);
+    const counts = [c.pass, c.fail, c.unsupported, c.error, c['no-data']].join(' | ');
+    lines.push(`| ${label} | ${withData} | ${counts} | ${pct(c.pass, withData)} |`);
   };
   const suites = SUITES.filter((s) => results.some((r) => r.suite === s));
   for (const s of suites) row(s, results.filter((r) => r.suite === s));
   row('**all**', results);
 
-  lines.push('', '## What blocks the unsupported tests', '', 'Ranked by the number of tests each blocks (a test blocked by several counts for each).', '');
+  lines.push('', '## What blocks the unsupported tests', '');
+  lines.push('Ranked by the number of tests each blocks (a test blocked by several counts for each).', '');
   lines.push('| blocker | tests | refused at | example reason | tests blocked (first few) |', '|---|---|---|---|---|');
   for (const b of rankBlockers(results)) {
     const at = b.opsets.join(', ');
