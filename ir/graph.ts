@@ -125,6 +125,82 @@ export class Graph {
     return m;
   }
 
+  /** Drops `nodes` from the node list (their output values simply stop being defined). */
+  removeNodes(nodes: Iterable<Node>): void {
+    const drop = new Set(nodes);
+    if (drop.size > 0) this.nodes = this.nodes.filter((n) => !drop.has(n));
+  }
+
+  /**
+   * Restores a topological order after nodes were added out of place (passes append replacement
+   * nodes at the end). Stable: each node keeps its place unless a producer must move ahead of it.
+   * Throws on a cycle.
+   */
+  sortNodes(): void {
+    const inGraph = new Set(this.nodes);
+    const state = new Map<Node, 'visiting' | 'done'>();
+    const order: Node[] = [];
+    const visit = (root: Node) => {
+      // Iterative DFS (post-order), so long chains cannot overflow the stack.
+      const stack: [Node, number][] = [[root, 0]];
+      state.set(root, 'visiting');
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const [node, i] = top;
+        if (i < node.inputs.length) {
+          top[1]++;
+          const p = node.inputs[i]!.producer;
+          if (!p || !inGraph.has(p)) continue;
+          const st = state.get(p);
+          if (st === 'visiting') throw new Error(`graph has a cycle through node '${p.name}'`);
+          if (st === undefined) {
+            state.set(p, 'visiting');
+            stack.push([p, 0]);
+          }
+        } else {
+          stack.pop();
+          state.set(node, 'done');
+          order.push(node);
+        }
+      }
+    };
+    for (const n of this.nodes) if (!state.has(n)) visit(n);
+    this.nodes = order;
+  }
+
+  /**
+   * A structural copy: new Value and Node objects with the same names, types and ops, so passes
+   * can rewrite the copy while the original stays intact. Constant data is shared, not copied
+   * (tensors are never mutated in place).
+   */
+  clone(): Graph {
+    const g = new Graph();
+    const map = new Map<Value, Value>();
+    const copy = (v: Value): Value => {
+      let c = map.get(v);
+      if (!c) {
+        if (!v.isConstant) throw new Error(`clone: value %${v.name} is used before it is defined`);
+        c = g.addConstant(v.name, v.data!);
+        map.set(v, c);
+      }
+      return c;
+    };
+    for (const v of this.inputs) map.set(v, g.addInput(v.name, { dtype: v.type.dtype, shape: [...v.type.shape] }));
+    for (const n of this.nodes) {
+      const node: Node = { id: n.id, name: n.name, op: structuredClone(n.op), inputs: n.inputs.map(copy), outputs: [] };
+      node.outputs = n.outputs.map((v) => {
+        const c = g.newValue(v.name, { dtype: v.type.dtype, shape: [...v.type.shape] });
+        c.producer = node;
+        map.set(v, c);
+        return c;
+      });
+      g.nodes.push(node);
+    }
+    g.outputs = this.outputs.map(copy);
+    g.nextNodeId = this.nextNodeId;
+    return g;
+  }
+
   /** Every constant referenced by a node or graph output, in first-use order. */
   constants(): Value[] {
     const seen = new Set<Value>();

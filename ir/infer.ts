@@ -30,6 +30,7 @@ import {
 } from './infer/linalg.js';
 import { inferConcat, inferExpand, inferPad, inferReshape, inferShape, inferTile, inferTranspose } from './infer/movement.js';
 import { inferBatchNorm, inferConv, inferConvTranspose, inferPool, inferResize } from './infer/spatial.js';
+import { inferRnn } from './infer/recurrent.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
 export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
@@ -100,6 +101,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferTrilu(op, inputs);
     case 'range':
       return inferRange(inputs);
+    case 'rnn':
+      return inferRnn(op, inputs);
     default: {
       const never: never = op;
       throw new Error(`unknown op kind '${(never as { kind: string }).kind}'`);

@@ -101,6 +101,24 @@ export type ResizeCoordMode =
 
 export type ResizeNearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
 
+/**
+ * Activation functions of the recurrent cells (the list ONNX RNN / GRU / LSTM allow), each with
+ * explicit parameters: affine αx+β, leakyRelu (α), thresholdedRelu (α), scaledTanh α·tanh(βx),
+ * hardSigmoid clamp(αx+β, 0, 1), elu (α); the others take none.
+ */
+export type RnnActivation =
+  | 'relu'
+  | 'tanh'
+  | 'sigmoid'
+  | 'affine'
+  | 'leakyRelu'
+  | 'thresholdedRelu'
+  | 'scaledTanh'
+  | 'hardSigmoid'
+  | 'elu'
+  | 'softsign'
+  | 'softplus';
+
 export type Op =
   /** y = fn(x). Inputs: [x]. */
   | { kind: 'unary'; fn: UnaryFn; alpha: number; beta: number }
@@ -212,7 +230,28 @@ export type Op =
   /** Lower (upper=false) or upper triangle with diagonal offset k over the last two dims. */
   | { kind: 'trilu'; upper: boolean; k: number }
   /** int64 [start, limit) by delta; inputs are the scalars [start, limit, delta]. */
-  | { kind: 'range' };
+  | { kind: 'range' }
+  /**
+   * One recurrent layer (ONNX RNN, GRU, LSTM) in layout 0 with every optional input present.
+   * G = 1 (rnn), 3 (gru, gates z r h), 4 (lstm, gates i o f c); D = 2 when bidirectional, else 1.
+   * Inputs: [x (S,B,I), w (D,G·H,I), r (D,G·H,H), b (D,2·G·H), seqLens (B, int32), h0 (D,B,H)],
+   * then for lstm [c0 (D,B,H), p (D,3·H)]. Outputs: [y (S,D,B,H), yH (D,B,H)], then yC (D,B,H)
+   * for lstm. `activations` lists the cell's functions for each direction in turn (rnn f, gru f g,
+   * lstm f g h), with one resolved alpha and beta per entry; `clip` bounds every activation input
+   * (Infinity = none). Steps past a batch's sequence length keep its state and write zeros to y.
+   */
+  | {
+      kind: 'rnn';
+      cell: 'rnn' | 'gru' | 'lstm';
+      direction: 'forward' | 'reverse' | 'bidirectional';
+      hiddenSize: number;
+      activations: RnnActivation[];
+      activationAlpha: number[];
+      activationBeta: number[];
+      clip: number;
+      inputForget: boolean;
+      linearBeforeReset: boolean;
+    };
 
 export type OpKind = Op['kind'];
 

@@ -33,12 +33,16 @@ export interface Conv2dTiling {
 }
 
 export function defaultConv2dTiling(geo: ConvGeometry): Conv2dTiling {
+  // Measured on lavapipe over resnet18's convs: 8 channels × 8 pixels with the kernel rows looped
+  // (not unrolled) ran 10–13 GFLOP/s against 5–8 for 4×4 or 4×8, and compiles in about half the
+  // time of the fully unrolled window.
   const Mg = geo.M / geo.group;
-  const channels = Mg >= 4 ? 4 : Mg;
+  const channels = Math.min(8, Mg);
+  const pixels = as2d(geo).outDims[1] > 4 ? 8 : 4;
   const tilesM = Math.ceil(Mg / channels);
   let wgY = 8;
   while (wgY > 1 && wgY / 2 >= tilesM) wgY /= 2;
-  return { channels, pixels: 4, wgX: 64 / wgY, wgY, unroll: 9 };
+  return { channels, pixels, wgX: 64 / wgY, wgY, unroll: 1 };
 }
 
 /** The geometry lifted to 2-d (a 1-d conv is a 2-d conv over one row). */

@@ -1,16 +1,18 @@
 /**
  * Depthwise convolution (one input channel per group, any channel multiplier), 1-d or 2-d: each
  * invocation computes `pixels` consecutive outputs along a row of one output channel. The input
- * values a row of the kernel touches for those outputs overlap heavily (stride 1, 3-wide kernel,
+ * values a kernel row touches for those outputs overlap heavily (stride 1, 3-wide kernel,
  * 4 outputs: 6 distinct inputs instead of 12), so each is loaded once and reused; the channel's
  * kernel weights are loaded once into registers.
  *
- * Reads the zero-padded input (see conv.ts), so loads are unchecked. The last tile of a row is
- * shifted left to end at the row's end instead of running past it (it recomputes a few outputs
- * of its neighbour, with identical values), so every load and store stays in range.
+ * Depthwise layers do ~9 multiply-adds per input value, so they are bound by memory traffic:
+ * unlike the dense kernels, this one reads the unpadded input with bounds checks (a clamped
+ * address and a select per loaded value) rather than paying a separate pass to pad it — measured
+ * on lavapipe, the padding pass alone took twice as long as the convolution.
  */
 
 import type { ConvGeometry } from './conv.js';
+import { as2d } from './conv-2d.js';
 import { dispatch1d, flatMain } from '../wgsl.js';
 
 export interface DepthwiseTiling {
@@ -21,20 +23,18 @@ export interface DepthwiseTiling {
 }
 
 export function defaultDepthwiseTiling(geo: ConvGeometry): DepthwiseTiling {
-  void geo;
-  return { pixels: 4, wgSize: 64 };
+  return { pixels: as2d(geo).outDims[1] > 4 ? 8 : 4, wgSize: 64 };
 }
 
-export function emitDepthwiseConv(geo: ConvGeometry, srcDims: number[], tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDepthwiseConv(geo: ConvGeometry, tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, hasBias } = geo;
-  // 1-d is 2-d with one row.
-  const two = geo.inDims.length === 2;
-  const lift = (a: number[], one: number) => (two ? a : [one, ...a]);
-  const [Hp, Wp] = lift(srcDims, 1) as [number, number];
-  const [kH, kW] = lift(geo.kernel, 1) as [number, number];
-  const [OH, OW] = lift(geo.outDims, 1) as [number, number];
-  const [sh, sw] = lift(geo.strides, 1) as [number, number];
-  const [dh, dw] = lift(geo.dilations, 1) as [number, number];
+  const g = as2d(geo);
+  const [H, W] = g.inDims;
+  const [kH, kW] = g.kernel;
+  const [OH, OW] = g.outDims;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilations;
+  const [pt, pl] = g.padBegin;
   const mult = M / C; // output channels per input channel
   const TN = Math.max(1, Math.min(tiling.pixels, OW));
   const tilesX = Math.ceil(OW / TN);
@@ -46,9 +46,10 @@ export function emitDepthwiseConv(geo: ConvGeometry, srcDims: number[], tiling: 
   lines.push(`let oy = rest % ${OH}u;`);
   lines.push(`let nm = rest / ${OH}u;`); // n * M + m
   lines.push(`let m = nm % ${M}u;`);
-  lines.push(`let n = nm / ${M}u;`);
-  lines.push(`let ox0 = min(tx * ${TN}u, ${OW - TN}u);`);
-  lines.push(`let xrow = ((n * ${C}u + m / ${mult}u) * ${Hp}u + oy * ${sh}u) * ${Wp}u + ox0 * ${sw}u;`);
+  lines.push(`let plane = (nm / ${M}u * ${C}u + m / ${mult}u) * ${H * W}u;`);
+  lines.push(`let ox0 = tx * ${TN}u;`);
+  // Input coordinates may be "negative": u32 wrap-around makes one compare catch both sides.
+  lines.push(`let c0 = ox0 * ${sw}u - ${pl}u;`);
   lines.push(`let wb = m * ${kH * kW}u;`);
   for (let t = 0; t < kH * kW; t++) lines.push(`let w${t} = w[wb + ${t}u];`);
   for (let j = 0; j < TN; j++) lines.push(`var acc${j} = 0.0;`);
@@ -56,19 +57,26 @@ export function emitDepthwiseConv(geo: ConvGeometry, srcDims: number[], tiling: 
   const offsets = new Set<number>();
   for (let j = 0; j < TN; j++) for (let kw = 0; kw < kW; kw++) offsets.add(j * sw + kw * dw);
   const sorted = [...offsets].sort((a, b) => a - b);
+  for (const o of sorted) {
+    lines.push(`let col${o} = c0 + ${o}u;`);
+    lines.push(`let cok${o} = col${o} < ${W}u;`);
+    lines.push(`let cc${o} = min(col${o}, ${W - 1}u);`);
+  }
   for (let kh = 0; kh < kH; kh++) {
-    const rowOff = kh * dh * Wp;
-    for (const o of sorted) lines.push(`let x${kh}_${o} = x[xrow + ${rowOff + o}u];`);
+    lines.push('{');
+    lines.push(`  let r = oy * ${sh}u + ${kh * dh}u - ${pt}u;`);
+    lines.push(`  let rok = r < ${H}u;`);
+    lines.push(`  let rb = plane + min(r, ${H - 1}u) * ${W}u;`);
+    for (const o of sorted) lines.push(`  let x${o} = select(0.0, x[rb + cc${o}], rok && cok${o});`);
     for (let j = 0; j < TN; j++) {
-      for (let kw = 0; kw < kW; kw++) lines.push(`acc${j} = fma(w${kh * kW + kw}, x${kh}_${j * sw + kw * dw}, acc${j});`);
+      for (let kw = 0; kw < kW; kw++) lines.push(`  acc${j} = fma(w${kh * kW + kw}, x${j * sw + kw * dw}, acc${j});`);
     }
+    lines.push('}');
   }
   // The one store: bias, then (later) a fused epilogue.
   lines.push(`let ob = (nm * ${OH}u + oy) * ${OW}u + ox0;`);
-  // A shifted last tile skips the outputs its neighbour already writes (no racing stores).
-  lines.push(`let first = tx * ${TN}u - ox0;`);
   for (let j = 0; j < TN; j++) {
-    const guard = OW % TN === 0 ? '' : `if (${j}u >= first) `;
+    const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
     lines.push(`${guard}{ let v = acc${j}${hasBias ? ' + bias[m]' : ''}; y[ob + ${j}u] = v; }`);
   }
 

@@ -18,8 +18,9 @@
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node, Value } from '../../ir/graph.js';
 import { convOutputSize } from '../../ir/infer.js';
-import { declareBindings, dimsOf, dispatch1d, flatMain, offsetToCoords, WG } from '../wgsl.js';
-import { defaultGemmTiling, emitGemm } from './gemm-core.js';
+import { dimsOf, dispatch1d, flatMain, offsetToCoords, WG } from '../wgsl.js';
+import { stridesOf } from '../../ir/shape.js';
+import { defaultGemmTiling, emitGemm, type GemmTiling } from './gemm-core.js';
 import { requireFloat } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
 import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, type Conv2dTiling } from './conv-2d.js';
@@ -81,6 +82,7 @@ export function convGeometry(node: Node): ConvGeometry {
 
 /** Tilings for each strategy; absent ones use the heuristics. */
 export interface ConvTilings {
+  pointwise?: GemmTiling;
   conv2d?: Conv2dTiling;
   direct?: DirectConvTiling;
   depthwise?: DepthwiseTiling;
@@ -94,7 +96,7 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
   if (prod(dimsOf(y)) === 0) return [];
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
-  if (pointwise) return [pointwiseKernel(node, geo, maxDim)];
+  if (pointwise) return [pointwiseKernel(node, geo, tilings.pointwise, maxDim)];
 
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
   const kernels: Kernel[] = [];
@@ -111,24 +113,24 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     kernels.push({ name: node.name, wgsl: emitted.wgsl, inputs, outputs: [y], workgroups: emitted.workgroups });
     return kernels;
   };
-  const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
-
-  if (geo.inDims.length <= 2 && geo.C === geo.group && !tilings.conv2d) {
-    return finish(source(padded), emitDepthwiseConv(geo, padded, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
+  if (geo.inDims.length <= 2 && geo.C === geo.group) {
+    return finish(x, emitDepthwiseConv(geo, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
   }
   if (geo.inDims.length <= 2) {
     // Rows padded to a vec4-aligned width (see conv-2d.ts).
     const t = tilings.conv2d ?? defaultConv2dTiling(geo);
     const rowW = rowWidth(geo, t.pixels);
-    const rows = as2d(geo).inDims[0] + as2d(geo).padBegin[0] + as2d(geo).padEnd[0];
+    const g2 = as2d(geo);
+    const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
     const src = source(geo.inDims.length === 2 ? [rows, rowW] : [rowW]);
     return finish(src, emitConv2d(geo, rows, rowW, t, maxDim));
   }
+  const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
   return finish(source(padded), emitDirectConv(geo, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
 }
 
 /** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */
-function pointwiseKernel(node: Node, geo: ConvGeometry, maxDim: number): Kernel {
+function pointwiseKernel(node: Node, geo: ConvGeometry, tiling: GemmTiling | undefined, maxDim: number): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
   const Cg = C / G;
   const Mg = M / G;
@@ -164,38 +166,52 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, maxDim: number): Kernel 
       ].join('\n  '),
       store: (m, p, acc) => `let v = ${acc}${hasBias ? ` + bias[chBase + ${m}]` : ''}; y[oBase + ${m} * ${P}u + ${p}] = v;`,
     },
-    defaultGemmTiling(Mg, P, Cg),
+    tiling ?? defaultGemmTiling(Mg, P, Cg),
     maxDim,
   );
   return { name: node.name, wgsl, inputs: [...node.inputs], outputs: [node.outputs[0]!], workgroups };
 }
 
-/** Copies x (N, C, spatial…) into the zero-padded `dst`, `padBegin` zeros before each axis. */
+/**
+ * Copies x (N, C, spatial…) into the zero-padded `dst` (same rank, each spatial dim at least the
+ * input's plus its pads), `padBegin` zeros before each spatial axis and zeros after. Writes a vec4
+ * per invocation when rows allow (the conv kernels' rows always do).
+ */
 function padKernel(name: string, x: Value, dst: Value, padBegin: number[], maxDim: number): Kernel {
   const xd = dimsOf(x);
   const dd = dimsOf(dst);
-  const total = prod(dd);
-  const d = padBegin.length;
-  // Source index from destination coords; the unsigned wrap of (coord - pad) makes one compare
-  // per axis catch both sides.
+  const rank = dd.length;
+  const lanes = dd[rank - 1]! % 4 === 0 ? 4 : 1;
+  const total = prod(dd) / lanes;
+  // Source coordinates from destination coords; the unsigned wrap of (coord - pad) makes one
+  // compare per axis catch both sides.
+  const shifts: string[] = [];
   const checks: string[] = [];
-  const terms: string[] = [];
-  let stride = 1;
-  for (let i = xd.length - 1; i >= 0; i--) {
-    const s = i < 2 ? `o${i}` : `s${i}`;
-    if (i >= 2) checks.push(`s${i} < ${xd[i]}u`);
-    terms.push(`${s} * ${stride}u`);
-    stride *= xd[i]!;
+  for (let i = 2; i < rank - 1; i++) {
+    shifts.push(`let s${i} = o${i} - ${padBegin[i - 2]}u;`);
+    checks.push(`s${i} < ${xd[i]}u`);
   }
-  const shifts = Array.from({ length: d }, (_, i) => `let s${i + 2} = o${i + 2} - ${padBegin[i]}u;`);
-  const wgsl = `${declareBindings([x], [dst], ['x'], ['y'])}
+  const xStrides = stridesOf(xd);
+  const rowBase = ['o0', 'o1', ...Array.from({ length: rank - 3 }, (_, k) => `s${k + 2}`)]
+    .map((c, i) => `${c} * ${xStrides[i]}u`)
+    .join(' + ');
+  const last = rank - 1;
+  const lines: string[] = [`let e = idx * ${lanes}u;`, offsetToCoords('e', dd, 'o'), ...shifts];
+  lines.push(`let rowOk = ${checks.length ? checks.join(' && ') : 'true'};`);
+  lines.push(`let rb = ${rowBase};`);
+  const comps: string[] = [];
+  for (let l = 0; l < lanes; l++) {
+    lines.push(`let c${l} = o${last} + ${l}u - ${padBegin[last - 2]}u;`);
+    lines.push(`var v${l} = 0.0;`);
+    lines.push(`if (rowOk && c${l} < ${xd[last]}u) { v${l} = x[rb + c${l}]; }`);
+    comps.push(`v${l}`);
+  }
+  lines.push(lanes === 4 ? `y[idx] = vec4<f32>(${comps.join(', ')});` : 'y[idx] = v0;');
+  const wgsl = `@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<${lanes === 4 ? 'vec4<f32>' : 'f32'}>;
 
 ${flatMain(total, WG, maxDim)}
-  ${offsetToCoords('idx', dd, 'o')}
-  ${shifts.join('\n  ')}
-  var v = 0.0;
-  if (${checks.join(' && ')}) { v = x[${terms.join(' + ')}]; }
-  y[idx] = v;
+  ${lines.join('\n  ')}
 }
 `;
   return { name, wgsl, inputs: [x], outputs: [dst], workgroups: dispatch1d(total, WG, maxDim) };

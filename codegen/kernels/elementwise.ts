@@ -16,7 +16,7 @@ import { isFloat, type DType } from '../../ir/dtype.js';
 import type { BinaryFn, Op, UnaryFn } from '../../ir/ops.js';
 import type { KernelGenerator } from '../kernel.js';
 import { broadcastOffset, dimsOf, f32Lit, scalarOf, sizeOf } from '../wgsl.js';
-import { coordsOf, flatKernel, typedLit, unsupported } from './common.js';
+import { coordsOf, flatKernel, floatLit, typedLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
 export { WgslHelpers } from './wgsl-math.js';
@@ -38,8 +38,8 @@ export function wrapInt(e: string, dtype: DType): string {
 }
 
 function floatUnary(fn: UnaryFn, x: string, alpha: number, beta: number, h: WgslHelpers): string | null {
-  const a = f32Lit(alpha);
-  const b = f32Lit(beta);
+  const a = floatLit(alpha, h);
+  const b = floatLit(beta, h);
   switch (fn) {
     case 'identity':
       return x;

@@ -25,6 +25,7 @@ import { evalCumSum, evalRange, evalShape, evalTrilu } from './misc.js';
 import { evalConcat, evalExpand, evalPad, evalReshape, evalTile, evalTranspose } from './movement.js';
 import { evalBatchNorm, evalLayerNorm, evalSoftmax } from './normalize.js';
 import { evalPool } from './pool.js';
+import { evalRnn } from './recurrent.js';
 import { evalArgReduce, evalReduce } from './reduce.js';
 import { evalResize } from './resize.js';
 import { describe } from './tensor.js';
@@ -54,14 +55,15 @@ function bindAll(dims: readonly Dim[], bindings: Bindings, what: string): number
 }
 
 /**
- * Computes `op` on `inputs`, returning its outputs (every op here has exactly one).
+ * Computes `op` on `inputs`, returning its outputs (one for every op but `rnn`).
  * `bindings` resolves symbolic dims in reshape/expand/resize attributes.
  */
 export function evaluate(op: Op, inputs: Tensor[], bindings: Bindings = {}): Tensor[] {
-  return [evaluateOne(op, inputs, bindings)];
+  const out = evaluateOne(op, inputs, bindings);
+  return Array.isArray(out) ? out : [out];
 }
 
-function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor {
+function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[] {
   switch (op.kind) {
     case 'unary':
       arity(op, x, 1);
@@ -147,6 +149,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor {
     case 'range':
       arity(op, x, 3);
       return evalRange(x[0]!, x[1]!, x[2]!);
+    case 'rnn':
+      arity(op, x, op.cell === 'lstm' ? 8 : 6);
+      return evalRnn(op, x);
     default: {
       const never: never = op;
       throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);

@@ -86,6 +86,17 @@ export const OP_ATTRS: Schema = {
   cumSum: { axis: 'number', exclusive: 'boolean', reverse: 'boolean' },
   trilu: { upper: 'boolean', k: 'number' },
   range: {},
+  rnn: {
+    cell: 'string',
+    direction: 'string',
+    hiddenSize: 'number',
+    activations: 'dims',
+    activationAlpha: 'numbers',
+    activationBeta: 'numbers',
+    clip: 'number',
+    inputForget: 'boolean',
+    linearBeforeReset: 'boolean',
+  },
 };
 
 export function isOpKind(s: string): s is OpKind {

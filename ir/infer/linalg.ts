@@ -10,6 +10,7 @@
 import type { TensorType, Value } from '../graph.js';
 import type { Op, ReduceFn } from '../ops.js';
 import type { Dim } from '../shape.js';
+import { formatShape } from '../shape.js';
 import {
   arity,
   axesOf,
@@ -119,6 +120,45 @@ export function inferLayerNorm(op: OpOf<'layerNorm'>, inputs: readonly Value[]):
   checkUnidirectional(what, 'scale', types[1]!.shape, normalized);
   if (types[2]) checkUnidirectional(what, 'bias', types[2].shape, normalized);
   return [{ dtype: x.dtype, shape: [...x.shape] }];
+}
+
+/**
+ * attention: q, k and v share rank and leading dims; q·kᵀ contracts the last dims (D), the scores'
+ * key axis T is k's and v's second-to-last. With heads = H the last dims pack H heads and must be
+ * numbers divisible by H. The mask broadcasts one way to the scores ([..., S, T], or
+ * [..., H, S, T] with packed heads).
+ */
+export function inferAttention(op: OpOf<'attention'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'attention';
+  const types = arity(what, inputs, 3, 4);
+  const [q, k, v, mask] = types as [TensorType, TensorType, TensorType, TensorType | undefined];
+  checkDType(what, 'q', q.dtype, 'float');
+  sameDType(what, types, ['q', 'k', 'v', 'mask']);
+  if (!Number.isInteger(op.heads) || op.heads < 0) fail(what, `heads must be a non-negative integer, got ${op.heads}`);
+  if (!Number.isFinite(op.scale)) fail(what, `scale must be finite, got ${op.scale}`);
+  checkRank(what, 'q', q, 2, Infinity);
+  const rank = q.shape.length;
+  checkRank(what, 'k', k, rank);
+  checkRank(what, 'v', v, rank);
+  const lead = q.shape.slice(0, -2);
+  for (const [role, t] of [['k', k], ['v', v]] as const) {
+    if (!t.shape.slice(0, -2).every((d, i) => d === lead[i])) {
+      fail(what, `${role} leading dims ${formatShape(t.shape.slice(0, -2))} differ from q's ${formatShape(lead)}`);
+    }
+  }
+  const [s, d] = q.shape.slice(-2) as [Dim, Dim];
+  const [t, dk] = k.shape.slice(-2) as [Dim, Dim];
+  const [tv, dv] = v.shape.slice(-2) as [Dim, Dim];
+  if (d !== dk) fail(what, `q and k last dims ${d} and ${dk} differ`);
+  if (t !== tv) fail(what, `k and v key counts ${t} and ${tv} differ`);
+  const h = op.heads;
+  if (h > 0) {
+    for (const [role, dim] of [['q/k', d], ['v', dv]] as const) {
+      if (typeof dim !== 'number' || dim % h !== 0) fail(what, `${role} last dim ${dim} does not split into ${h} heads`);
+    }
+  }
+  if (mask) checkUnidirectional(what, 'mask', mask.shape, h > 0 ? [...lead, h, s, t] : [...lead, s, t]);
+  return [{ dtype: q.dtype, shape: [...lead, s, dv] }];
 }
 
 export function inferCumSum(op: OpOf<'cumSum'>, inputs: readonly Value[]): TensorType[] {

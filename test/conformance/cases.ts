@@ -1,13 +1,14 @@
 /**
  * The ONNX backend test data as Debian's libonnx-testdata installs it: one folder per test under
  * `<root>/<suite>/<test>/`, holding `model.onnx` and `test_data_set_0/{input_N.pb, output_N.pb}`
- * (standalone TensorProtos). This file finds the tests and reads a data set; it knows nothing of
- * the compiler. The root can be moved with ONNX_TESTDATA_DIR (for a local copy of the data).
+ * (standalone TensorProtos). This file finds the tests, reads a data set and matches it to the
+ * model's inputs and outputs (names, symbolic dims); it knows nothing of the compiler. The root can be moved with ONNX_TESTDATA_DIR (for a local copy of the data).
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeTensorFile, type NamedTensor } from '../../src/onnx/decode.js';
+import type { OnnxValueInfo } from '../../src/onnx/model.js';
 
 export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'] as const;
 export type Suite = (typeof SUITES)[number];
@@ -110,4 +111,41 @@ export function matchByName<T extends { name: string }>(tensors: T[], names: rea
   const named = tensors.every((t) => t.name !== '') && byName.size === names.length && names.every((n) => byName.has(n));
   if (named) return new Map(names.map((n) => [n, byName.get(n)!]));
   return new Map(names.map((n, i) => [n, tensors[i]!]));
+}
+
+/** The data set and the model disagree (counts, ranks, dtypes): reported as an 'error'. */
+export class DataSetError extends Error {
+  override readonly name = 'DataSetError';
+}
+
+/** The name import.ts gives an unknown (null) input dim, so it can be bound like a symbol. */
+function unknownDimName(input: string, axis: number): string {
+  return `unk_${input.replace(/[^A-Za-z0-9_]/g, '_')}_${axis}`;
+}
+
+/** symbol → size from the fed tensors; throws DataSetError on a rank or binding conflict. */
+export function bindSymbols(
+  inputs: readonly OnnxValueInfo[],
+  fed: ReadonlyMap<string, { dims: readonly number[] }>,
+): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const vi of inputs) {
+    const t = fed.get(vi.name);
+    if (!t) throw new DataSetError(`input '${vi.name}' has no tensor in the data set`);
+    if (vi.shape === null) continue; // the importer reports an input of unknown rank
+    if (vi.shape.length !== t.dims.length) {
+      const given = `[${t.dims.join(', ')}]`;
+      throw new DataSetError(`input '${vi.name}': the data set has dims ${given} but the model declares rank ${vi.shape.length}`);
+    }
+    vi.shape.forEach((d, axis) => {
+      if (typeof d === 'number') return;
+      const symbol = d ?? unknownDimName(vi.name, axis);
+      const size = t.dims[axis]!;
+      if (symbol in dims && dims[symbol] !== size) {
+        throw new DataSetError(`symbol '${symbol}' is ${dims[symbol]} in one input and ${size} in input '${vi.name}'`);
+      }
+      dims[symbol] = size;
+    });
+  }
+  return dims;
 }

@@ -14,10 +14,10 @@ import { decodeModel } from '../../src/onnx/decode.js';
 import { UnsupportedOpsError } from '../../src/onnx/errors.js';
 import { decodeModelProto, type ValueInfoProtoMsg } from '../../src/onnx/proto.js';
 import { tensorDType } from '../../src/onnx/tensor.js';
-import type { OnnxModel, OnnxValueInfo } from '../../src/onnx/model.js';
+import type { OnnxModel } from '../../src/onnx/model.js';
 import type { DType, HostArray } from '../../ir/dtype.js';
 import type { ModelPlan } from '../../runtime/plan.js';
-import { caseKey, findDataSet, matchByName, readTensorFile, type TestCase } from './cases.js';
+import { bindSymbols, caseKey, DataSetError, findDataSet, matchByName, readTensorFile, type TestCase } from './cases.js';
 import { classifyError, shortReason } from './classify.js';
 
 export interface HostTensor {
@@ -39,39 +39,6 @@ export type Prepared =
       compileMs: number;
     }
   | { kind: 'done'; status: 'unsupported' | 'error' | 'no-data'; reason: string; blockers?: string[]; compileMs: number };
-
-/** The data set and the model disagree (counts, ranks, dtypes): reported as an 'error'. */
-export class DataSetError extends Error {
-  override readonly name = 'DataSetError';
-}
-
-/** The name import.ts gives an unknown (null) input dim, so it can be bound like a symbol. */
-function unknownDimName(input: string, axis: number): string {
-  return `unk_${input.replace(/[^A-Za-z0-9_]/g, '_')}_${axis}`;
-}
-
-/** symbol → size from the fed tensors; throws DataSetError on a rank or binding conflict. */
-export function bindSymbols(inputs: readonly OnnxValueInfo[], fed: ReadonlyMap<string, HostTensor>): Record<string, number> {
-  const dims: Record<string, number> = {};
-  for (const vi of inputs) {
-    const t = fed.get(vi.name)!;
-    if (vi.shape === null) continue; // the importer reports an input of unknown rank
-    if (vi.shape.length !== t.dims.length) {
-      const given = `[${t.dims.join(', ')}]`;
-      throw new DataSetError(`input '${vi.name}': the data set has dims ${given} but the model declares rank ${vi.shape.length}`);
-    }
-    vi.shape.forEach((d, axis) => {
-      if (typeof d === 'number') return;
-      const symbol = d ?? unknownDimName(vi.name, axis);
-      const size = t.dims[axis]!;
-      if (symbol in dims && dims[symbol] !== size) {
-        throw new DataSetError(`symbol '${symbol}' is ${dims[symbol]} in one input and ${size} in input '${vi.name}'`);
-      }
-      dims[symbol] = size;
-    });
-  }
-  return dims;
-}
 
 const TYPE_KINDS: Record<string, string> = {
   sequence_type: 'a sequence',

@@ -79,14 +79,23 @@ describe('conv', () => {
     await conv([3, 8, 31], 5, [1]);
   });
 
-  it('explicit tilings of the direct and depthwise kernels', async () => {
+  it('explicit tilings of the 2-d, N-d and depthwise kernels', async () => {
+    for (const conv2d of [
+      { channels: 1, pixels: 4, wgX: 8, wgY: 1, unroll: 1 },
+      { channels: 3, pixels: 12, wgX: 4, wgY: 2, unroll: 9 },
+      { channels: 8, pixels: 8, wgX: 8, wgY: 8, unroll: 1 },
+    ]) {
+      const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { conv2d });
+      await conv([1, 5, 9, 11], 11, [3, 3], { pads: [1, 1, 1, 1] }, gen);
+      await conv([1, 4, 10, 13], 6, [2, 3], { strides: [2, 3], dilations: [1, 2], pads: [0, 2, 1, 1] }, gen);
+    }
     for (const direct of [
       { channels: 1, pixels: 1, wgX: 8, wgY: 1, unroll: 1 },
       { channels: 3, pixels: 5, wgX: 4, wgY: 2, unroll: 3 },
-      { channels: 8, pixels: 8, wgX: 8, wgY: 8, unroll: 9 },
+      { channels: 8, pixels: 8, wgX: 8, wgY: 8, unroll: 32 },
     ]) {
       const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { direct });
-      await conv([1, 5, 9, 11], 11, [3, 3], { pads: [1, 1, 1, 1] }, gen);
+      await conv([1, 3, 5, 6, 4], 10, [2, 3, 2], { pads: [1, 1, 0, 0, 1, 1], strides: [1, 2, 1] }, gen);
     }
     for (const depthwise of [{ pixels: 1, wgSize: 32 }, { pixels: 7, wgSize: 64 }]) {
       const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { depthwise });

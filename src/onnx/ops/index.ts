@@ -21,6 +21,7 @@ import { matmulImporters } from './matmul.js';
 import { padImporters } from './pad.js';
 import { poolImporters } from './pool.js';
 import { reduceImporters } from './reduce.js';
+import { recurrentImporters } from './recurrent.js';
 import { reshapeImporters } from './reshape.js';
 import { resizeImporters } from './resize.js';
 import { scanImporters } from './scan.js';
@@ -56,6 +57,7 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...resizeImporters,
   ...padImporters,
   ...scanImporters,
+  ...recurrentImporters,
 ];
 
 const key = (domain: string, opType: string) => `${domain}\u0000${opType}`;

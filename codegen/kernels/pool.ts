@@ -1,0 +1,102 @@
+/**
+ * Kernel generator for the IR `pool` op (ONNX MaxPool / AveragePool / LpPool-free subset): N-d
+ * max and average pooling with strides, dilations, explicit pads and ceil mode.
+ *
+ * One invocation per output element. For each spatial axis the taps that land inside the input
+ * form a contiguous range [kLo, kHi), computed once per axis, so the window loops run over valid
+ * taps only — no per-tap bounds checks, and padding never reaches memory. Semantics match ONNX /
+ * onnxruntime (and ir/eval/pool.ts):
+ * - max ignores padding (an empty window gives -inf) and propagates NaN;
+ * - average divides by the taps inside the input (countIncludePad = false) or inside the padded
+ *   input (true) — a ceil-mode window running past the end padding is not charged for the
+ *   overhang; both counts are products of per-axis counts;
+ * - output sizes (ceil mode's dropped last window included) come from `poolOutputSize`.
+ * Max also accepts integer inputs (stored as i32/u32 words).
+ */
+
+import type { CodegenContext, Kernel } from '../kernel.js';
+import type { Node } from '../../ir/graph.js';
+import { poolOutputSize } from '../../ir/infer.js';
+import { stridesOf } from '../../ir/shape.js';
+import { dimsOf, dispatch1d, flatMain, scalarOf, WG } from '../wgsl.js';
+
+const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
+
+export const generatePool = (node: Node, ctx: CodegenContext): Kernel[] => {
+  const op = node.op;
+  if (op.kind !== 'pool') throw new Error(`generatePool: node '${node.name}' is ${op.kind}, not pool`);
+  const what = `pool '${node.name}'`;
+  const [x] = node.inputs;
+  const y = node.outputs[0];
+  if (!x || !y || node.inputs.length !== 1) throw new Error(`${what} needs one input and one output`);
+  const xd = dimsOf(x);
+  const nd = xd.length - 2;
+  if (nd < 1) throw new Error(`${what}: input must have rank >= 3, got [${xd}]`);
+  const { kernel, strides, dilations, pads } = op;
+  if (kernel.length !== nd || strides.length !== nd || dilations.length !== nd || pads.length !== 2 * nd) {
+    throw new Error(`${what}: kernel/strides/dilations need ${nd} entries and pads ${2 * nd}`);
+  }
+  const scalar = scalarOf(x.type.dtype);
+  const isFloat = x.type.dtype === 'float32' || x.type.dtype === 'float16';
+  if (op.type === 'avg' && !isFloat) throw new Error(`${what}: average pooling needs a float input, got ${x.type.dtype}`);
+
+  const inSp = xd.slice(2);
+  const pb = pads.slice(0, nd);
+  const pe = pads.slice(nd);
+  const outSp = inSp.map((n, i) => poolOutputSize(n, kernel[i]!, strides[i]!, pb[i]!, pe[i]!, dilations[i]!, op.ceilMode));
+  const expected = [xd[0]!, xd[1]!, ...outSp];
+  if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
+  const total = prod(expected);
+  if (total === 0) return [];
+
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const outStrides = stridesOf(outSp);
+  const inStrides = stridesOf(inSp);
+  const lines: string[] = [];
+  lines.push(`let plane = idx / ${prod(outSp)}u;`);
+  lines.push(`let base = plane * ${prod(inSp)}u;`);
+  for (let i = 0; i < nd; i++) {
+    const coord = i === 0 ? `idx % ${prod(outSp)}u / ${outStrides[0]}u` : `idx / ${outStrides[i]}u % ${outSp[i]}u`;
+    const d = dilations[i]!;
+    // start = first tap's input coordinate (may be negative); [lo, hi) = taps inside the input.
+    lines.push(`let st${i} = i32(${coord}) * ${strides[i]}i - ${pb[i]}i;`);
+    lines.push(`let lo${i} = select(0i, (-st${i} + ${d - 1}i) / ${d}i, st${i} < 0i);`);
+    lines.push(`let hi${i} = max(lo${i}, min(${kernel[i]}i, select(0i, (${inSp[i]! - 1}i - st${i}) / ${d}i + 1i, st${i} <= ${inSp[i]! - 1}i)));`);
+    if (op.type === 'avg' && op.countIncludePad) {
+      // Taps inside the padded input: all of them from the start (start >= -padBegin), up to the end pad.
+      lines.push(`let ph${i} = min(${kernel[i]}i, select(0i, (${inSp[i]! + pe[i]! - 1}i - st${i}) / ${d}i + 1i, st${i} <= ${inSp[i]! + pe[i]! - 1}i));`);
+    }
+  }
+  const isMax = op.type === 'max';
+  // -inf must be built at run time: WGSL rejects an infinite constant expression.
+  const init = !isMax ? '0.0' : scalar === 'f32' ? 'bitcast<f32>(0xff800000u | (idx & 0u))' : scalar === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
+  lines.push(`var acc = ${init};`);
+  // Nested loops over the valid taps, the offset accumulated axis by axis.
+  let off = 'base';
+  for (let i = 0; i < nd; i++) {
+    const ind = '  '.repeat(i);
+    lines.push(`${ind}for (var k${i} = lo${i}; k${i} < hi${i}; k${i}++) {`);
+    lines.push(`${ind}  let o${i} = ${off} + u32(st${i} + k${i} * ${dilations[i]}i) * ${inStrides[i]}u;`);
+    off = `o${i}`;
+  }
+  const ind = '  '.repeat(nd);
+  lines.push(`${ind}let v = x[${off}];`);
+  if (!isMax) lines.push(`${ind}acc += v;`);
+  else if (isFloat) lines.push(`${ind}if (v > acc || v != v) { acc = v; }`); // NaN propagates, as onnxruntime
+  else lines.push(`${ind}acc = max(acc, v);`);
+  for (let i = nd - 1; i >= 0; i--) lines.push(`${'  '.repeat(i)}}`);
+  if (!isMax) {
+    const count = Array.from({ length: nd }, (_, i) => (op.countIncludePad ? `ph${i}` : `(hi${i} - lo${i})`)).join(' * ');
+    lines.push(`acc = acc / f32(${count});`);
+  }
+  lines.push('y[idx] = acc;');
+
+  const wgsl = `@group(0) @binding(0) var<storage, read> x: array<${scalar}>;
+@group(0) @binding(1) var<storage, read_write> y: array<${scalar}>;
+
+${flatMain(total, WG, maxDim)}
+  ${lines.join('\n  ')}
+}
+`;
+  return [{ name: node.name, wgsl, inputs: [x], outputs: [y], workgroups: dispatch1d(total, WG, maxDim) }];
+};
