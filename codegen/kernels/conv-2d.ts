@@ -18,7 +18,7 @@
  */
 
 import type { ConvGeometry } from './conv.js';
-import { GRID_BUILTINS, gridFor } from './grid.js';
+import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface Conv2dTiling {
   /** Output channels per invocation. */
@@ -120,13 +120,13 @@ export function emitConv2d(geo: ConvGeometry, rows: number, rowW: number, tiling
   const lines: string[] = [];
   for (let i = 0; i < TM; i++) lines.push(`let pw${i} = (g * ${Mg}u + min(m0 + ${i}u, ${Mg - 1}u)) * ${Cg * K}u;`);
   for (let i = 0; i < TM; i++) for (let q = 0; q < groups; q++) lines.push(`var acc${i}_${q} = vec4<f32>(0.0);`);
-  lines.push(`for (var c = 0u; c < ${Cg}u; c++) {`);
+  lines.push(`for (var c = 0u; c < ${opaqueBound(Cg, 'wid.x')}; c++) {`);
   lines.push(`  let xc = xb + c * ${rows * W4}u;`);
   lines.push(`  let wc = c * ${K}u;`);
   if (K <= tiling.unroll) {
     for (let kh = 0; kh < kH; kh++) lines.push('  {', ...rowBody('', kh).map((s) => `    ${s}`), '  }');
   } else {
-    lines.push(`  for (var kh = 0u; kh < ${kH}u; kh++) {`);
+    lines.push(`  for (var kh = 0u; kh < ${opaqueBound(kH, 'wid.x')}; kh++) {`);
     lines.push(...rowBody('kh', undefined).map((s) => `    ${s}`));
     lines.push('  }');
   }

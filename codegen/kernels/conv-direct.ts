@@ -15,7 +15,7 @@
 
 import { stridesOf } from '../../ir/shape.js';
 import type { ConvGeometry } from './conv.js';
-import { GRID_BUILTINS, gridFor } from './grid.js';
+import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface DirectConvTiling {
   /** Output channels per invocation. */
@@ -38,7 +38,8 @@ export function defaultDirectTiling(geo: ConvGeometry): DirectConvTiling {
   const tilesM = Math.ceil(Mg / channels);
   let wgY = 8;
   while (wgY > 1 && wgY / 2 >= tilesM) wgY /= 2;
-  return { channels, pixels, wgX: 64 / wgY, wgY, unroll: 32 };
+  // Unrolling only the innermost window axis keeps compile time on lavapipe near a second.
+  return { channels, pixels, wgX: 64 / wgY, wgY, unroll: 4 };
 }
 
 const LANES = ['x', 'y', 'z', 'w'];
@@ -84,12 +85,12 @@ export function emitDirectConv(geo: ConvGeometry, srcDims: number[], tiling: Dir
 
   // Loop nest: channels, then the looped window axes; the body is the unrolled window.
   const inner: string[] = [];
-  const open: string[] = [`for (var c = 0u; c < ${Cg}u; c++) {`, `  let xo = c * ${S}u;`, `  let wo = c * ${K}u;`];
+  const open: string[] = [`for (var c = 0u; c < ${opaqueBound(Cg, 'wid.x')}; c++) {`, `  let xo = c * ${S}u;`, `  let wo = c * ${K}u;`];
   let xo = 'xo';
   let wo = 'wo';
   looped.forEach((k, i) => {
     const ind = '  '.repeat(i + 1);
-    open.push(`${ind}for (var k${i} = 0u; k${i} < ${k}u; k${i}++) {`);
+    open.push(`${ind}for (var k${i} = 0u; k${i} < ${opaqueBound(k, 'wid.x')}; k${i}++) {`);
     open.push(`${ind}  let xo${i} = ${xo} + k${i} * ${xStep(i)}u;`);
     open.push(`${ind}  let wo${i} = ${wo} + k${i} * ${kStrides[i]}u;`);
     xo = `xo${i}`;

@@ -20,7 +20,7 @@ import type { Node } from '../../ir/graph.js';
 import { convTransposeOutputSize } from '../../ir/infer.js';
 import { stridesOf } from '../../ir/shape.js';
 import { dimsOf, dispatch1d, flatMain, WG } from '../wgsl.js';
-import { requireFloat } from './grid.js';
+import { opaqueBound, requireFloat } from './grid.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -87,7 +87,7 @@ export function convTransposeKernels(node: Node, ctx: CodegenContext, tiling?: C
     const ind = '  '.repeat(a);
     const coord = a === 0 ? `pix / ${outStrides[0]}u` : `pix / ${outStrides[a]}u % ${outSp[a]}u`;
     lines.push(`${ind}let o${a} = i32(${coord}) + ${pads[a]}i;`);
-    lines.push(`${ind}for (var k${a} = 0i; k${a} < ${kernel[a]}i; k${a}++) {`);
+    lines.push(`${ind}for (var k${a} = 0i; k${a} < ${opaqueBound(kernel[a]!, 'gid.x', 'i32')}; k${a}++) {`);
     lines.push(`${ind}  let t${a} = o${a} - k${a} * ${dilations[a]}i;`);
     // Short-circuit: t % stride is only taken for t >= 0.
     lines.push(`${ind}  if (t${a} < 0i || t${a} % ${strides[a]}i != 0i || t${a} / ${strides[a]}i >= ${inSp[a]}i) { continue; }`);
@@ -97,7 +97,7 @@ export function convTransposeKernels(node: Node, ctx: CodegenContext, tiling?: C
     ko = `w${a}`;
   }
   const ind = '  '.repeat(nd);
-  lines.push(`${ind}for (var c = 0u; c < ${Cg}u; c++) {`);
+  lines.push(`${ind}for (var c = 0u; c < ${opaqueBound(Cg, 'gid.x')}; c++) {`);
   lines.push(`${ind}  let xv = x[${xo} + c * ${S}u];`);
   lines.push(`${ind}  let wc = ${ko} + c * ${Mg * K}u;`);
   for (let i = 0; i < TM; i++) lines.push(`${ind}  acc${i} = fma(xv, w[wb${i} + wc], acc${i});`);

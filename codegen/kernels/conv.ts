@@ -2,17 +2,20 @@
  * Kernel generator for the IR `conv` op (ONNX Conv): N-d convolution with groups, strides,
  * dilations, explicit pads and an optional bias. Weights stay in ONNX layout (M, C/group, k…).
  *
- * Three strategies, chosen from the shapes:
+ * Four strategies, chosen from the shapes:
  * - pointwise (every kernel dim 1, stride 1, no pads): a GEMM per (image, group),
  *   W[M/g × C/g] · X[C/g × pixels], on the register-blocked core in gemm-core.ts;
  * - depthwise (one input channel per group, 1-d or 2-d): conv-depthwise.ts, each invocation
- *   sliding along a row and reusing loaded inputs between neighbouring outputs;
- * - everything else: the register-blocked implicit GEMM in conv-direct.ts (several output
- *   channels × several output pixels per invocation).
+ *   sliding along a row, reusing loaded inputs between neighbouring outputs;
+ * - other 1-d and 2-d convs: conv-2d.ts, register-blocked over output channels × a row segment
+ *   of output pixels, reading the input as aligned vec4 row segments;
+ * - 3-d and up: conv-direct.ts, the same register blocking over flattened pixels with scalar
+ *   loads (simpler, and rare in the target models).
  *
- * The last two read a zero-padded copy of the input (a scratch tensor written by a small first
- * kernel) when the conv has pads, so their inner loops have no bounds checks: on lavapipe a check
- * and select per loaded value costs more than the extra pass over the input.
+ * The conv-2d and N-d kernels read a zero-padded copy of the input (a scratch tensor written by a
+ * first, cheap kernel) whenever the conv has pads or the rows need widening, so their inner loops
+ * have no bounds checks; the depthwise kernel, which is bound by memory traffic rather than
+ * arithmetic, reads the input directly with checks instead.
  */
 
 import type { CodegenContext, Kernel } from '../kernel.js';

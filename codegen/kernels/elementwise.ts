@@ -57,6 +57,8 @@ function floatUnary(fn: UnaryFn, x: string, alpha: number, beta: number, h: Wgsl
       return `select(0.0, ${x}, ${x} > ${a})`;
     case 'sigmoid':
       return `${h.use('sigmoid')}(${x})`;
+    case 'silu':
+      return `${x} * ${h.use('sigmoid')}(${x})`;
     case 'hardSigmoid':
       return `clamp(${a} * ${x} + ${b}, 0.0, 1.0)`;
     case 'hardSwish':

@@ -95,7 +95,16 @@ function activationFns(op: RnnOp, D: number, h: WgslHelpers): string {
 }
 
 /** A flat kernel (one invocation per `total`) with named bindings. */
-function flat(node: Node, ctx: CodegenContext, suffix: string, ins: [string, Value][], outs: [string, Value][], total: number, prelude: string, body: string[]): Kernel {
+function flat(
+  node: Node,
+  ctx: CodegenContext,
+  suffix: string,
+  ins: [string, Value][],
+  outs: [string, Value][],
+  total: number,
+  prelude: string,
+  body: string[],
+): Kernel {
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const decls = declareBindings(
     ins.map(([, v]) => v),
@@ -138,8 +147,9 @@ export const generateRnn: KernelGenerator = (node, ctx) => {
   const cAt = 1 + DBH; // where c starts in a state buffer
 
   // 1. xw = x·Wᵀ + Wb for every step and direction: M = S·B rows, N = G·H, K = I, batch = D.
-  const xw = ctx.scratch(f32([D, S * B, GH]), 'xw');
-  if (S > 0) {
+  // (An empty sequence has no steps, so neither the projection nor its buffer.)
+  const xw = S > 0 ? ctx.scratch(f32([D, S * B, GH]), 'xw') : undefined;
+  if (xw) {
     const M = S * B;
     const t = defaultGemmTiling(M, GH, I);
     const { wgsl, workgroups } = emitGemm(
@@ -216,7 +226,7 @@ export const generateRnn: KernelGenerator = (node, ctx) => {
   const counter = 'if (idx == 0u) { sOut[0] = f32(t + 1u); }';
 
   const stepIns = (s: number, extra: [string, Value][] = []): [string, Value][] => [
-    ['xw', xw],
+    ['xw', xw!],
     ['r', r],
     ['bias', bias],
     ['lens', lens],

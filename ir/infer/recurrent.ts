@@ -83,7 +83,8 @@ function checkAttrs(op: RnnOp): void {
   }
   for (const a of op.activations) if (!isRnnActivation(a)) fail(what, `unknown activation '${String(a)}'`);
   if (op.activationAlpha.length !== n || op.activationBeta.length !== n) {
-    fail(what, `activationAlpha and activationBeta need ${n} entries (one per activation), got ${op.activationAlpha.length} and ${op.activationBeta.length}`);
+    const got = `${op.activationAlpha.length} and ${op.activationBeta.length}`;
+    fail(what, `activationAlpha and activationBeta need ${n} entries (one per activation), got ${got}`);
   }
   if (!(op.clip > 0)) fail(what, `clip must be positive (Infinity for none), got ${op.clip}`);
   if (op.inputForget && op.cell !== 'lstm') fail(what, 'inputForget applies to lstm only');

@@ -12,7 +12,7 @@
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { isElementwise } from '../../ir/ops.js';
 import { normalizePerm } from '../../ir/infer.js';
-import { invertPerm, sameType, usersOf } from './graph-edit.js';
+import { invertPerm, isIdentityPerm, sameType, usersOf } from './graph-edit.js';
 import { rulePass } from './pass.js';
 import { op, rule, v, type Builder, type Match } from './rewrite.js';
 
@@ -24,7 +24,9 @@ function permOf(n: Node): number[] {
 /** Whether a transpose keeps every axis longer than 1 in order (then it only reshapes). */
 function movesOnlyUnitAxes(n: Node): boolean {
   const shape = n.inputs[0]!.type.shape;
-  const kept = permOf(n).filter((p) => shape[p] !== 1);
+  const perm = permOf(n);
+  if (isIdentityPerm(perm)) return false; // remove-noops drops it
+  const kept = perm.filter((p) => shape[p] !== 1);
   return kept.every((p, i) => i === 0 || p > kept[i - 1]!);
 }
 

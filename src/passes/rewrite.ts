@@ -120,11 +120,19 @@ export class Builder {
     readonly graph: Graph,
     readonly root: Node,
   ) {}
-  /** Adds `op` (folded to a constant when every input is one) and returns its output. */
+  /**
+   * Adds `op` (folded to a constant when every input is one) just before the root, so the
+   * replacement sits where the pattern was, and returns its output.
+   */
   add(o: Op, inputs: Value[]): Value {
-    const before = this.graph.nodes.length;
-    const [out] = this.graph.add(o, inputs, this.root.name);
-    if (this.graph.nodes.length > before) this.added.push(this.graph.nodes[this.graph.nodes.length - 1]!);
+    const g = this.graph;
+    const before = g.nodes.length;
+    const [out] = g.add(o, inputs, this.root.name);
+    if (g.nodes.length > before) {
+      const node = g.nodes.pop()!;
+      g.nodes.splice(g.nodes.indexOf(this.root), 0, node);
+      this.added.push(node);
+    }
     return out!;
   }
   constant(t: Tensor): Value {

@@ -123,7 +123,8 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
       `|actual − expected| ≤ atol + rtol·|expected| with rtol = ${RTOL}, atol = ${ATOL}; NaN equals NaN, an infinity equals ` +
       `only itself; dims must match exactly and dtypes must be equal (int64 compared as numbers).`,
     `- Statuses: **pass**; **fail** (ran, numbers differ); **unsupported** (the compiler refused with a specific reason: ` +
-      `an op or opset without an importer, an unsupported form, a dtype the GPU lacks); **error** (anything else: a crash, ` +
+      `an op or opset without an importer, an unsupported form, a dtype the GPU lacks, a node the code generator says it ` +
+      `does not support); **error** (anything else: a crash, ` +
       `a WGSL or WebGPU error, a timeout — bugs to fix); **no-data** (no data set; excluded from the totals).`,
     '',
     '## Totals',
@@ -142,7 +143,15 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
   row('**all**', results);
 
   lines.push('', '## What blocks the unsupported tests', '');
-  lines.push('Ranked by the number of tests each blocks (a test blocked by several counts for each).', '');
+  lines.push('Ranked by the number of tests each blocks (a test blocked by several counts for each).');
+  const runtimeConstant = results.filter((r) => r.status === 'unsupported' && /must be a constant/.test(r.reason ?? '')).length;
+  if (runtimeConstant > 0) {
+    lines.push(
+      `${runtimeConstant} of the unsupported tests feed, as a graph input, a value the compiler needs as a constant ` +
+        `(a shape, axes, pads, scales, k…): the "(form)" rows whose reason says "must be a constant".`,
+    );
+  }
+  lines.push('');
   lines.push('| blocker | tests | refused at | example reason | tests blocked (first few) |', '|---|---|---|---|---|');
   for (const b of rankBlockers(results)) {
     const at = b.opsets.join(', ');

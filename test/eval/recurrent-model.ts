@@ -98,7 +98,8 @@ export function buildRecurrentModel(spec: ModelSpec): { bytes: Uint8Array; feeds
     output: outputNames.filter((n) => n !== '').map((name) => ({ name, type: { tensor_type: { elem_type: elem } } })),
   };
   // IR version 8 covers opsets up to 18; 9 (19–20) and 10 (21) for the newer ones.
-  const model = { ir_version: spec.opset <= 18 ? 8 : spec.opset <= 20 ? 9 : 10, producer_name: 'onnx-wgsl-test', graph, opset_import: [{ domain: '', version: spec.opset }] };
+  const irVersion = spec.opset <= 18 ? 8 : spec.opset <= 20 ? 9 : 10;
+  const model = { ir_version: irVersion, producer_name: 'onnx-wgsl-test', graph, opset_import: [{ domain: '', version: spec.opset }] };
   const bytes = modelType.encode(modelType.fromObject(model)).finish();
   return { bytes, feeds, outputs: outputNames.filter((n) => n !== '') };
 }

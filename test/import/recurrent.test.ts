@@ -4,19 +4,22 @@
  * 14 and 21, absent optional inputs (in the middle and trailing), weights as initializers, any
  * subset of outputs, layout 1 (which onnxruntime's CPU provider rejects, so the reference there is
  * the layout-0 model on transposed data), activation names and parameter defaults, symbolic dims,
- * and the errors for malformed nodes. Then the zoo's recurrent models: lstm_tagger (bidirectional
- * LSTM, opset 13) and dtln_model_1 (LSTM with states, opset 11) against onnxruntime.
+ * and the errors for malformed nodes. Then the ONNX backend node tests for these ops (reference
+ * outputs from ONNX itself, layout 1 included), and the zoo's recurrent models against
+ * onnxruntime: lstm_tagger (bidirectional LSTM, opset 13) and dtln_model_1 (LSTM with states).
  *
  * Tolerance rtol 1e-4 / atol 1e-5: float64 reference vs float32 onnxruntime through a recurrence.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { evaluate, evaluateGraph } from '../../ir/eval/index.js';
 import type { Graph, Tensor } from '../../ir/graph.js';
+import { parseGraph } from '../../ir/parse.js';
+import { printGraph } from '../../ir/print.js';
 import { verifyGraph } from '../../ir/verify.js';
-import { decodeModel, loadModelFile } from '../../src/onnx/decode.js';
+import { decodeModel, decodeTensorFile, loadModelFile } from '../../src/onnx/decode.js';
 import { importModel } from '../../src/onnx/import.js';
 import { compareTensors, randomTensor, rng } from '../helpers/random.js';
 import {
@@ -66,6 +69,8 @@ function modelInputs(t: Tensor[], pick: (i: number, t: Tensor) => ModelInput = (
 
 const CELLS: Cell[] = ['rnn', 'gru', 'lstm'];
 const SIZES = { S: 4, B: 3, I: 5 };
+/** Every output of the cell requested. */
+const allOutputs = (n: number): boolean[] => new Array<boolean>(n).fill(true);
 
 describe('recurrent importers vs onnxruntime', () => {
   for (const cell of CELLS) {
@@ -75,14 +80,15 @@ describe('recurrent importers vs onnxruntime', () => {
         const op = rnnOp(cell, 'bidirectional', 3, { linearBeforeReset: cell === 'gru' });
         const t = randomInputs(op, SIZES, 11, [4, 1, 3]);
         const inputs = modelInputs(t, (i, x) => (i >= 1 && i <= 3 ? { init: x } : { feed: x }));
-        await checkModel({ opType: OP_TYPE[cell], opset, attrs: onnxAttrs(op), inputs, outputs: new Array<boolean>(n).fill(true) });
+        await checkModel({ opType: OP_TYPE[cell], opset, attrs: onnxAttrs(op), inputs, outputs: allOutputs(n) });
       });
     }
 
     test(`${cell}: only X, W, R (every optional input absent)`, async () => {
       const op = rnnOp(cell, 'forward', 4);
       const t = randomInputs(op, SIZES, 12);
-      const g = await checkModel({ opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 4 }, inputs: modelInputs(t.slice(0, 3)), outputs: new Array<boolean>(n).fill(true) });
+      const spec = { opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 4 }, inputs: modelInputs(t.slice(0, 3)), outputs: allOutputs(n) };
+      const g = await checkModel(spec);
       // The absent inputs became constants feeding the one rnn node.
       const node = g.nodes.find((x) => x.op.kind === 'rnn')!;
       expect(node.inputs.slice(3).every((v) => v.isConstant)).toBe(true);
@@ -93,7 +99,7 @@ describe('recurrent importers vs onnxruntime', () => {
       const t = randomInputs(op, SIZES, 13);
       // No B and no sequence_lens, but initial_h (and for LSTM no initial_c, with P).
       const inputs = modelInputs(t, (i, x) => (i === 3 || i === 4 || i === 6 ? null : { feed: x }));
-      await checkModel({ opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 3, direction: 'reverse' }, inputs, outputs: new Array<boolean>(n).fill(true) });
+      await checkModel({ opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 3, direction: 'reverse' }, inputs, outputs: allOutputs(n) });
     });
 
     test(`${cell}: output subsets`, async () => {
@@ -109,9 +115,9 @@ describe('recurrent importers vs onnxruntime', () => {
       const swap = (x: Tensor, perm: number[]) => evaluate({ kind: 'transpose', perm }, [x])[0]!;
       // Batch-first X [B, S, I] and states [B, D, H].
       const batchFirst = t.map((x, i) => (i === 0 || i === 5 || i === 6 ? swap(x, [1, 0, 2]) : x));
-      const model = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: { ...onnxAttrs(op), layout: 1 }, inputs: modelInputs(batchFirst), outputs: new Array<boolean>(n).fill(true) });
+      const model = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: { ...onnxAttrs(op), layout: 1 }, inputs: modelInputs(batchFirst), outputs: allOutputs(n) });
       const got = evaluateGraph(importBytes(model.bytes), model.feeds);
-      const ref = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: onnxAttrs(op), inputs: modelInputs(t), outputs: new Array<boolean>(n).fill(true) });
+      const ref = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: onnxAttrs(op), inputs: modelInputs(t), outputs: allOutputs(n) });
       const want = await runOrtModel(ref.bytes, ref.feeds);
       expectNear(got.get('out0')!, swap(want.out0!, [2, 0, 1, 3]), 'Y');
       for (let i = 1; i < n; i++) expectNear(got.get(`out${i}`)!, swap(want[`out${i}`]!, [1, 0, 2]), `output ${i}`);
@@ -121,7 +127,7 @@ describe('recurrent importers vs onnxruntime', () => {
       const op = rnnOp(cell, 'bidirectional', 3);
       const t = randomInputs(op, SIZES, 16);
       const inputs: ModelInput[] = [{ feed: t[0]!, dims: ['sequence', 'batch', 5] }, { init: t[1]! }, { init: t[2]! }];
-      const spec: ModelSpec = { opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 3, direction: 'bidirectional' }, inputs, outputs: new Array<boolean>(n).fill(true) };
+      const spec: ModelSpec = { opType: OP_TYPE[cell], opset: 14, attrs: { hidden_size: 3, direction: 'bidirectional' }, inputs, outputs: allOutputs(n) };
       // Unbound: zero states and full lengths are computed from the input's shape at run time.
       const g = await checkModel(spec);
       expect(g.outputs[0]!.type.shape).toEqual(['sequence', 2, 'batch', 3]);
@@ -145,7 +151,8 @@ describe('recurrent importers vs onnxruntime', () => {
       activation_alpha: { floats: [0.3, 0.2, 0.9, 0.7] },
       activation_beta: { floats: [0.6, 1.2] },
     };
-    const { bytes } = buildRecurrentModel({ opType: 'LSTM', opset: 14, attrs, inputs: modelInputs(randomInputs(rnnOp('lstm', 'bidirectional', 3), SIZES, 18).slice(0, 3)), outputs: [true] });
+    const weights = modelInputs(randomInputs(rnnOp('lstm', 'bidirectional', 3), SIZES, 18).slice(0, 3));
+    const { bytes } = buildRecurrentModel({ opType: 'LSTM', opset: 14, attrs, inputs: weights, outputs: [true] });
     const op = importBytes(bytes).nodes.find((x) => x.op.kind === 'rnn')!.op;
     expect(op).toMatchObject({
       activations: ['hardSigmoid', 'leakyRelu', 'softsign', 'sigmoid', 'scaledTanh', 'elu'],
@@ -176,6 +183,28 @@ describe('recurrent importers vs onnxruntime', () => {
     expect(op).toMatchObject({ activationAlpha: [0.5, 1, 1], activationBeta: [0, 0, 1] });
   });
 
+  test('the imported rnn prints as IR text and parses back', () => {
+    const op = rnnOp('lstm', 'bidirectional', 2, {
+      clip: 2.5,
+      inputForget: true,
+      activations: ['hardSigmoid', 'tanh', 'affine', 'sigmoid', 'elu', 'softsign'],
+      activationAlpha: [0.25, 0, 0.5, 0, 0.75, 0],
+      activationBeta: [0.5, 0, -1, 0, 0, 0],
+    });
+    const t = randomInputs(op, SIZES, 22);
+    // Symbolic dims keep the shape / expand nodes that build the absent inputs in the text.
+    const inputs: ModelInput[] = [{ feed: t[0]!, dims: ['sequence', 'batch', 5] }, { init: t[1]! }, { init: t[2]! }];
+    const { bytes, feeds } = buildRecurrentModel({ opType: 'LSTM', opset: 14, attrs: onnxAttrs(op), inputs, outputs: [true, true, true] });
+    const g = importBytes(bytes);
+    const text = printGraph(g);
+    expect(text).toContain('activations = [hardSigmoid, tanh, affine, sigmoid, elu, softsign]');
+    const back = parseGraph(text);
+    expect(printGraph(back)).toBe(text);
+    const a = evaluateGraph(g, feeds);
+    const b = evaluateGraph(back, feeds);
+    for (const [name, v] of a) expect(b.get(name)!.data).toEqual(v.data);
+  });
+
   test('malformed nodes are errors naming the problem', () => {
     const t = randomInputs(rnnOp('gru', 'forward', 3), SIZES, 21);
     const importSpec = (attrs: Record<string, Attr>, opset = 14, outputs = [true]) =>
@@ -187,6 +216,24 @@ describe('recurrent importers vs onnxruntime', () => {
     expect(() => importSpec({ layout: 1 }, 13)).toThrow(/'layout' exists from opset 14/);
     expect(() => importSpec({ hidden_size: 4 })).toThrow(/w must have dims \[1, 12, 5\]/);
     expect(() => importSpec({ clip: { f: -1 } })).toThrow(/clip must be positive/);
+  });
+});
+
+// The ONNX backend node tests: reference outputs from ONNX's own implementation, which also
+// covers layout 1 (the *_batchwise cases) independently of onnxruntime.
+const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+describe.runIf(existsSync(NODE_TESTS))('ONNX backend node tests', () => {
+  const cases = existsSync(NODE_TESTS) ? readdirSync(NODE_TESTS).filter((n) => /^test_(lstm|gru|rnn|simple_rnn)_/.test(n)) : [];
+  test.each(cases)('%s', (name) => {
+    const data = join(NODE_TESTS, name, 'test_data_set_0');
+    const files = existsSync(data) ? readdirSync(data).sort() : [];
+    if (!files.some((f) => f.startsWith('output'))) return; // a case shipped without data
+    const g = importModel(loadModelFile(join(NODE_TESTS, name, 'model.onnx')));
+    verifyGraph(g);
+    const read = (prefix: string) => files.filter((f) => f.startsWith(prefix)).map((f) => decodeTensorFile(readFileSync(join(data, f)), f));
+    const feeds = Object.fromEntries(read('input').map((t, i) => [g.inputs[i]!.name, t]));
+    const got = evaluateGraph(g, feeds);
+    read('output').forEach((want, i) => expectNear(got.get(g.outputs[i]!.name)!, want, `${name} output ${i}`));
   });
 });
 

@@ -84,7 +84,8 @@ function readActivations(ctx: ImportContext, cell: Cell, directions: number): Pi
     activations = Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[cell]).flat();
   } else {
     if (attr.type !== 'strings') ctx.fail(`attribute 'activations' has type ${attr.type}, expected strings`);
-    activations = attr.value.map((name) => ACTIVATIONS[name.toLowerCase()] ?? ctx.unsupported(`activation function '${name}' is not one of ${Object.values(ACTIVATIONS).join(', ')}`));
+    const known = 'Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus';
+    activations = attr.value.map((name) => ACTIVATIONS[name.toLowerCase()] ?? ctx.unsupported(`activation function '${name}' is not one of ${known}`));
     const want = directions * DEFAULT_ACTIVATIONS[cell].length;
     if (activations.length !== want) {
       ctx.fail(`a ${directions === 2 ? 'bidirectional' : 'one-direction'} ${ctx.opType} needs ${want} activations, got [${attr.value.join(', ')}]`);
@@ -100,7 +101,8 @@ function readActivations(ctx: ImportContext, cell: Cell, directions: number): Pi
     activationBeta.push(beta === undefined ? 0 : (betas.shift() ?? beta));
   }
   if (alphas.length > 0 || betas.length > 0) {
-    ctx.fail(`activation_alpha / activation_beta have ${alphas.length} / ${betas.length} values more than the activations [${activations.join(', ')}] take`);
+    const extra = `${alphas.length} / ${betas.length} values more than the activations [${activations.join(', ')}] take`;
+    ctx.fail(`activation_alpha / activation_beta have ${extra}`);
   }
   return { activations, activationAlpha, activationBeta };
 }
@@ -117,7 +119,10 @@ function zeros(ctx: ImportContext, label: string, dtype: DType, shape: Dim[]): V
 function fullLengths(ctx: ImportContext, x: Value): Value {
   const [S, B] = x.type.shape as [Dim, Dim];
   if (typeof S === 'number' && typeof B === 'number') return ctx.constant('sequence_lens', makeTensor('int32', [B], new Array<number>(B).fill(S)));
-  const s = typeof S === 'number' ? ctx.scalar('seq_length', 'int32', S) : ctx.add1({ kind: 'cast', to: 'int32' }, [ctx.add1({ kind: 'shape', start: 0, end: 1 }, [x])]);
+  const s =
+    typeof S === 'number'
+      ? ctx.scalar('seq_length', 'int32', S)
+      : ctx.add1({ kind: 'cast', to: 'int32' }, [ctx.add1({ kind: 'shape', start: 0, end: 1 }, [x])]);
   return ctx.add1({ kind: 'expand', shape: [B] }, [s]);
 }
 
@@ -142,7 +147,11 @@ function recurrent(cell: Cell) {
     const direction = readDirection(ctx);
     const D = direction === 'bidirectional' ? 2 : 1;
     const rDim = r.type.shape[2];
-    const hiddenSize = ctx.hasAttr('hidden_size') ? ctx.getInt('hidden_size') : typeof rDim === 'number' ? rDim : ctx.fail('hidden_size is absent and R has no static last dim to take it from');
+    const hiddenSize = ctx.hasAttr('hidden_size')
+      ? ctx.getInt('hidden_size')
+      : typeof rDim === 'number'
+        ? rDim
+        : ctx.fail('hidden_size is absent and R has no static last dim to take it from');
     const H = hiddenSize;
     const GH = GATES[cell] * H;
     const dtype = x.type.dtype;
