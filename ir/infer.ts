@@ -31,6 +31,8 @@ import {
 import { inferConcat, inferExpand, inferPad, inferReshape, inferShape, inferTile, inferTranspose } from './infer/movement.js';
 import { inferBatchNorm, inferConv, inferConvTranspose, inferPool, inferResize } from './infer/spatial.js';
 import { inferRnn } from './infer/recurrent.js';
+import { inferGatherND, inferScatterElements, inferScatterND } from './infer/scatter.js';
+import { inferTopK } from './infer/topk.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
 export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
@@ -103,6 +105,14 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferRange(inputs);
     case 'rnn':
       return inferRnn(op, inputs);
+    case 'scatterElements':
+      return inferScatterElements(op, inputs);
+    case 'scatterND':
+      return inferScatterND(op, inputs);
+    case 'gatherND':
+      return inferGatherND(op, inputs);
+    case 'topK':
+      return inferTopK(op, inputs);
     default: {
       const never: never = op;
       throw new Error(`unknown op kind '${(never as { kind: string }).kind}'`);

@@ -251,7 +251,35 @@ export type Op =
       clip: number;
       inputForget: boolean;
       linearBeforeReset: boolean;
-    };
+    }
+  /**
+   * out = data with `updates` written along `axis` (ONNX ScatterElements, Scatter): the update at
+   * coordinates c lands at c with c[axis] replaced by indices[c] (negative counts from the end).
+   * Inputs: [data, indices, updates]; indices and updates share one shape of data's rank.
+   * Updates apply in row-major order, so with duplicate targets the last wins for 'none' and
+   * reductions combine in that order.
+   */
+  | { kind: 'scatterElements'; axis: number; reduction: ScatterReduction }
+  /**
+   * out = data with slices replaced (ONNX ScatterND): indices (…, k) name slices
+   * data[i_0, …, i_{k-1}, :, …]; updates have dims indices.dims[:-1] + data.dims[k:].
+   * Inputs: [data, indices, updates]. Rows apply in order, as for scatterElements.
+   */
+  | { kind: 'scatterND'; reduction: ScatterReduction }
+  /**
+   * ONNX GatherND: out[b…, m…, :] = data[b…, indices[b…, m…, 0..k-1], :] over the first
+   * `batchDims` axes shared by data and indices. Inputs: [data, indices (…, k)].
+   */
+  | { kind: 'gatherND'; batchDims: number }
+  /**
+   * The k largest (or smallest) elements along `axis` and their int64 indices, in order (ties:
+   * lower index first; NaN ranks above every number). Inputs: [x]. Outputs: [values, indices].
+   * `sorted` = false leaves the order to the implementation; this one always sorts.
+   */
+  | { kind: 'topK'; axis: number; k: number; largest: boolean; sorted: boolean };
+
+/** How a scatter combines an update with the element already at its target (ONNX `reduction`). */
+export type ScatterReduction = 'none' | 'add' | 'mul' | 'max' | 'min';
 
 export type OpKind = Op['kind'];
 

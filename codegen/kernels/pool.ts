@@ -19,6 +19,7 @@ import type { Node } from '../../ir/graph.js';
 import { poolOutputSize } from '../../ir/infer.js';
 import { stridesOf } from '../../ir/shape.js';
 import { dimsOf, dispatch1d, flatMain, scalarOf, WG } from '../wgsl.js';
+import { opaqueBound } from './grid.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -61,7 +62,7 @@ export const generatePool = (node: Node, ctx: CodegenContext): Kernel[] => {
     // start = first tap's input coordinate (may be negative); [lo, hi) = taps inside the input.
     lines.push(`let st${i} = i32(${coord}) * ${strides[i]}i - ${pb[i]}i;`);
     lines.push(`let lo${i} = select(0i, (-st${i} + ${d - 1}i) / ${d}i, st${i} < 0i);`);
-    lines.push(`let hi${i} = max(lo${i}, min(${kernel[i]}i, select(0i, (${inSp[i]! - 1}i - st${i}) / ${d}i + 1i, st${i} <= ${inSp[i]! - 1}i)));`);
+    lines.push(`let hi${i} = max(lo${i}, min(${opaqueBound(kernel[i]!, 'gid.x', 'i32')}, select(0i, (${inSp[i]! - 1}i - st${i}) / ${d}i + 1i, st${i} <= ${inSp[i]! - 1}i)));`);
     if (op.type === 'avg' && op.countIncludePad) {
       // Taps inside the padded input: all of them from the start (start >= -padBegin), up to the end pad.
       lines.push(`let ph${i} = min(${kernel[i]}i, select(0i, (${inSp[i]! + pe[i]! - 1}i - st${i}) / ${d}i + 1i, st${i} <= ${inSp[i]! + pe[i]! - 1}i));`);

@@ -28,6 +28,8 @@ import { evalPool } from './pool.js';
 import { evalRnn } from './recurrent.js';
 import { evalArgReduce, evalReduce } from './reduce.js';
 import { evalResize } from './resize.js';
+import { evalGatherND, evalScatterElements, evalScatterND } from './scatter.js';
+import { evalTopK } from './topk.js';
 import { describe } from './tensor.js';
 import { evalUnary } from './unary.js';
 
@@ -55,7 +57,7 @@ function bindAll(dims: readonly Dim[], bindings: Bindings, what: string): number
 }
 
 /**
- * Computes `op` on `inputs`, returning its outputs (one for every op but `rnn`).
+ * Computes `op` on `inputs`, returning its outputs (one for every op but `rnn` and `topK`).
  * `bindings` resolves symbolic dims in reshape/expand/resize attributes.
  */
 export function evaluate(op: Op, inputs: Tensor[], bindings: Bindings = {}): Tensor[] {
@@ -152,6 +154,18 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
     case 'rnn':
       arity(op, x, op.cell === 'lstm' ? 8 : 6);
       return evalRnn(op, x);
+    case 'scatterElements':
+      arity(op, x, 3);
+      return evalScatterElements(op, x[0]!, x[1]!, x[2]!);
+    case 'scatterND':
+      arity(op, x, 3);
+      return evalScatterND(op, x[0]!, x[1]!, x[2]!);
+    case 'gatherND':
+      arity(op, x, 2);
+      return evalGatherND(op, x[0]!, x[1]!);
+    case 'topK':
+      arity(op, x, 1);
+      return evalTopK(op, x[0]!);
     default: {
       const never: never = op;
       throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);

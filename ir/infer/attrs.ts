@@ -97,6 +97,10 @@ export const OP_ATTRS: Schema = {
     inputForget: 'boolean',
     linearBeforeReset: 'boolean',
   },
+  scatterElements: { axis: 'number', reduction: 'string' },
+  scatterND: { reduction: 'string' },
+  gatherND: { batchDims: 'number' },
+  topK: { axis: 'number', k: 'number', largest: 'boolean', sorted: 'boolean' },
 };
 
 export function isOpKind(s: string): s is OpKind {

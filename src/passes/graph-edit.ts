@@ -13,6 +13,7 @@ import { allocHost } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor, TensorType, Value } from '../../ir/graph.js';
 import type { Op, OpKind } from '../../ir/ops.js';
 import type { Dim } from '../../ir/shape.js';
+import { inferTypes } from '../../ir/infer.js';
 
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
 
@@ -62,6 +63,29 @@ export function replaceValue(g: Graph, from: Value, to: Value, fresh = false): v
     const name = from.name;
     from.name = to.name;
     to.name = name;
+  }
+}
+
+/**
+ * Re-infers every node's output types in order and adopts a result that differs from the stored
+ * type only in the names of symbolic dims. Some symbols are named after values (the length of a
+ * `range` with computed bounds is `range_len_<operand names>`), so merging or renaming values
+ * renames them; anything else that differs is left for the verifier to report.
+ */
+export function refreshSymbols(g: Graph): void {
+  for (const n of g.nodes) {
+    let types: TensorType[];
+    try {
+      types = inferTypes(n.op, n.inputs);
+    } catch {
+      continue;
+    }
+    n.outputs.forEach((v, i) => {
+      const t = types[i];
+      if (!t || sameType(t, v.type) || t.dtype !== v.type.dtype || t.shape.length !== v.rank) return;
+      const onlySymbols = t.shape.every((d, k) => d === v.type.shape[k] || (typeof d === 'string' && typeof v.type.shape[k] === 'string'));
+      if (onlySymbols) v.type = t;
+    });
   }
 }
 

@@ -35,7 +35,7 @@ function otherOperand(n: Node, x: Value): { other: Value; xFirst: boolean } {
   return n.inputs[0] === x ? { other: n.inputs[1]!, xFirst: true } : { other: n.inputs[0]!, xFirst: false };
 }
 
-/** A transpose with `perm` whose output only `reader` reads. */
+/** A transpose by `perm` whose output has a single reader and is not a graph output. */
 function isTransposeWith(x: Value, perm: readonly number[], users: Map<Value, Node[]>, g: Graph): boolean {
   const p = x.producer;
   return p?.op.kind === 'transpose' && (users.get(x)?.length ?? 0) === 1 && !g.outputs.includes(x) && permOf(p).join() === perm.join();

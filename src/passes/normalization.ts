@@ -37,7 +37,7 @@ function withScalar(n: Node): [Value, number] | undefined {
   return sa !== undefined ? [b, sa] : undefined;
 }
 
-/** Trailing axes [a, rank) as sorted `axes`, or undefined. */
+/** `a` when the sorted `axes` are exactly the trailing axes [a, rank) (empty = all), else undefined. */
 function trailingAxis(axes: readonly number[], rank: number): number | undefined {
   if (axes.length === 0) return rank === 0 ? undefined : 0;
   return axes.every((a, i) => a === rank - axes.length + i) ? axes[0] : undefined;
@@ -49,7 +49,10 @@ interface LayerNormParts {
   epsilon: number;
 }
 
-/** var + ε under the square root (or the power ±½), read through `std` = √(var + ε). */
+/**
+ * The reduced axes and ε when `stdPlusEps` (the value under the square root, or raised to ±½) is
+ * mean(d²) + ε over some axes, the square written as d² or d·d.
+ */
 function varianceOf(d: Value, stdPlusEps: Value, uses: Map<Value, number>): { axes: number[]; epsilon: number } | undefined {
   const add = producerOf(stdPlusEps, 'binary', uses, true, (o) => o.fn === 'add');
   const parts = add && withScalar(add);

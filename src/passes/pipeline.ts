@@ -8,6 +8,9 @@
  * The second runs once at the end: fusions that would hide patterns from the first stage, then
  * dead-code elimination.
  *
+ * After each pass that changed the graph, symbolic dims named after values are refreshed
+ * (`refreshSymbols`): merging or renaming values renames them.
+ *
  * Options: `disable` skips passes by name (for debugging a miscompile); `verify` runs the IR
  * verifier after every pass (tests do); `dumpDir` writes the IR text to `NN-<pass>.ir` after
  * each pass run (00-input.ir first; in later rounds only runs that changed something), with big
@@ -29,6 +32,7 @@ import { fuseBiasPass } from './fuse-bias.js';
 import { simplifyMovementPass } from './movement.js';
 import { removeNoopsPass } from './noops.js';
 import { recognizeNormalizationsPass } from './normalization.js';
+import { refreshSymbols } from './graph-edit.js';
 import type { Pass } from './pass.js';
 
 /** Stage 1, repeated to a fixed point. */
@@ -119,6 +123,7 @@ export function runPipeline(input: Graph, opts: PipelineOptions = {}): PipelineR
     if (disabled.has(pass.name)) return false;
     const t0 = performance.now();
     const changed = pass.run(graph);
+    if (changed) refreshSymbols(graph);
     report.push({ pass: pass.name, round, changed, nodes: graph.nodes.length, ms: performance.now() - t0 });
     seq++;
     if (opts.verify) {

@@ -217,7 +217,13 @@ function tryRule(g: Graph, r: Rule, node: Node, uses: Map<Value, number>): { val
   const root = node.outputs[0]!;
   for (const bindings of matchPattern(r.pattern, root, { values: new Map(), nodes: new Map() }, uses, true)) {
     const builder = new Builder(g, node);
-    const value = r.replace(new Match(node, bindings.values, bindings.nodes), builder);
+    let value: Value | undefined;
+    try {
+      value = r.replace(new Match(node, bindings.values, bindings.nodes), builder);
+    } catch (e) {
+      // A replacement that cannot be built is a bug in the rule: fail naming where it happened.
+      throw new Error(`rewrite of node '${node.name}' (${node.op.kind}) failed: ${(e as Error).message}`, { cause: e });
+    }
     if (value && value !== root && canReplace(g, root, value)) {
       if (!sameType(value.type, root.type)) {
         throw new Error(`rewrite of node '${node.name}' (${node.op.kind}) produced ${formatType(value.type)} for ${formatType(root.type)}`);

@@ -37,6 +37,9 @@ export function getDevice(): Promise<GPUDevice> {
   return devicePromise;
 }
 
+/** Pipelines by WGSL source, as the runtime caches them: lavapipe compiles each shader once. */
+const pipelines = new Map<string, GPUComputePipeline>();
+
 const POISON_F32 = 0x7fc00000; // quiet NaN bits
 const POISON_INT = 0x7eadbeef;
 
@@ -76,13 +79,17 @@ export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): 
   const enc = device.createCommandEncoder();
   device.pushErrorScope('validation');
   for (const k of kernels) {
-    const module = device.createShaderModule({ code: k.wgsl });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length) {
-      throw new Error(`WGSL of ${k.name} failed to compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n${k.wgsl}`);
+    let pipeline = pipelines.get(k.wgsl);
+    if (!pipeline) {
+      const module = device.createShaderModule({ code: k.wgsl });
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length) {
+        throw new Error(`WGSL of ${k.name} failed to compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}\n${k.wgsl}`);
+      }
+      pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      pipelines.set(k.wgsl, pipeline);
     }
-    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const all = [...k.inputs, ...k.outputs];
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),

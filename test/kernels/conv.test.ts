@@ -92,7 +92,7 @@ describe('conv', () => {
     for (const direct of [
       { channels: 1, pixels: 1, wgX: 8, wgY: 1, unroll: 1 },
       { channels: 3, pixels: 5, wgX: 4, wgY: 2, unroll: 3 },
-      { channels: 8, pixels: 8, wgX: 8, wgY: 8, unroll: 32 },
+      { channels: 5, pixels: 3, wgX: 4, wgY: 4, unroll: 12 },
     ]) {
       const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { direct });
       await conv([1, 3, 5, 6, 4], 10, [2, 3, 2], { pads: [1, 1, 0, 0, 1, 1], strides: [1, 2, 1] }, gen);

@@ -11,6 +11,7 @@
  */
 
 import { expect } from 'vitest';
+import { isFloat } from '../../ir/dtype.js';
 import { evaluateGraph } from '../../ir/eval/index.js';
 import type { Graph, Tensor } from '../../ir/graph.js';
 import { parseGraph } from '../../ir/parse.js';
@@ -42,7 +43,9 @@ export function randomFeeds(g: Graph, seed = 7, symbolSize = 3): Record<string, 
   const feeds: Record<string, Tensor> = {};
   for (const v of g.inputs) {
     const dims = v.type.shape.map((d) => (typeof d === 'number' ? d : symbolSize));
-    feeds[v.name] = v.type.dtype === 'bool' ? randomTensor('bool', dims, rand) : randomTensor(v.type.dtype, dims, rand, -2, 2);
+    // Integers are kept non-zero (integer division by zero is an error, not a value).
+    const [lo, hi] = isFloat(v.type.dtype) ? [-2, 2] : [1, 5];
+    feeds[v.name] = v.type.dtype === 'bool' ? randomTensor('bool', dims, rand) : randomTensor(v.type.dtype, dims, rand, lo, hi);
   }
   return feeds;
 }

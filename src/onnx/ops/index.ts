@@ -17,6 +17,7 @@ import { expandImporters } from './expand.js';
 import { gatherImporters } from './gather.js';
 import { identityImporters } from './identity.js';
 import { layerNormImporters } from './layer-norm.js';
+import { lossImporters } from './loss.js';
 import { matmulImporters } from './matmul.js';
 import { padImporters } from './pad.js';
 import { poolImporters } from './pool.js';
@@ -58,6 +59,7 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...padImporters,
   ...scanImporters,
   ...recurrentImporters,
+  ...lossImporters,
 ];
 
 const key = (domain: string, opType: string) => `${domain}\u0000${opType}`;
