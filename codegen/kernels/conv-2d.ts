@@ -17,7 +17,7 @@
  * ([M/4, C/g, kH, kW, 4]) would make them vec4 loads too.
  */
 
-import type { ConvGeometry } from './conv.js';
+import type { ConvGeometry, ConvStore } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface Conv2dTiling {
@@ -74,7 +74,7 @@ const LANES = ['x', 'y', 'z', 'w'];
  * Emits the kernel reading `x` laid out as [N, C, rows, rowW] (rowW from `rowWidth`, pads
  * already applied).
  */
-export function emitConv2d(geo: ConvGeometry, rows: number, rowW: number, tiling: Conv2dTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitConv2d(geo: ConvGeometry, store: ConvStore, rows: number, rowW: number, tiling: Conv2dTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, group: G, hasBias } = geo;
   const g2 = as2d(geo);
   const [kH, kW] = g2.kernel;
@@ -109,6 +109,10 @@ export function emitConv2d(geo: ConvGeometry, rows: number, rowW: number, tiling
     for (let c = 0; c < chunks; c++) out.push(`let v${c} = x[xc + ${rowOff} + ${c}u];`);
     const wRow = khConst === undefined ? `${kh} * ${kW}u` : `${khConst * kW}u`;
     for (let kw = 0; kw < kW; kw++) {
+      if (process.env.PACKED) {
+        for (let i = 0; i < TM; i += 4) out.push(`let wv${i}_${kw} = w[pw${i} / 4u + wc + ${wRow} + ${kw}u];`);
+        for (let i = 0; i < TM; i++) out.push(`let w${i}_${kw} = wv${i - (i % 4)}_${kw}.${LANES[i % 4]};`);
+      } else
       for (let i = 0; i < TM; i++) out.push(`let w${i}_${kw} = w[pw${i} + wc + ${wRow} + ${kw}u];`);
       for (let i = 0; i < TM; i++) {
         for (let q = 0; q < groups; q++) out.push(`acc${i}_${q} = fma(vec4<f32>(w${i}_${kw}), ${window(kw, q)}, acc${i}_${q});`);
@@ -131,20 +135,19 @@ export function emitConv2d(geo: ConvGeometry, rows: number, rowW: number, tiling
     lines.push('  }');
   }
   lines.push('}');
-  // The one store: bias, then (later) a fused epilogue.
   for (let i = 0; i < TM; i++) {
     lines.push(`if (m0 + ${i}u < ${Mg}u) {`);
     lines.push(`  let ch = g * ${Mg}u + m0 + ${i}u;`);
     lines.push(`  let ob = ((n * ${M}u + ch) * ${OH}u + oy) * ${OW}u + ox0;`);
     for (let j = 0; j < TN; j++) {
       const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
-      lines.push(`  ${guard}{ let v = acc${i}_${j >> 2}.${LANES[j & 3]}${hasBias ? ' + bias[ch]' : ''}; y[ob + ${j}u] = v; }`);
+      lines.push(`  ${guard}{ ${store('ch', `ob + ${j}u`, `acc${i}_${j >> 2}.${LANES[j & 3]}`)} }`);
     }
     lines.push('}');
   }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<${process.env.PACKED ? 'vec4<f32>' : 'f32'}>;
 ${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(${wgX}, ${wgY})

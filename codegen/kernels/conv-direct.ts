@@ -14,7 +14,7 @@
  */
 
 import { stridesOf } from '../../ir/shape.js';
-import type { ConvGeometry } from './conv.js';
+import type { ConvGeometry, ConvStore } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface DirectConvTiling {
@@ -44,7 +44,7 @@ export function defaultDirectTiling(geo: ConvGeometry): DirectConvTiling {
 
 const LANES = ['x', 'y', 'z', 'w'];
 
-export function emitDirectConv(geo: ConvGeometry, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDirectConv(geo: ConvGeometry, store: ConvStore, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, group: G, kernel, outDims, strides, dilations, hasBias } = geo;
   const { channels: TM, pixels: TN, wgX, wgY } = tiling;
   const Cg = C / G;
@@ -120,13 +120,12 @@ export function emitDirectConv(geo: ConvGeometry, srcDims: number[], tiling: Dir
   lines.push(...open, ...inner.map((s) => '  '.repeat(depth) + s));
   for (let i = depth - 1; i >= 0; i--) lines.push(`${'  '.repeat(i)}}`);
 
-  // The one store: bias, then (later) a fused epilogue.
   for (let i = 0; i < TM; i++) {
     lines.push(`if (m0 + ${i}u < ${Mg}u) {`);
     lines.push(`  let ch = g * ${Mg}u + m0 + ${i}u;`);
     for (let j = 0; j < TN; j++) {
       const acc = vecAcc ? `acc${i}_${Math.floor(j / 4)}.${LANES[j % 4]}` : `acc${i}_${j}`;
-      lines.push(`  if (p0 + ${j}u < ${P}u) { let v = ${acc}${hasBias ? ' + bias[ch]' : ''}; y[(n * ${M}u + ch) * ${P}u + p0 + ${j}u] = v; }`);
+      lines.push(`  if (p0 + ${j}u < ${P}u) { ${store('ch', `(n * ${M}u + ch) * ${P}u + p0 + ${j}u`, acc)} }`);
     }
     lines.push('}');
   }

@@ -83,6 +83,13 @@ export function convGeometry(node: Node): ConvGeometry {
   return { N, C, M, group, inDims, kernel, outDims, strides: op.strides, dilations: op.dilations, padBegin, padEnd, hasBias: !!b };
 }
 
+/**
+ * WGSL statements that store accumulator `acc` (f32) as output channel `channel` at flat output
+ * offset `offset` (u32 expressions): the one place every conv kernel writes its result, where the
+ * bias is added now and a fused epilogue will be.
+ */
+export type ConvStore = (channel: string, offset: string, acc: string) => string;
+
 /** Tilings for each strategy; absent ones use the heuristics. */
 export interface ConvTilings {
   pointwise?: GemmTiling;
@@ -99,9 +106,9 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
   if (prod(dimsOf(y)) === 0) return [];
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
-  if (pointwise) return [pointwiseKernel(node, geo, tilings.pointwise, maxDim)];
-
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
+  const store: ConvStore = (channel, offset, acc) => `let v = ${acc}${bias ? ` + bias[${channel}]` : ''}; y[${offset}] = v;`;
+  if (pointwise) return [pointwiseKernel(node, geo, store, tilings.pointwise, maxDim)];
   const kernels: Kernel[] = [];
   const hasPads = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0);
   /** The kernel's input: x itself, or a zero-padded copy of it with the given spatial dims. */
@@ -117,7 +124,7 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     return kernels;
   };
   if (geo.inDims.length <= 2 && geo.C === geo.group) {
-    return finish(x, emitDepthwiseConv(geo, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
+    return finish(x, emitDepthwiseConv(geo, store, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
   }
   if (geo.inDims.length <= 2) {
     // Rows padded to a vec4-aligned width (see conv-2d.ts).
@@ -126,14 +133,14 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     const g2 = as2d(geo);
     const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
     const src = source(geo.inDims.length === 2 ? [rows, rowW] : [rowW]);
-    return finish(src, emitConv2d(geo, rows, rowW, t, maxDim));
+    return finish(src, emitConv2d(geo, store, rows, rowW, t, maxDim));
   }
   const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
-  return finish(source(padded), emitDirectConv(geo, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
+  return finish(source(padded), emitDirectConv(geo, store, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
 }
 
 /** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */
-function pointwiseKernel(node: Node, geo: ConvGeometry, tiling: GemmTiling | undefined, maxDim: number): Kernel {
+function pointwiseKernel(node: Node, geo: ConvGeometry, store: ConvStore, tiling: GemmTiling | undefined, maxDim: number): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
   const Cg = C / G;
   const Mg = M / G;
@@ -167,7 +174,7 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, tiling: GemmTiling | und
         `let oBase = n * ${M * P}u + g * ${Mg * P}u;`,
         `let chBase = g * ${Mg}u;`,
       ].join('\n  '),
-      store: (m, p, acc) => `let v = ${acc}${hasBias ? ` + bias[chBase + ${m}]` : ''}; y[oBase + ${m} * ${P}u + ${p}] = v;`,
+      store: (m, p, acc) => store(`chBase + ${m}`, `oBase + ${m} * ${P}u + ${p}`, acc),
     },
     tiling ?? defaultGemmTiling(Mg, P, Cg),
     maxDim,

@@ -13,24 +13,34 @@ import { castImporters } from './cast.js';
 import { concatSplitImporters } from './concat-split.js';
 import { constantImporters } from './constant.js';
 import { convImporters } from './conv.js';
+import { einsumImporters } from './einsum.js';
 import { expandImporters } from './expand.js';
 import { gatherImporters } from './gather.js';
 import { identityImporters } from './identity.js';
+import { integerImporters } from './integer.js';
 import { layerNormImporters } from './layer-norm.js';
 import { lossImporters } from './loss.js';
 import { matmulImporters } from './matmul.js';
+import { normalizationImporters } from './normalization.js';
+import { oneHotImporters } from './one-hot.js';
 import { padImporters } from './pad.js';
 import { poolImporters } from './pool.js';
+import { quantizeImporters } from './quantize.js';
 import { reduceImporters } from './reduce.js';
+import { refusedImporters } from './refused.js';
 import { recurrentImporters } from './recurrent.js';
 import { reshapeImporters } from './reshape.js';
 import { resizeImporters } from './resize.js';
 import { scanImporters } from './scan.js';
+import { scatterImporters } from './scatter.js';
+import { topKImporters } from './topk.js';
+import { selectImporters } from './select.js';
 import { shapeImporters } from './shape.js';
 import { sliceImporters } from './slice.js';
 import { softmaxImporters } from './softmax.js';
 import { transposeImporters } from './transpose.js';
 import { unaryImporters } from './unary.js';
+import { windowImporters } from './window.js';
 
 export type { OpImporter, ImportResult } from './context.js';
 export { ImportContext } from './context.js';
@@ -59,7 +69,17 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...padImporters,
   ...scanImporters,
   ...recurrentImporters,
+  ...scatterImporters,
+  ...topKImporters,
   ...lossImporters,
+  ...normalizationImporters,
+  ...oneHotImporters,
+  ...windowImporters,
+  ...quantizeImporters,
+  ...integerImporters,
+  ...einsumImporters,
+  ...selectImporters,
+  ...refusedImporters,
 ];
 
 const key = (domain: string, opType: string) => `${domain}\u0000${opType}`;

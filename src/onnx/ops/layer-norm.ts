@@ -5,7 +5,8 @@
  * Normalizes over axes [axis, rank) (`axis` default -1, `epsilon` default 1e-5), then scales and
  * optionally shifts. `stash_type` only chooses the precision of the intermediate statistics,
  * which the IR always computes in at least float32.
- * The optional Mean and InvStdDev outputs (training) are rejected as a form when requested.
+ * The optional Mean and InvStdDev outputs (training), when requested, are computed by lowering the
+ * whole op to reductions (`layerNormWithStats` in normalization.ts).
  * Types: float X, Scale, B.
  * Lowers to: `layerNorm(axis, epsilon)` on [X, Scale, B?].
  */
@@ -13,9 +14,11 @@
 import { normalizeAxis } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { importer } from './common.js';
+import { layerNormWithStats } from './normalization.js';
 
 function layerNorm(ctx: ImportContext) {
-  if (ctx.hasOutput(1) || ctx.hasOutput(2)) ctx.unsupported('the Mean and InvStdDev outputs are not supported');
+  // The statistics outputs (training) need them as values: normalization.ts lowers the whole op.
+  if (ctx.hasOutput(1) || ctx.hasOutput(2)) return layerNormWithStats(ctx);
   const x = ctx.input(0, 'X');
   const scale = ctx.input(1, 'Scale');
   const bias = ctx.optionalInput(2);
