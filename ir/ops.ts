@@ -276,7 +276,19 @@ export type Op =
    * lower index first; NaN ranks above every number). Inputs: [x]. Outputs: [values, indices].
    * `sorted` = false leaves the order to the implementation; this one always sorts.
    */
-  | { kind: 'topK'; axis: number; k: number; largest: boolean; sorted: boolean };
+  | { kind: 'topK'; axis: number; k: number; largest: boolean; sorted: boolean }
+  /**
+   * Samples x (N, C, D1…Dr) at the points of grid (N, O1…Or, r) → (N, C, O1…Or) (ONNX GridSample).
+   * grid[…, 0] is the coordinate along the last axis (x/width), grid[…, r-1] along D1; −1 and 1
+   * are the edge pixels' centers (alignCorners) or outer edges. Out-of-range points read zeros,
+   * the clamped border or the reflection. `cubic` uses A = −0.75 on 4 taps per axis.
+   */
+  | {
+      kind: 'gridSample';
+      mode: 'linear' | 'nearest' | 'cubic';
+      padding: 'zeros' | 'border' | 'reflection';
+      alignCorners: boolean;
+    };
 
 /** How a scatter combines an update with the element already at its target (ONNX `reduction`). */
 export type ScatterReduction = 'none' | 'add' | 'mul' | 'max' | 'min';

@@ -1,5 +1,5 @@
 /**
- * Kernel generator for the IR `pool` op (ONNX MaxPool / AveragePool / LpPool-free subset): N-d
+ * Kernel generator for the IR `pool` op (ONNX MaxPool, AveragePool and their global forms): N-d
  * max and average pooling with strides, dilations, explicit pads and ceil mode.
  *
  * One invocation per output element. For each spatial axis the taps that land inside the input

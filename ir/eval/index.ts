@@ -30,6 +30,7 @@ import { evalArgReduce, evalReduce } from './reduce.js';
 import { evalResize } from './resize.js';
 import { evalGatherND, evalScatterElements, evalScatterND } from './scatter.js';
 import { evalTopK } from './topk.js';
+import { evalGridSample } from './grid-sample.js';
 import { describe } from './tensor.js';
 import { evalUnary } from './unary.js';
 
@@ -166,6 +167,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
     case 'topK':
       arity(op, x, 1);
       return evalTopK(op, x[0]!);
+    case 'gridSample':
+      arity(op, x, 2);
+      return evalGridSample(op, x[0]!, x[1]!);
     default: {
       const never: never = op;
       throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);

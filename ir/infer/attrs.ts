@@ -101,6 +101,7 @@ export const OP_ATTRS: Schema = {
   scatterND: { reduction: 'string' },
   gatherND: { batchDims: 'number' },
   topK: { axis: 'number', k: 'number', largest: 'boolean', sorted: 'boolean' },
+  gridSample: { mode: 'string', padding: 'string', alignCorners: 'boolean' },
 };
 
 export function isOpKind(s: string): s is OpKind {

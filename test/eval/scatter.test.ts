@@ -44,7 +44,7 @@ function indices(random: () => number, dims: number[], dim: number | number[]): 
 }
 
 const REDUCTIONS: ScatterReduction[] = ['none', 'add', 'mul', 'max', 'min'];
-const onnxReduction = (r: ScatterReduction) => (r === 'none' ? {} : { reduction: r });
+const onnxReduction = (r: ScatterReduction): Record<string, string> => (r === 'none' ? {} : { reduction: r });
 
 describe('scatterElements vs onnxruntime', () => {
   for (const dtype of ['float32', 'int32', 'int64'] as DType[]) {

@@ -34,6 +34,8 @@ import { resizeImporters } from './resize.js';
 import { scanImporters } from './scan.js';
 import { scatterImporters } from './scatter.js';
 import { topKImporters } from './topk.js';
+import { gridSampleImporters } from './grid-sample.js';
+import { maxUnpoolImporters } from './max-unpool.js';
 import { selectImporters } from './select.js';
 import { shapeImporters } from './shape.js';
 import { sliceImporters } from './slice.js';
@@ -71,6 +73,8 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...recurrentImporters,
   ...scatterImporters,
   ...topKImporters,
+  ...gridSampleImporters,
+  ...maxUnpoolImporters,
   ...lossImporters,
   ...normalizationImporters,
   ...oneHotImporters,
