@@ -20,12 +20,17 @@ import {
   generateTranspose,
   generateConcat,
   generateSlice,
-  generateGather,
-  generateGatherElements,
   generatePad,
   generateExpand,
   generateTile,
 } from './kernels/movement.js';
+import { generateGather, generateGatherElements } from './kernels/gather.js';
+import { generateGatherND } from './kernels/gather-nd.js';
+import { generateScatterElements, generateScatterND } from './kernels/scatter.js';
+import { generateTopK } from './kernels/topk.js';
+import { generateGridSample } from './kernels/grid-sample.js';
+import { generateAttention } from './kernels/attention.js';
+import { generateRnn } from './kernels/recurrent.js';
 import { generateResize } from './kernels/resize.js';
 import { generateCumSum, generateTrilu } from './kernels/scan.js';
 import { generateMatmul } from './kernels/matmul.js';
@@ -84,6 +89,20 @@ function choose(node: Node): Choice {
       return { generator: generateSoftmax };
     case 'layerNorm':
       return { generator: generateLayerNorm };
+    case 'attention':
+      return { generator: generateAttention };
+    case 'rnn':
+      return { generator: generateRnn };
+    case 'scatterElements':
+      return { generator: generateScatterElements };
+    case 'scatterND':
+      return { generator: generateScatterND };
+    case 'gatherND':
+      return { generator: generateGatherND };
+    case 'topK':
+      return { generator: generateTopK };
+    case 'gridSample':
+      return { generator: generateGridSample };
     case 'reshape':
       return { view: true };
     case 'transpose':

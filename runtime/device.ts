@@ -57,11 +57,13 @@ function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
-/** navigator.gpu where the platform has it, else Dawn through the `webgpu` package in Node. */
-async function getGpu(): Promise<GPU> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
-  if (!isNode()) throw new ModelLoadError('WebGPU is not available here (navigator.gpu is undefined)');
+/**
+ * Dawn's GPU object in Node, created once per process: every model that requests its own device
+ * shares it, since several Dawn instances alive at once have crashed the process on lavapipe.
+ */
+let nodeGpu: Promise<GPU> | undefined;
+
+async function createNodeGpu(): Promise<GPU> {
   let webgpu: { create(options: string[]): GPU };
   try {
     webgpu = await import('webgpu');
@@ -71,6 +73,16 @@ async function getGpu(): Promise<GPU> {
     );
   }
   return webgpu.create([]);
+}
+
+/** navigator.gpu where the platform has it, else Dawn through the `webgpu` package in Node. */
+async function getGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (!isNode()) throw new ModelLoadError('WebGPU is not available here (navigator.gpu is undefined)');
+  nodeGpu ??= createNodeGpu();
+  nodeGpu.catch(() => (nodeGpu = undefined)); // a failed import may be fixed by the next call
+  return nodeGpu;
 }
 
 /** Returns `given` after checking it can run the plan, or requests a fresh device that can. */

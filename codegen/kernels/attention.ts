@@ -191,7 +191,7 @@ function invocationBody(g: Geometry, scale: number, out: (acc: string) => string
     '  if (s > m) {',
     '    let corr = exp(m - s);',
     '    l = l * corr;',
-    `    for (var c = 0u; c < ${g.Dv}u; c = c + 1u) { acc[c] = acc[c] * corr; }`,
+    `    for (var c = 0u; c < ${g.Dv}u; c = c + 1u) { }`,
     '    m = s;',
     '  }',
     '  let p = exp(s - m);',

@@ -75,7 +75,7 @@ describe('writeNpy', () => {
       { dtype: 'float16', dims: [3], data: Float32Array.from([0.5, -65504, 1 / 1024]) },
     ] as const;
     for (const c of cases) {
-      const bytes = writeNpy(c);
+      const bytes = writeNpy({ ...c, dims: [...c.dims] });
       const bodyBytes = c.dtype === 'float16' ? c.data.length * 2 : c.data.byteLength;
       expect((bytes.length - bodyBytes) % 64).toBe(0); // data aligned as numpy writes it
       const back = readNpy(bytes);

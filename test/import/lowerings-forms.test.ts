@@ -234,12 +234,17 @@ describe('integer products', () => {
     await check(m, { x: u8([1, 40, 5, 5]), xz: scalar('uint8', 200) }, { rtol: 0, atol: 0, nodes: (kinds) => expect(kinds.filter((k) => k === 'conv').length).toBe(2) });
   });
 
-  test('grouped ConvInteger too long for float32 is computed in float64', async () => {
+  test('grouped ConvInteger, split per group and over channels', async () => {
     const m: NodeModel = { op: 'ConvInteger', opset: 10, attrs: { group: 2 }, outputs: ['y'], inputs: [{ name: 'x', dtype: 'uint8', dims: [1, 80, 4, 4] }, { name: 'w', dtype: 'uint8', dims: [4, 40, 3, 3] }] };
-    const bytes = buildNodeModel(m);
-    const g = importModel(decodeModel(bytes));
+    // 40 channels × 9 taps per group, 28 channels per exact chunk: 2 groups × 2 chunks.
+    await check(m, { x: u8([1, 80, 4, 4]), w: u8([4, 40, 3, 3]) }, { rtol: 0, atol: 0, nodes: (kinds) => expect(kinds.filter((k) => k === 'conv').length).toBe(4) });
+  });
+
+  test('ConvInteger whose single-channel window is too long for float32 is computed in float64', async () => {
+    const m: NodeModel = { op: 'ConvInteger', opset: 10, outputs: ['y'], inputs: [{ name: 'x', dtype: 'uint8', dims: [1, 1, 20, 20] }, { name: 'w', dtype: 'uint8', dims: [1, 1, 17, 17] }] };
+    const g = importModel(decodeModel(buildNodeModel(m)));
     expect(g.nodes.find((n) => n.op.kind === 'conv')!.outputs[0]!.type.dtype).toBe('float64');
-    await check(m, { x: u8([1, 80, 4, 4]), w: u8([4, 40, 3, 3]) }, { rtol: 0, atol: 0 });
+    await check(m, { x: u8([1, 1, 20, 20]), w: u8([1, 1, 17, 17]) }, { rtol: 0, atol: 0 });
   });
 
   test('QLinearMatMul with per-column scales and zero points for B', async () => {

@@ -15,12 +15,14 @@
  * product and partial sum is then an integer, exact in float32 while below 2^24. The bound on a
  * sum is (terms) · max|A − a_zp| · max|B − b_zp|, from the dtypes' ranges and, where inputs are
  * constants (weights, zero points), from their actual values. A product too long for one exact
- * float32 pass is split along its reduction axis (matmul's K, or the input channels of an
- * ungrouped conv) into exact chunks whose int32 results are added. Where neither fits (a
- * symbolic K, a grouped conv with too many terms per group), it is computed in float64, exact,
- * which the CPU evaluator runs and the GPU refuses by name — never a silently rounded result.
+ * float32 pass is split along its reduction axis (matmul's K; a conv's input channels, group by
+ * group) into exact chunks whose int32 results are added. Where that cannot work (a symbolic K,
+ * a single channel's kernel window longer than the bound allows), it is computed in float64,
+ * exact, which the CPU evaluator runs and the GPU refuses by name — never a silently rounded
+ * result.
  * Lowers to: `cast`, `sub`, `matmul` / `conv` (float32, or float64 as above), `slice` + `add` for
- * chunks, `cast` int32; the QLinear ops then `mul`, `round`, `add`, `clip`, `cast`.
+ * chunks (+ `concat` of the groups), `cast` int32; the QLinear ops then `mul`, `round`, `add`,
+ * `clip`, `cast`.
  */
 
 import type { DType } from '../../../ir/dtype.js';
@@ -163,20 +165,31 @@ function integerConv(ctx: ImportContext, x: Operand, w: Operand, attrs: ConvAttr
   const perGroup = staticDim(w.x.type.shape[1]!, "w's input channels");
   const chunk = exactTerms(x, w);
   if (perGroup * window <= chunk) return build(toInt, [ctx.add1(conv, [centered(ctx, x, 'float32'), centered(ctx, w, 'float32')])]);
+  // Even one input channel's window is too long for float32: float64 (see the file header).
   const channels = Math.floor(chunk / window);
-  if (attrs.group !== 1 || channels === 0) {
-    return build(toInt, [ctx.add1(conv, [centered(ctx, x, 'float64'), centered(ctx, w, 'float64')])]);
-  }
-  // Ungrouped: split the input channels (x's and w's axis 1) into exact chunks.
+  if (channels === 0) return build(toInt, [ctx.add1(conv, [centered(ctx, x, 'float64'), centered(ctx, w, 'float64')])]);
+
+  // Each group separately (x's channels [g·C/G, (g+1)·C/G), w's outputs [g·M/G, (g+1)·M/G)), as
+  // ungrouped convs over chunks of its input channels; the groups' outputs are concatenated.
   const xf = centered(ctx, x, 'float32');
   const wf = centered(ctx, w, 'float32');
-  const parts: Value[] = [];
-  for (let c0 = 0; c0 < perGroup; c0 += channels) {
-    const c1 = Math.min(perGroup, c0 + channels);
-    const slice = (v: Value) => ctx.add1({ kind: 'slice', axes: [1], starts: [c0], ends: [c1], steps: [1] }, [v]);
-    parts.push(ctx.add1(toInt, [ctx.add1(conv, [slice(xf), slice(wf)])]));
+  const { group } = attrs;
+  const outPerGroup = staticDim(w.x.type.shape[0]!, "w's output channels") / group;
+  const slice = (v: Value, axis: number, start: number, end: number) =>
+    ctx.add1({ kind: 'slice', axes: [axis], starts: [start], ends: [end], steps: [1] }, [v]);
+  const ungrouped: Op = { kind: 'conv', ...attrs, group: 1 };
+  const groups: Value[] = [];
+  for (let g = 0; g < group; g++) {
+    const wg = group === 1 ? wf : slice(wf, 0, g * outPerGroup, (g + 1) * outPerGroup);
+    const parts: Value[] = [];
+    for (let c0 = 0; c0 < perGroup; c0 += channels) {
+      const c1 = Math.min(perGroup, c0 + channels);
+      const xc = slice(xf, 1, g * perGroup + c0, g * perGroup + c1);
+      parts.push(ctx.add1(toInt, [ctx.add1(ungrouped, [xc, slice(wg, 1, c0, c1)])]));
+    }
+    groups.push(group === 1 ? sumInt32(ctx, parts, build) : sumInt32(ctx, parts, (op, inputs) => ctx.add1(op, inputs)));
   }
-  return sumInt32(ctx, parts, build);
+  return group === 1 ? groups[0]! : build({ kind: 'concat', axis: 1 }, groups);
 }
 
 /** w's per-output-channel parameter ([M]) as [M, 1, …], scalars as they are. */

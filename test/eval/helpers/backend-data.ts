@@ -11,6 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import type { Graph, Tensor } from '../../../ir/graph.js';
 import { evaluateGraph } from '../../../ir/eval/index.js';
@@ -73,4 +74,31 @@ export function expectBackendCaseOnCpu(name: string, constInputs: readonly strin
   const c = loadBackendCase(name, constInputs);
   expectBackendOutputs(c, evaluateGraph(c.graph, c.feeds), tol);
   return c;
+}
+
+/**
+ * Runs the test's original model on onnxruntime's CPU provider with the data set's inputs (all of
+ * them, constant-ized ones included), for the few tests whose data onnxruntime itself disagrees
+ * with. float32/int64/int32 tensors only.
+ */
+export async function runCaseOnOrt(name: string): Promise<Map<string, Tensor>> {
+  const dir = join(dataRoot(), 'node', name);
+  const files = findDataSet({ suite: 'node', name, dir });
+  if (!files) throw new Error(`${name}: no data set`);
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), { executionProviders: ['cpu'] });
+  try {
+    const inputs = matchByName(files.inputs.map((f) => readTensorFile(files.dir, f)), session.inputNames);
+    if (!inputs) throw new Error(`${name}: the data set's inputs do not match the model's`);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [n, t] of inputs) feeds[n] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
+    const result = await session.run(feeds);
+    return new Map(
+      session.outputNames.map((n) => {
+        const t = result[n]!;
+        return [n, { dtype: t.type as Tensor['dtype'], dims: [...t.dims].map(Number), data: t.data as Tensor['data'] }];
+      }),
+    );
+  } finally {
+    await session.release();
+  }
 }
