@@ -33,7 +33,7 @@ import { inferBatchNorm, inferConv, inferConvTranspose, inferPool, inferResize }
 import { inferRnn } from './infer/recurrent.js';
 import { inferGatherND, inferScatterElements, inferScatterND } from './infer/scatter.js';
 import { inferTopK } from './infer/topk.js';
-import { inferGridSample } from './infer/sample.js';
+import { inferGridSample, inferRoiAlign } from './infer/sample.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
 export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
@@ -116,6 +116,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferTopK(op, inputs);
     case 'gridSample':
       return inferGridSample(op, inputs);
+    case 'roiAlign':
+      return inferRoiAlign(op, inputs);
     default: {
       const never: never = op;
       throw new Error(`unknown op kind '${(never as { kind: string }).kind}'`);

@@ -288,6 +288,22 @@ export type Op =
       mode: 'linear' | 'nearest' | 'cubic';
       padding: 'zeros' | 'border' | 'reflection';
       alignCorners: boolean;
+    }
+  /**
+   * ONNX RoiAlign: for each box r of rois (R, 4) [x1, y1, x2, y2] (scaled by `spatialScale`) on the
+   * map of image batchIndices[r] in x (N, C, H, W), an (outputHeight × outputWidth) grid of bins,
+   * each the average or max of bilinear samples (samplingRatio per bin and axis; 0 = adaptive).
+   * `halfPixel` shifts coordinates by −0.5 (mode half_pixel, else output_half_pixel).
+   * Inputs: [x, rois, batchIndices (int64)]. Output (R, C, outputHeight, outputWidth).
+   */
+  | {
+      kind: 'roiAlign';
+      mode: 'avg' | 'max';
+      outputHeight: number;
+      outputWidth: number;
+      samplingRatio: number;
+      spatialScale: number;
+      halfPixel: boolean;
     };
 
 /** How a scatter combines an update with the element already at its target (ONNX `reduction`). */

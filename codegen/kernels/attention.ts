@@ -191,7 +191,7 @@ function invocationBody(g: Geometry, scale: number, out: (acc: string) => string
     '  if (s > m) {',
     '    let corr = exp(m - s);',
     '    l = l * corr;',
-    `    for (var c = 0u; c < ${g.Dv}u; c = c + 1u) { }`,
+    `    for (var c = 0u; c < ${g.Dv}u; c = c + 1u) { acc[c] = acc[c] * corr; }`,
     '    m = s;',
     '  }',
     '  let p = exp(s - m);',
@@ -217,7 +217,7 @@ export function attentionKernels(node: Node, ctx: CodegenContext, force?: Attent
   const h = new WgslHelpers();
   const out = (acc: string) => {
     if (g.T === 0) return '0.0';
-    const r = `select(${acc} / l, ${h.use('nan')}(), l == 0.0)`;
+    const r = `(${acc} / max(l, 1e-30))`;
     return y.type.dtype === 'float16' ? `${h.use('f16round')}(${r})` : r;
   };
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;

@@ -102,6 +102,14 @@ export const OP_ATTRS: Schema = {
   gatherND: { batchDims: 'number' },
   topK: { axis: 'number', k: 'number', largest: 'boolean', sorted: 'boolean' },
   gridSample: { mode: 'string', padding: 'string', alignCorners: 'boolean' },
+  roiAlign: {
+    mode: 'string',
+    outputHeight: 'number',
+    outputWidth: 'number',
+    samplingRatio: 'number',
+    spatialScale: 'number',
+    halfPixel: 'boolean',
+  },
 };
 
 export function isOpKind(s: string): s is OpKind {

@@ -6,7 +6,7 @@
 import type { TensorType, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import { formatShape } from '../shape.js';
-import { arity, checkDType, checkRank, fail } from './common.js';
+import { arity, checkDType, checkRank, fail, sameShape } from './common.js';
 
 type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
 
@@ -26,4 +26,25 @@ export function inferGridSample(op: OpOf<'gridSample'>, inputs: readonly Value[]
   if (grid.shape[r + 1] !== r) fail(what, `the last dim of grid must be ${r} (one coordinate per spatial axis), got ${formatShape(grid.shape)}`);
   if (grid.shape[0] !== x.shape[0]) fail(what, `grid batch ${grid.shape[0]} differs from x batch ${x.shape[0]}`);
   return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...grid.shape.slice(1, r + 1)] }];
+}
+
+export function inferRoiAlign(op: OpOf<'roiAlign'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'roiAlign';
+  if (op.mode !== 'avg' && op.mode !== 'max') fail(what, `mode must be avg or max, got '${String(op.mode)}'`);
+  for (const [name, v] of [['outputHeight', op.outputHeight], ['outputWidth', op.outputWidth]] as const) {
+    if (!Number.isInteger(v) || v < 1) fail(what, `${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(op.samplingRatio) || op.samplingRatio < 0) fail(what, `samplingRatio must be a non-negative integer, got ${op.samplingRatio}`);
+  if (!Number.isFinite(op.spatialScale)) fail(what, `spatialScale must be finite, got ${op.spatialScale}`);
+  const [x, rois, batchIndices] = arity(what, inputs, 3) as [TensorType, TensorType, TensorType];
+  checkDType(what, 'x', x.dtype, 'float');
+  checkRank(what, 'x', x, 4);
+  if (rois.dtype !== x.dtype) fail(what, `rois dtype ${rois.dtype} differs from x dtype ${x.dtype}`);
+  checkRank(what, 'rois', rois, 2);
+  if (rois.shape[1] !== 4) fail(what, `rois must be (num_rois, 4), got ${formatShape(rois.shape)}`);
+  checkDType(what, 'batchIndices', batchIndices.dtype, 'index');
+  if (!sameShape(batchIndices.shape, [rois.shape[0]!])) {
+    fail(what, `batchIndices must be (${rois.shape[0]}) to match rois ${formatShape(rois.shape)}, got ${formatShape(batchIndices.shape)}`);
+  }
+  return [{ dtype: x.dtype, shape: [rois.shape[0]!, x.shape[1]!, op.outputHeight, op.outputWidth] }];
 }
