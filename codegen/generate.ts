@@ -127,6 +127,9 @@ function choose(node: Node): Choice {
       return { generator: generateCumSum };
     case 'trilu':
       return { generator: generateTrilu };
+    case 'roiAlign':
+      // The op and its CPU reference exist; its WGSL generator does not yet.
+      return { unsupported: 'not supported yet on the GPU: RoiAlign has no kernel generator' };
     case 'shape': {
       const x = node.inputs[0];
       const dims = x ? ` of a value with dims ${formatShape(x.type.shape)}` : '';

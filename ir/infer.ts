@@ -34,6 +34,7 @@ import { inferRnn } from './infer/recurrent.js';
 import { inferGatherND, inferScatterElements, inferScatterND } from './infer/scatter.js';
 import { inferTopK } from './infer/topk.js';
 import { inferGridSample, inferRoiAlign } from './infer/sample.js';
+import { inferDet } from './infer/det.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
 export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
@@ -118,6 +119,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferGridSample(op, inputs);
     case 'roiAlign':
       return inferRoiAlign(op, inputs);
+    case 'det':
+      return inferDet(inputs);
     default: {
       const never: never = op;
       throw new Error(`unknown op kind '${(never as { kind: string }).kind}'`);

@@ -304,7 +304,9 @@ export type Op =
       samplingRatio: number;
       spatialScale: number;
       halfPixel: boolean;
-    };
+    }
+  /** Determinants of the square matrices in the last two dims: x (…, M, M) → (…). Inputs: [x]. */
+  | { kind: 'det' };
 
 /** How a scatter combines an update with the element already at its target (ONNX `reduction`). */
 export type ScatterReduction = 'none' | 'add' | 'mul' | 'max' | 'min';

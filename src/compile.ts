@@ -87,11 +87,21 @@ function checkGpuValues(graph: Graph): void {
   for (const v of graph.outputs) if (!where.has(v)) where.set(v, `output '${v.name}'`);
 
   const unbound = new Map<string, string>();
+  // A Range whose bounds are computed at run time has a length only the data decides (IR inference
+  // names it with a generated symbol): no --dim can bind that, so it is refused as what it is.
+  const inputSymbols = new Set(graph.inputs.flatMap((v) => v.type.shape.filter((d): d is string => typeof d === 'string')));
+  const dataDependent: string[] = [];
   for (const [v, what] of where) {
     if (gpuStorageOf(v.type.dtype) === null) throw new CompileError(`${what} is ${v.type.dtype}: ${dtypeProblem(v.type.dtype)}`);
     v.type.shape.forEach((d, axis) => {
       if (typeof d === 'string' && !unbound.has(d)) unbound.set(d, `${what} axis ${axis}`);
+      if (typeof d === 'string' && v.producer?.op.kind === 'range' && !inputSymbols.has(d)) dataDependent.push(what);
     });
+  }
+  if (dataDependent.length > 0) {
+    throw new CompileError(
+      `${dataDependent[0]} has a length computed from data at run time (a Range whose bounds are not constants); data-dependent shapes are not supported`,
+    );
   }
   if (unbound.size > 0) {
     const list = [...unbound].map(([s, w]) => `'${s}' (${w})`).join(', ');

@@ -217,7 +217,7 @@ export function attentionKernels(node: Node, ctx: CodegenContext, force?: Attent
   const h = new WgslHelpers();
   const out = (acc: string) => {
     if (g.T === 0) return '0.0';
-    const r = `(${acc} / max(l, 1e-30))`;
+    const r = `select(${acc} / l, ${h.use('nan')}(), l == 0.0)`;
     return y.type.dtype === 'float16' ? `${h.use('f16round')}(${r})` : r;
   };
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;

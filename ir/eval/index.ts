@@ -31,6 +31,8 @@ import { evalResize } from './resize.js';
 import { evalGatherND, evalScatterElements, evalScatterND } from './scatter.js';
 import { evalTopK } from './topk.js';
 import { evalGridSample } from './grid-sample.js';
+import { evalRoiAlign } from './roi-align.js';
+import { evalDet } from './det.js';
 import { describe } from './tensor.js';
 import { evalUnary } from './unary.js';
 
@@ -170,6 +172,12 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
     case 'gridSample':
       arity(op, x, 2);
       return evalGridSample(op, x[0]!, x[1]!);
+    case 'roiAlign':
+      arity(op, x, 3);
+      return evalRoiAlign(op, x[0]!, x[1]!, x[2]!);
+    case 'det':
+      arity(op, x, 1);
+      return evalDet(x[0]!);
     default: {
       const never: never = op;
       throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);

@@ -110,6 +110,7 @@ export const OP_ATTRS: Schema = {
     spatialScale: 'number',
     halfPixel: 'boolean',
   },
+  det: {},
 };
 
 export function isOpKind(s: string): s is OpKind {

@@ -33,9 +33,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('compile MODEL.onnx into a self-contained folder: model.js, model.d.ts, weights.bin, runtime/')
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <dir>', 'output folder (replaced only when the new one is complete)')
-    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--dim <sym=N>', DIM_HELP, collect)
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
-    .action(async (model: string, o: { out: string; dim: string[]; verbose?: boolean }) => {
+    .action(async (model: string, o: { out: string; dim?: string[]; verbose?: boolean }) => {
       const r = await compile(model, o.out, { dims: parseDims(o.dim), verbose: o.verbose, log: io.err });
       io.out(
         `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
@@ -50,11 +50,11 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('run')
     .description('run one inference on the GPU and print each output (name, dims, first values)')
     .argument('<model>', 'an .onnx file (compiled in memory) or a compiled output folder')
-    .option('--input <name=src>', "input source: 'random' or a .npy file, e.g. --input x=x.npy (repeatable; default random)", collect, [])
-    .option('--dim <sym=N>', DIM_HELP, collect, [])
-    .option('--seed <n>', 'seed for random inputs', '0')
+    .option('--input <name=src>', "input source: 'random' or a .npy file, e.g. --input x=x.npy (repeatable; default random)", collect)
+    .option('--dim <sym=N>', DIM_HELP, collect)
+    .addOption(new Option('--seed <n>', 'seed for random inputs').default('0', '0'))
     .option('--verbose', 'print compile details and timing; stack traces on errors')
-    .action(async (model: string, o: { input: string[]; dim: string[]; seed: string; verbose?: boolean }) => {
+    .action(async (model: string, o: { input?: string[]; dim?: string[]; seed: string; verbose?: boolean }) => {
       setCode(
         await runCommand(
           model,
@@ -68,12 +68,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('compare')
     .description('run the model on the GPU and with onnxruntime (CPU) on the same seeded random inputs; exit 1 on any mismatch')
     .argument('<model>', 'the .onnx file')
-    .option('--seed <n>', 'seed for the random inputs', '0')
-    .option('--range <name=lo:hi>', 'value range of an input (floats: uniform [lo, hi), default -1:1; integers: inclusive, default 0:10)', collect, [])
-    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .addOption(new Option('--seed <n>', 'seed for the random inputs').default('0', '0'))
+    .option('--range <name=lo:hi>', 'value range of an input (floats: uniform [lo, hi), default -1:1; integers: inclusive, default 0:10)', collect)
+    .option('--dim <sym=N>', DIM_HELP, collect)
     .option('--json', 'print a machine-readable result')
-    .addOption(new Option('--rtol <x>', 'bound on the relative L2 error').default('1e-4'))
-    .addOption(new Option('--atol-scale <x>', 'bound on the max abs error, as a fraction of max|reference|').default('1e-3'))
+    .addOption(new Option('--rtol <x>', 'bound on the relative L2 error').default('1e-4', '1e-4'))
+    .addOption(new Option('--atol-scale <x>', 'bound on the max abs error, as a fraction of max|reference|').default('1e-3', '1e-3'))
     .option('--verbose', 'print compile details; stack traces on errors')
     .addHelpText(
       'after',
@@ -83,7 +83,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(
       async (
         model: string,
-        o: { seed: string; range: string[]; dim: string[]; json?: boolean; rtol: string; atolScale: string; verbose?: boolean },
+        o: { seed: string; range?: string[]; dim?: string[]; json?: boolean; rtol: string; atolScale: string; verbose?: boolean },
       ) => {
         const opts = {
           seed: parseSeed(o.seed),
@@ -103,9 +103,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('describe a model: IR version, producer, opsets, inputs/outputs, op histogram, unsupported ops')
     .argument('<model>', 'the .onnx file')
     .option('--json', 'print a machine-readable result')
-    .option('--dim <sym=N>', DIM_HELP, collect, [])
+    .option('--dim <sym=N>', DIM_HELP, collect)
     .option('--verbose', 'stack traces on errors')
-    .action((model: string, o: { json?: boolean; dim: string[] }) => {
+    .action((model: string, o: { json?: boolean; dim?: string[] }) => {
       setCode(inspectCommand(model, { json: !!o.json, dims: parseDims(o.dim) }, io));
     });
 

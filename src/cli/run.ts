@@ -17,7 +17,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(target: string, opts: RunOptions, io: Io): Promise<number> {
-  const { model, plan } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err });
+  const { model, plan, close } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err });
   try {
     const inputs = makeInputs(plan.inputs, opts.seed, new Map(), opts.inputs);
     for (const i of inputs) io.out(`input  ${i.name}: ${i.dtype} [${i.dims.join(', ')}] ${i.source}`);
@@ -30,6 +30,6 @@ export async function runCommand(target: string, opts: RunOptions, io: Io): Prom
     if (opts.verbose) io.err(`ran ${model.stats.dispatchesPerRun} dispatches in ${ms.toFixed(1)} ms`);
     return 0;
   } finally {
-    model.dispose();
+    close();
   }
 }

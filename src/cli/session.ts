@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createModel, type Model } from '../../runtime/index.js';
+import { acquireDevice } from '../../runtime/device.js';
 import type { HostData } from '../../runtime/convert.js';
 import type { ModelPlan } from '../../runtime/plan.js';
 import type { InputTensor } from '../../runtime/validate.js';
@@ -18,14 +19,20 @@ import type { HostInput } from './inputs.js';
 export interface OpenModel {
   model: Model;
   plan: ModelPlan;
+  /** Disposes the model and any device opened for it. */
+  close(): void;
 }
 
 interface GeneratedModule {
   plan: ModelPlan;
-  load(options?: object): Promise<Model>;
+  load(options?: { device?: GPUDevice }): Promise<Model>;
 }
 
-/** Loads `target`: a compiled folder (with model.js) or an .onnx file compiled with `options`. */
+/**
+ * Loads `target`: a compiled folder (with model.js) or an .onnx file compiled with `options`.
+ * A folder's own runtime would import `webgpu` from wherever the folder lives (often outside any
+ * node_modules), so the CLI opens the device with its own runtime and passes it in.
+ */
 export async function openModel(target: string, options: CompileOptions): Promise<OpenModel> {
   if (existsSync(target) && statSync(target).isDirectory()) {
     const modulePath = join(resolve(target), 'model.js');
@@ -34,10 +41,18 @@ export async function openModel(target: string, options: CompileOptions): Promis
       throw new UsageError(`--dim does not apply to a compiled folder (its dims were bound at compile time); pass the .onnx model instead`);
     }
     const mod = (await import(pathToFileURL(modulePath).href)) as GeneratedModule;
-    return { model: await mod.load(), plan: mod.plan };
+    const { device } = await acquireDevice(mod.plan);
+    try {
+      const model = await mod.load({ device });
+      return { model, plan: mod.plan, close: () => (model.dispose(), device.destroy()) };
+    } catch (e) {
+      device.destroy();
+      throw e;
+    }
   }
   const compiled = compileToMemory(target, options);
-  return { model: await createModel(compiled.plan, compiled.weights), plan: compiled.plan };
+  const model = await createModel(compiled.plan, compiled.weights);
+  return { model, plan: compiled.plan, close: () => model.dispose() };
 }
 
 /** The run() argument for host inputs. */

@@ -306,7 +306,6 @@ describe('graph contract and errors', () => {
     const cases: [string, RegExp][] = [
       ['error/batchnorm_training', /^BatchNormalization 'y_node': training_mode=1/],
       ['error/maxpool_indices', /^MaxPool 'y_node': the Indices output/],
-      ['error/layernorm_mean', /^LayerNormalization 'y_node': the Mean and InvStdDev outputs/],
       ['error/resize_tf_crop', /^Resize 'y_node': .*tf_crop_and_resize/],
       ['error/dropout_training', /^Dropout 'y_node': training_mode=true/],
     ];

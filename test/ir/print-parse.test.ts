@@ -53,7 +53,7 @@ describe('print/parse round trip', () => {
     const unary = new Set(nodes.flatMap((n) => (n.op.kind === 'unary' ? [n.op.fn] : [])));
     const binary = new Set(nodes.flatMap((n) => (n.op.kind === 'binary' ? [n.op.fn] : [])));
     // The fn counts of ir/ops.ts's UnaryFn and BinaryFn unions.
-    expect(unary.size).toBe(42);
+    expect(unary.size).toBe(43);
     expect(binary.size).toBe(23);
     const dtypes = new Set(graphs.flatMap((g) => g.constants().map((v) => v.type.dtype)));
     expect(dtypes.size).toBe(12);
@@ -71,6 +71,10 @@ describe('print/parse round trip', () => {
       spatialMisc: { x: randomTensor('float32', [1, 2, 5, 5], r) },
       randomWeights: { x: randomTensor('float32', [2, 64], r) },
       constantsOnly: {},
+      attentionOps: { x: randomTensor('float32', [2, 4, 8], r) },
+      recurrent: { x: randomTensor('float32', [5, 2, 3], r) },
+      indexingOps: { x: randomTensor('float32', [3, 4], r) },
+      samplingOps: { x: randomTensor('float32', [2, 3, 6, 5], r) },
       allBinary: {
         f: randomTensor('float32', [2, 1], r, 0.5, 2),
         f2: randomTensor('float32', [3], r, 0.5, 2),

@@ -1,6 +1,7 @@
 /**
- * Sample IR graphs for the text round-trip tests: between them they use every op kind, every
- * unary and binary fn, constants of every dtype (with nan/inf/-0, int64 extremes, splats),
+ * Sample IR graphs for the text round-trip tests: between them they use every op kind (the ops
+ * the passes recognize, such as attention, and the multi-output ones, rnn and topK, included),
+ * every unary and binary fn, constants of every dtype (with nan/inf/-0, int64 extremes, splats),
  * names that need quoting, node names, symbolic dims and generated symbols. Weights are seeded
  * random data (never zeros).
  */
@@ -135,7 +136,7 @@ export function spatialMisc(): Graph {
 const UNARY: [UnaryFn, number, number][] = [
   ['identity', 0, 0], ['relu', 0, 0], ['leakyRelu', 0.01, 0], ['elu', 1, 0], ['selu', 1.6732632423543772, 1.0507009873554805],
   ['celu', 1, 0], ['thresholdedRelu', 1, 0], ['sigmoid', 0, 0], ['hardSigmoid', 0.2, 0.5], ['hardSwish', 0, 0],
-  ['softplus', 0, 0], ['softsign', 0, 0], ['mish', 0, 0], ['gelu', 0, 1], ['clip', -Infinity, 6], ['shrink', 0.5, 0],
+  ['silu', 0, 0], ['softplus', 0, 0], ['softsign', 0, 0], ['mish', 0, 0], ['gelu', 0, 1], ['clip', -Infinity, 6], ['shrink', 0.5, 0],
   ['tanh', 0, 0], ['neg', 0, 0], ['exp', 0, 0], ['log', 0, 0], ['abs', 0, 0], ['sqrt', 0, 0], ['reciprocal', 0, 0],
   ['erf', 0, 0], ['floor', 0, 0], ['ceil', 0, 0], ['round', 0, 0], ['sign', 0, 0], ['sin', 0, 0], ['cos', 0, 0],
   ['tan', 0, 0], ['asin', 0, 0], ['acos', 0, 0], ['atan', 0, 0], ['sinh', 0, 0], ['cosh', 0, 0], ['asinh', 0, 0],
@@ -235,6 +236,98 @@ export function randomWeights(): Graph {
   return g;
 }
 
+/** A causal [1,1,S,T] additive mask: 0 where key t ≤ query s, −∞ above the diagonal. */
+function causalMask(g: Graph, name: string, s: number): Value {
+  const data = new Float32Array(s * s);
+  for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) data[i * s + j] = -Infinity;
+  return g.addConstant(name, { dtype: 'float32', dims: [1, 1, s, s], data });
+}
+
+/** Fused attention in both layouts (packed heads with a causal mask, unpacked without), silu. */
+export function attentionOps(): Graph {
+  const g = new Graph();
+  const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 4, 8] });
+  const mm = (name: string) => one(g, { kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1 }, [x, weights(g, name, [8, 8])]);
+  const [k, v] = [mm('wk'), mm('wv')];
+  const packed = one(g, { kind: 'attention', heads: 2, scale: 0.5 }, [x, k, v, causalMask(g, 'causal', 4)], 'Attention_0');
+  // Keys of another length (S ≠ T) in the unpacked layout.
+  const kv = weights(g, 'memory', [6, 8]);
+  const kvb = one(g, { kind: 'expand', shape: ['batch', 6, 8] }, [kv]);
+  const plain = one(g, { kind: 'attention', heads: 0, scale: 0.35355339059327373 }, [packed, kvb, kvb]);
+  g.outputs = [one(g, { kind: 'unary', fn: 'silu', alpha: 0, beta: 0 }, [plain])];
+  return g;
+}
+
+/** The recurrent layer op for each cell: outputs y, yH (and yC for lstm) all returned. */
+export function recurrent(): Graph {
+  const g = new Graph();
+  const [S, B, I] = [5, 2, 3];
+  const x = g.addInput('x', { dtype: 'float32', shape: [S, B, I] });
+  const seqLens = ints(g, 'seq_lens', 'int32', [5, 3]);
+  const layer = (cell: 'rnn' | 'gru' | 'lstm', H: number, D: number, extra: Partial<Extract<Op, { kind: 'rnn' }>>) => {
+    const G = cell === 'rnn' ? 1 : cell === 'gru' ? 3 : 4;
+    const inputs = [x, weights(g, `${cell}.w`, [D, G * H, I]), weights(g, `${cell}.r`, [D, G * H, H]), weights(g, `${cell}.b`, [D, 2 * G * H]), seqLens, weights(g, `${cell}.h0`, [D, B, H])];
+    if (cell === 'lstm') inputs.push(weights(g, `${cell}.c0`, [D, B, H]), weights(g, `${cell}.p`, [D, 3 * H]));
+    const op: Op = {
+      kind: 'rnn',
+      cell,
+      direction: 'forward',
+      hiddenSize: H,
+      activations: [],
+      activationAlpha: [],
+      activationBeta: [],
+      clip: Infinity,
+      inputForget: false,
+      linearBeforeReset: false,
+      ...extra,
+    };
+    return g.add(op, inputs, `${cell.toUpperCase()}_0`, [], false);
+  };
+  const lstm = layer('lstm', 4, 2, {
+    direction: 'bidirectional',
+    activations: ['sigmoid', 'tanh', 'tanh', 'hardSigmoid', 'softsign', 'scaledTanh'],
+    activationAlpha: [0, 0, 0, 0.2, 0, 1.5],
+    activationBeta: [0, 0, 0, 0.5, 0, 0.5],
+    clip: 3,
+    inputForget: true,
+  });
+  const gru = layer('gru', 3, 1, {
+    direction: 'reverse',
+    activations: ['sigmoid', 'leakyRelu'],
+    activationAlpha: [0, 0.1],
+    activationBeta: [0, 0],
+    linearBeforeReset: true,
+  });
+  const rnn = layer('rnn', 2, 1, { activations: ['affine'], activationAlpha: [0.5], activationBeta: [-0.25] });
+  g.outputs = [...lstm, ...gru, ...rnn];
+  return g;
+}
+
+/** scatterElements, scatterND, gatherND, topK (two outputs) with constant indices; det. */
+export function indexingOps(): Graph {
+  const g = new Graph();
+  const x = g.addInput('x', { dtype: 'float32', shape: [3, 4] });
+  const se = one(g, { kind: 'scatterElements', axis: 1, reduction: 'add' }, [x, ints(g, 'se.idx', 'int64', [0, -1, 1, 1, 3, 0], [3, 2]), weights(g, 'se.upd', [3, 2])]);
+  const sn = one(g, { kind: 'scatterND', reduction: 'max' }, [se, ints(g, 'sn.idx', 'int64', [2, 0], [2, 1]), weights(g, 'sn.upd', [2, 4])]);
+  const gn = one(g, { kind: 'gatherND', batchDims: 1 }, [sn, ints(g, 'gn.idx', 'int32', [3, 0, 2], [3, 1])]);
+  const [values, indices] = g.add({ kind: 'topK', axis: 1, k: 2, largest: false, sorted: true }, [sn], 'TopK_0', [], false);
+  const square = one(g, { kind: 'reshape', shape: [3, 2, 2] }, [sn]);
+  g.outputs = [gn, values!, indices!, one(g, { kind: 'det' }, [square])];
+  return g;
+}
+
+/** gridSample (cubic, reflection) and roiAlign (max, half-pixel) on one feature map. */
+export function samplingOps(): Graph {
+  const g = new Graph();
+  const x = g.addInput('x', { dtype: 'float32', shape: [2, 3, 6, 5] });
+  const grid = weights(g, 'grid', [2, 3, 4, 2]);
+  const gs = one(g, { kind: 'gridSample', mode: 'cubic', padding: 'reflection', alignCorners: true }, [x, grid]);
+  const rois = g.addConstant('rois', { dtype: 'float32', dims: [3, 4], data: Float32Array.from([0, 0, 4, 5, 1.5, 0.5, 3.5, 4, 0.2, 1, 2.2, 2.6]) });
+  const ra = one(g, { kind: 'roiAlign', mode: 'max', outputHeight: 2, outputWidth: 3, samplingRatio: 0, spatialScale: 0.5, halfPixel: true }, [x, rois, ints(g, 'batch_idx', 'int64', [1, 0, 1])]);
+  g.outputs = [gs, ra];
+  return g;
+}
+
 export const SAMPLE_GRAPHS: Record<string, () => Graph> = {
   cnn,
   transformer,
@@ -246,4 +339,8 @@ export const SAMPLE_GRAPHS: Record<string, () => Graph> = {
   oddNames,
   constantsOnly,
   randomWeights,
+  attentionOps,
+  recurrent,
+  indexingOps,
+  samplingOps,
 };

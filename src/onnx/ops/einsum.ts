@@ -89,7 +89,7 @@ function parse(ctx: ImportContext, equation: string, operands: Value[]): Equatio
     }
     if (new Set(output).size !== output.length) ctx.fail(`output subscripts '${rhs}' repeat a label`);
     if (widest > 0 && !out.includes(ELLIPSIS) && terms.some((t) => t.includes(ELLIPSIS))) {
-      // numpy sums ellipsis dims the output leaves out; ONNX requires them in the output.
+      // As in numpy, the broadcast (ellipsis) dims must appear in an explicit output.
       ctx.fail(`the output subscripts '${rhs}' must contain '...' when an operand does`);
     }
   } else {

@@ -36,6 +36,8 @@ import { scatterImporters } from './scatter.js';
 import { topKImporters } from './topk.js';
 import { gridSampleImporters } from './grid-sample.js';
 import { maxUnpoolImporters } from './max-unpool.js';
+import { roiAlignImporters } from './roi-align.js';
+import { detImporters } from './det.js';
 import { selectImporters } from './select.js';
 import { shapeImporters } from './shape.js';
 import { sliceImporters } from './slice.js';
@@ -75,6 +77,8 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...topKImporters,
   ...gridSampleImporters,
   ...maxUnpoolImporters,
+  ...roiAlignImporters,
+  ...detImporters,
   ...lossImporters,
   ...normalizationImporters,
   ...oneHotImporters,

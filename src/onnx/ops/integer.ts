@@ -37,7 +37,7 @@ import { quantizedRange, quantizeValue } from './quantize.js';
 const EXACT_F32 = 2 ** 24;
 
 interface Operand {
-  /** The centered operand (x − zero point) in `float`'s type (not yet cast: see `centered`). */
+  /** The 8-bit integer input, and its zero point shaped to broadcast against it. */
   x: Value;
   zp: Value | undefined;
   /** max |x − zp| over every element. */

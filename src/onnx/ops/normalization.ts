@@ -61,7 +61,7 @@ function lpNormalization(ctx: ImportContext): ImportResult {
   requireFloat(ctx, x, 'input');
   const axis = normalizeAxis(ctx.getInt('axis', -1), x.rank);
   const p = ctx.getInt('p', 2);
-  if (p !== 1 && p !== 2) ctx.unsupported(`p = ${p}: only p = 1 and p = 2 are defined by ONNX`);
+  if (p !== 1 && p !== 2) ctx.fail(`p = ${p}: ONNX defines only p = 1 and p = 2`);
   const norm = reduce(ctx, p === 1 ? 'l1' : 'l2', x, [axis], true);
   return [ctx.addOut1({ kind: 'binary', fn: 'div' }, [x, norm])];
 }
