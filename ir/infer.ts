@@ -35,6 +35,7 @@ import { inferGatherND, inferScatterElements, inferScatterND } from './infer/sca
 import { inferTopK } from './infer/topk.js';
 import { inferGridSample, inferRoiAlign } from './infer/sample.js';
 import { inferDet } from './infer/det.js';
+import { inferDft } from './infer/dft.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
 export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
@@ -121,6 +122,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferRoiAlign(op, inputs);
     case 'det':
       return inferDet(inputs);
+    case 'dft':
+      return inferDft(op, inputs);
     default: {
       const never: never = op;
       throw new Error(`unknown op kind '${(never as { kind: string }).kind}'`);

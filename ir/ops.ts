@@ -306,7 +306,15 @@ export type Op =
       halfPixel: boolean;
     }
   /** Determinants of the square matrices in the last two dims: x (…, M, M) → (…). Inputs: [x]. */
-  | { kind: 'det' };
+  | { kind: 'det' }
+  /**
+   * Discrete Fourier transform along `axis` (ONNX DFT): x (…, n, …, c) with c = 1 (real) or 2
+   * (complex) → (…, m, …, 2), the signal zero-padded or cut to `length`;
+   * X[k] = Σ_j x[j]·e^{∓2πi·jk/length} (+ and a 1/length scale when `inverse`); m = length, or
+   * floor(length/2) + 1 bins when `onesided` (forward only). `axis` is never the last (component)
+   * dim. Inputs: [x].
+   */
+  | { kind: 'dft'; axis: number; length: number; inverse: boolean; onesided: boolean };
 
 /** How a scatter combines an update with the element already at its target (ONNX `reduction`). */
 export type ScatterReduction = 'none' | 'add' | 'mul' | 'max' | 'min';

@@ -1,6 +1,6 @@
 /**
- * The compile driver: model file → decoded ONNX → IR graph → verified → kernels → memory plan →
- * plan + weights → output folder. Each stage throws its own error class (src/errors.ts); this file
+ * The compile driver: model file → decoded ONNX → IR graph → optimized (src/passes) → verified →
+ * kernels → memory plan → plan + weights → output folder. Each stage throws its own error class (src/errors.ts); this file
  * adds the checks that belong to the GPU target as a whole: every value's dtype must have a GPU
  * representation (no float64, uint64 or string), every symbol must be bound, and int64 constants
  * must fit the i32 they become (checked when the weights are built).
@@ -24,12 +24,17 @@ import { loadModelFile } from './onnx/decode.js';
 import { importModel } from './onnx/import.js';
 import type { OnnxDim, OnnxModel } from './onnx/model.js';
 import { buildPlan } from './emit/plan.js';
+import { runPipeline } from './passes/pipeline.js';
 import { outputFiles, writeFolder } from './emit/write.js';
 import { CompileError } from './errors.js';
 
 export interface CompileOptions {
   /** Bindings for the model's symbolic dims (`--dim batch=1`). */
   dims?: Record<string, number>;
+  /** Run the optimizer (src/passes) on an imported model; default true. */
+  optimize?: boolean;
+  /** Write the IR after each optimizer pass into this folder (`--dump-ir`). */
+  dumpIrDir?: string;
   /** Log the IR, the kernels and the memory plan. */
   verbose?: boolean;
   /** Where verbose lines go; default stderr. */
@@ -114,7 +119,7 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
-/** Compiles an IR graph (symbols bound) to a plan and weights. */
+/** Compiles an IR graph as given (symbols bound; not optimized here) to a plan and weights. */
 export function compileGraph(graph: Graph, source: GraphSource, options: CompileOptions = {}): CompiledModel {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   verifyGraph(graph);
@@ -154,7 +159,21 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
 /** Compiles a decoded model; `modelName` names it in messages. */
 export function compileModel(model: OnnxModel, modelName: string, options: CompileOptions = {}): CompiledModel {
   // The importer binds the symbols (and rejects ones no input uses).
-  const graph = importModel(model, { dims: options.dims ?? {} });
+  let graph = importModel(model, { dims: options.dims ?? {} });
+  if (options.optimize ?? true) {
+    const before = graph.nodes.length;
+    const result = runPipeline(graph, { dumpDir: options.dumpIrDir });
+    graph = result.graph;
+    if (options.verbose) {
+      const changed = [...new Set(result.report.filter((r) => r.changed).map((r) => r.pass))];
+      const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+      log(`optimizer: ${before} → ${graph.nodes.length} nodes (changed by: ${changed.join(', ') || 'none'})`);
+    }
+  }
+  // The generated module names outputs after their values; the passes must have kept the names.
+  const names = graph.outputs.map((v) => v.name).join(', ');
+  const expected = model.graph.outputs.map((o) => o.name).join(', ');
+  if (names !== expected) throw new Error(`graph outputs are named [${names}] after import/optimization, the model's are [${expected}]`);
   const declaredDims = new Map<string, OnnxDim[]>();
   for (const vi of [...model.graph.inputs, ...model.graph.outputs]) if (vi.shape) declaredDims.set(vi.name, vi.shape);
   return compileGraph(graph, { modelName, declaredDims }, options);

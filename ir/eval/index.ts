@@ -33,6 +33,7 @@ import { evalTopK } from './topk.js';
 import { evalGridSample } from './grid-sample.js';
 import { evalRoiAlign } from './roi-align.js';
 import { evalDet } from './det.js';
+import { evalDft } from './dft.js';
 import { describe } from './tensor.js';
 import { evalUnary } from './unary.js';
 
@@ -178,6 +179,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
     case 'det':
       arity(op, x, 1);
       return evalDet(x[0]!);
+    case 'dft':
+      arity(op, x, 1);
+      return evalDft(op, x[0]!);
     default: {
       const never: never = op;
       throw new Error(`the CPU evaluator does not know op ${(never as Op).kind}`);

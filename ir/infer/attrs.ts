@@ -111,6 +111,7 @@ export const OP_ATTRS: Schema = {
     halfPixel: 'boolean',
   },
   det: {},
+  dft: { axis: 'number', length: 'number', inverse: 'boolean', onesided: 'boolean' },
 };
 
 export function isOpKind(s: string): s is OpKind {

@@ -34,9 +34,17 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <dir>', 'output folder (replaced only when the new one is complete)')
     .option('--dim <sym=N>', DIM_HELP, collect)
+    .option('--no-optimize', 'skip the optimizer passes (for debugging a miscompile)')
+    .option('--dump-ir <dir>', 'write the IR after each optimizer pass into <dir>')
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
-    .action(async (model: string, o: { out: string; dim?: string[]; verbose?: boolean }) => {
-      const r = await compile(model, o.out, { dims: parseDims(o.dim), verbose: o.verbose, log: io.err });
+    .action(async (model: string, o: { out: string; dim?: string[]; optimize: boolean; dumpIr?: string; verbose?: boolean }) => {
+      const r = await compile(model, o.out, {
+        dims: parseDims(o.dim),
+        optimize: o.optimize,
+        dumpIrDir: o.dumpIr,
+        verbose: o.verbose,
+        log: io.err,
+      });
       io.out(
         `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
           `weights ${formatBytes(r.weightsBytes)}, intermediates ${formatBytes(r.plannedIntermediateBytes)} ` +

@@ -284,10 +284,10 @@ describe('graph contract and errors', () => {
   test('every unsupported op is listed with its opset, count and first node names', () => {
     const e = importError('error/unsupported');
     expect(e).toBeInstanceOf(UnsupportedOpsError);
-    expect(e.message).toBe('6 unsupported ops: NonMaxSuppression (opset 11) ×5: nms_1, nms_2, nms_3, …; TopK (opset 11) ×1: topk_0');
+    expect(e.message).toBe('6 unsupported ops: NonMaxSuppression (opset 11) ×5: nms_1, nms_2, nms_3, …; Unique (opset 11) ×1: unique_0');
     expect((e as UnsupportedOpsError).ops).toEqual([
       { opType: 'NonMaxSuppression', domain: '', opset: 11, count: 5, nodes: ['nms_1', 'nms_2', 'nms_3', 'nms_4', 'nms_5'] },
-      { opType: 'TopK', domain: '', opset: 11, count: 1, nodes: ['topk_0'] },
+      { opType: 'Unique', domain: '', opset: 11, count: 1, nodes: ['unique_0'] },
     ]);
   });
 

@@ -1,15 +1,16 @@
 /**
  * The model zoo (../shared/models, ../shared/models/real) through the importer: every model whose
  * ops are all supported imports with its symbols bound, with the expected output names, dtypes
- * and shapes and no `shape` node left (the exporters' shape plumbing folds at import); the
- * others fail with one UnsupportedOpsError naming what is missing. The small models are also
- * evaluated from the IR on the CPU and compared with onnxruntime on the same random inputs.
+ * and shapes and no `shape` node left (the exporters' shape plumbing folds at import) — every
+ * model of the zoo has a case, since none has an unsupported op any more. The small models are
+ * also evaluated from the IR on the CPU and compared with onnxruntime on the same random inputs.
  */
 
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModelFile } from '../../src/onnx/decode.js';
-import { UnsupportedOpsError } from '../../src/onnx/errors.js';
+import { UnsupportedFormError } from '../../src/onnx/errors.js';
 import { importModel } from '../../src/onnx/import.js';
 import { verifyGraph } from '../../ir/verify.js';
 import type { Dim } from '../../ir/shape.js';
@@ -65,6 +66,25 @@ const CASES: Record<string, Case> = {
     ],
     numeric: true,
   },
+  dtln_model_1: {
+    path: 'real/dtln_model_1.onnx',
+    outputs: [
+      ['activation_2', 'float32', [1, 1, 257]],
+      ['tf_op_layer_stack_2', 'float32', [1, 2, 128, 2]],
+    ],
+    numeric: true,
+  },
+  lstm_tagger: { path: 'lstm_tagger.onnx', dims: { batch: 3, sequence: 20 }, outputs: [['tags', 'float32', [3, 20, 10]]], numeric: true },
+  gtcrn_simple: {
+    path: 'real/gtcrn_simple.onnx',
+    outputs: [
+      ['enh', 'float32', [1, 257, 1, 2]],
+      ['conv_cache_out', 'float32', [2, 1, 16, 16, 33]],
+      ['tra_cache_out', 'float32', [2, 3, 1, 1, 16]],
+      ['inter_cache_out', 'float32', [2, 1, 33, 16]],
+    ],
+    numeric: true,
+  },
   yolox_nano: { path: 'real/yolox_nano.onnx', outputs: [['output', 'float32', [1, 3549, 85]]] },
   light_resnet50: { path: 'real/light_resnet50.onnx', outputs: [['gpu_0/softmax_1', 'float32', [1, 1000]]] },
   light_inception_v2: { path: 'real/light_inception_v2.onnx', outputs: [['prob_1', 'float32', [1, 1000]]] },
@@ -104,23 +124,19 @@ describe('zoo models import', () => {
     }
   });
 
-  test('models with unsupported ops report all of them at once', () => {
-    const failure = (path: string) => {
-      try {
-        importModel(loadModelFile(join(ZOO, path)), {});
-      } catch (e) {
-        return e as UnsupportedOpsError;
-      }
-      throw new Error(`${path} imported`);
-    };
-    expect(failure('lstm_tagger.onnx').message).toBe('2 unsupported ops: LSTM (opset 13) ×2: /lstm/LSTM, /lstm/LSTM_1');
-    const gtcrn = failure('real/gtcrn_simple.onnx');
-    expect(gtcrn).toBeInstanceOf(UnsupportedOpsError);
-    expect(gtcrn.ops.map((o) => [o.opType, o.opset, o.count])).toEqual([
-      ['GRU', 11, 14],
-      ['ScatterND', 11, 18],
-    ]);
-    expect(gtcrn.message).toMatch(/^32 unsupported ops: GRU \(opset 11\) ×14: GRU_153, GRU_343, GRU_533, …; ScatterND \(opset 11\) ×18: /);
+  test('every model in the zoo has a case here, so every one imports', () => {
+    // Since RNN/GRU/LSTM and ScatterND landed no zoo model has an unsupported op; the listing of
+    // several unsupported ops at once is covered on synthetic models in forms.test.ts.
+    const onnx = (dir: string) => readdirSync(join(ZOO, dir)).filter((f) => f.endsWith('.onnx')).map((f) => (dir ? `${dir}/${f}` : f));
+    expect([...onnx(''), ...onnx('real')].sort()).toEqual(Object.values(CASES).map((c) => c.path).sort());
+  });
+
+  test('a symbol only a run-time shape computation could resolve is an error naming the node', () => {
+    // lstm_tagger builds its initial states with ConstantOfShape(Shape(ids)…): with batch unbound
+    // that shape is not a constant. This documents the current limit; bind the symbols instead.
+    const unbound = () => importModel(loadModelFile(join(ZOO, 'lstm_tagger.onnx')), {});
+    expect(unbound).toThrow(UnsupportedFormError);
+    expect(unbound).toThrow(/^ConstantOfShape '\/lstm\/ConstantOfShape': input 'input' must be a constant/);
   });
 });
 

@@ -75,6 +75,7 @@ describe('print/parse round trip', () => {
       recurrent: { x: randomTensor('float32', [5, 2, 3], r) },
       indexingOps: { x: randomTensor('float32', [3, 4], r) },
       samplingOps: { x: randomTensor('float32', [2, 3, 6, 5], r) },
+      matrixSignal: { m: randomTensor('float32', [2, 3, 3], r), signal: randomTensor('float32', [2, 6, 1], r) },
       allBinary: {
         f: randomTensor('float32', [2, 1], r, 0.5, 2),
         f2: randomTensor('float32', [3], r, 0.5, 2),

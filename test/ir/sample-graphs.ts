@@ -303,7 +303,7 @@ export function recurrent(): Graph {
   return g;
 }
 
-/** scatterElements, scatterND, gatherND, topK (two outputs) with constant indices; det. */
+/** scatterElements, scatterND, gatherND and topK (two outputs), with constant indices. */
 export function indexingOps(): Graph {
   const g = new Graph();
   const x = g.addInput('x', { dtype: 'float32', shape: [3, 4] });
@@ -311,8 +311,7 @@ export function indexingOps(): Graph {
   const sn = one(g, { kind: 'scatterND', reduction: 'max' }, [se, ints(g, 'sn.idx', 'int64', [2, 0], [2, 1]), weights(g, 'sn.upd', [2, 4])]);
   const gn = one(g, { kind: 'gatherND', batchDims: 1 }, [sn, ints(g, 'gn.idx', 'int32', [3, 0, 2], [3, 1])]);
   const [values, indices] = g.add({ kind: 'topK', axis: 1, k: 2, largest: false, sorted: true }, [sn], 'TopK_0', [], false);
-  const square = one(g, { kind: 'reshape', shape: [3, 2, 2] }, [sn]);
-  g.outputs = [gn, values!, indices!, one(g, { kind: 'det' }, [square])];
+  g.outputs = [gn, values!, indices!];
   return g;
 }
 
@@ -325,6 +324,17 @@ export function samplingOps(): Graph {
   const rois = g.addConstant('rois', { dtype: 'float32', dims: [3, 4], data: Float32Array.from([0, 0, 4, 5, 1.5, 0.5, 3.5, 4, 0.2, 1, 2.2, 2.6]) });
   const ra = one(g, { kind: 'roiAlign', mode: 'max', outputHeight: 2, outputWidth: 3, samplingRatio: 0, spatialScale: 0.5, halfPixel: true }, [x, rois, ints(g, 'batch_idx', 'int64', [1, 0, 1])]);
   g.outputs = [gs, ra];
+  return g;
+}
+
+/** det of a batch of matrices; a onesided real DFT, zero-padded, then a complex inverse DFT. */
+export function matrixSignal(): Graph {
+  const g = new Graph();
+  const m = g.addInput('m', { dtype: 'float32', shape: [2, 3, 3] });
+  const x = g.addInput('signal', { dtype: 'float32', shape: [2, 6, 1] });
+  const spectrum = one(g, { kind: 'dft', axis: 1, length: 8, inverse: false, onesided: true }, [x], 'DFT_0');
+  const back = one(g, { kind: 'dft', axis: 1, length: 4, inverse: true, onesided: false }, [spectrum]);
+  g.outputs = [one(g, { kind: 'det' }, [m]), spectrum, back];
   return g;
 }
 
@@ -343,4 +353,5 @@ export const SAMPLE_GRAPHS: Record<string, () => Graph> = {
   recurrent,
   indexingOps,
   samplingOps,
+  matrixSignal,
 };

@@ -38,6 +38,7 @@ import { gridSampleImporters } from './grid-sample.js';
 import { maxUnpoolImporters } from './max-unpool.js';
 import { roiAlignImporters } from './roi-align.js';
 import { detImporters } from './det.js';
+import { dftImporters } from './dft.js';
 import { selectImporters } from './select.js';
 import { shapeImporters } from './shape.js';
 import { sliceImporters } from './slice.js';
@@ -79,6 +80,7 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...maxUnpoolImporters,
   ...roiAlignImporters,
   ...detImporters,
+  ...dftImporters,
   ...lossImporters,
   ...normalizationImporters,
   ...oneHotImporters,

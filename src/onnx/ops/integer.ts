@@ -29,7 +29,7 @@ import type { DType } from '../../../ir/dtype.js';
 import type { Value } from '../../../ir/graph.js';
 import type { Op } from '../../../ir/ops.js';
 import type { ImportContext, ImportResult, OpImporter } from './context.js';
-import { explicitPads, importer, readAutoPad, resolveWindowPads, spatialInts, staticDim, tensorToNumbers } from './common.js';
+import { explicitPads, importer, readAutoPad, resolveWindowPads, spatialInts, staticDim } from './common.js';
 import { binary, castTo, perAxisParam, reshapeTo } from './lowering.js';
 import { quantizedRange, quantizeValue } from './quantize.js';
 
@@ -44,10 +44,19 @@ interface Operand {
   bound: number;
 }
 
+/** The range of a constant's values (a loop: weights can have millions of elements). */
 function minMax(v: Value): [number, number] | undefined {
   if (v.data === undefined) return undefined;
-  const n = tensorToNumbers(v.data);
-  return n.length === 0 ? [0, 0] : [Math.min(...n), Math.max(...n)];
+  const data = v.data.data;
+  if (data.length === 0) return [0, 0];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const x = Number(data[i]!);
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
 }
 
 /** An 8-bit operand and its zero point (already shaped to broadcast against it). */
