@@ -115,8 +115,11 @@ function checkGpuValues(graph: Graph): void {
   }
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+/** "1.50 MiB", "12.0 KiB", "312 B". */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(2)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
 }
 
 /** Compiles an IR graph as given (symbols bound; not optimized here) to a plan and weights. */
@@ -147,10 +150,14 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
     notes,
   };
   if (options.verbose) {
-    for (const k of plan.kernels) log(`kernel ${k.name}: shader ${k.shader}, workgroups [${k.workgroups.join(', ')}]`);
+    const bindings = (bs: { buffer: number }[]) => bs.map((b) => `#${b.buffer}`).join(' ');
+    for (const k of plan.kernels) {
+      log(`kernel ${k.name}: shader ${k.shader}, workgroups [${k.workgroups.join(', ')}], reads ${bindings(k.inputs)} writes ${bindings(k.outputs)}`);
+    }
+    memory.buffers.forEach((b, i) => log(`buffer #${i} ${b.role} ${formatBytes(b.size)}: ${plan.buffers[i]!.label}`));
     log(
-      `memory: peak live intermediates ${mib(report.peakIntermediateBytes)}, planned ${mib(report.plannedIntermediateBytes)}, ` +
-        `without reuse ${mib(report.totalIntermediateBytes)}; weights ${mib(report.weightsBytes)}`,
+      `memory: intermediates ${formatBytes(report.plannedIntermediateBytes)} planned (peak live ${formatBytes(report.peakIntermediateBytes)}, ` +
+        `${formatBytes(report.totalIntermediateBytes)} without reuse); weights ${formatBytes(report.weightsBytes)}`,
     );
   }
   return { plan, weights, graph, report };

@@ -54,6 +54,7 @@ function nextPow2(n: number): number {
 
 /** Static facts of one attention node: sizes per row and the WGSL of its mask offsets. */
 interface Geometry {
+  scale: number;
   rows: number;
   S: number;
   T: number;
@@ -107,7 +108,7 @@ function geometry(node: Node): Geometry {
     const ks = strides[strides.length - 1]!;
     maskTerm = ` + in3[mBase${ks === 0 ? '' : ks === 1 ? ' + j' : ` + j * ${ks}u`}]`;
   }
-  return { rows, S, T, H, D: qw / H, Dv: vw / H, qw, vw, decls, maskTerm };
+  return { scale: op.scale, rows, S, T, H, D: qw / H, Dv: vw / H, qw, vw, decls, maskTerm };
 }
 
 /** Statements binding a row's offsets: qBase, kBase (key j at + j·qw), vBase, oBase, mBase. */
@@ -127,18 +128,18 @@ function rowPrologue(g: Geometry, hasMask: boolean): string[] {
   ];
 }
 
-/** Statements declaring `s`, key j's score (j, kBase, qBase bound). */
-function score(g: Geometry, scale: number): string[] {
+/** Statements setting `s` to key j's score (j, kBase, qBase bound). */
+function score(g: Geometry): string[] {
   return [
     `let kRow = kBase + j * ${g.qw}u;`,
     'var dot = 0.0;',
     `for (var c = 0u; c < ${g.D}u; c = c + 1u) { dot = dot + in0[qBase + c] * in1[kRow + c]; }`,
-    `s = ${f32Lit(scale)} * dot${g.maskTerm};`,
+    `s = ${f32Lit(g.scale)} * dot${g.maskTerm};`,
   ];
 }
 
 /** One workgroup per row (see the header). */
-function workgroupBody(g: Geometry, scale: number, wg: number, out: (acc: string) => string): string[] {
+function workgroupBody(g: Geometry, wg: number, out: (acc: string) => string): string[] {
   const cols = Math.max(1, Math.ceil(g.Dv / wg));
   // Output column lid + cc·wg lives in acc[cc]; the guard drops columns past Dv.
   const perCol = (f: (cc: number) => string) =>
@@ -154,7 +155,7 @@ function workgroupBody(g: Geometry, scale: number, wg: number, out: (acc: string
     '  var s = 0.0;',
     '  if (lid < n) {',
     '    let j = t0 + lid;',
-    ...ind(score(g, scale), '    '),
+    ...ind(score(g), '    '),
     '    sc[lid] = s;',
     '  }',
     '  workgroupBarrier();',
@@ -165,7 +166,8 @@ function workgroupBody(g: Geometry, scale: number, wg: number, out: (acc: string
     '  // A larger max rescales what was summed so far (by exactly 1 when it did not change).',
     '  let corr = exp(m - mt);',
     '  l = l * corr;',
-    ...ind(perCol((cc) => `acc[${cc}] = acc[${cc}] * corr;`), '  '),
+    // Columns past Dv are rescaled too: harmless, they are never written.
+    ...Array.from({ length: cols }, (_, cc) => `  acc[${cc}] = acc[${cc}] * corr;`),
     '  for (var u = 0u; u < n; u = u + 1u) {',
     '    let p = pr[u];',
     '    l = l + p;',
@@ -181,12 +183,12 @@ function workgroupBody(g: Geometry, scale: number, wg: number, out: (acc: string
 }
 
 /** One invocation per row (see the header). */
-function invocationBody(g: Geometry, scale: number, out: (acc: string) => string): string[] {
+function invocationBody(g: Geometry, out: (acc: string) => string): string[] {
   return [
     `var acc: array<f32, ${Math.max(1, g.Dv)}>;`,
     `for (var j = 0u; j < ${g.T}u; j = j + 1u) {`,
     '  var s = 0.0;',
-    ...score(g, scale).map((line) => `  ${line}`),
+    ...score(g).map((line) => `  ${line}`),
     '  // A new max rescales what was summed so far; NaN and −∞ scores never take this branch.',
     '  if (s > m) {',
     '    let corr = exp(m - s);',
@@ -211,7 +213,6 @@ export function chooseAttentionMode(rows: number, dv: number): AttentionMode {
 /** The attention kernel for `node`; `force` overrides the strategy (for tests and tuning). */
 export function attentionKernels(node: Node, ctx: CodegenContext, force?: AttentionMode): Kernel[] {
   const g = geometry(node);
-  const op = node.op as Extract<Node['op'], { kind: 'attention' }>;
   const mode = force ?? chooseAttentionMode(g.rows, g.Dv);
   const y = node.outputs[0]!;
   const h = new WgslHelpers();
@@ -240,7 +241,7 @@ export function attentionKernels(node: Node, ctx: CodegenContext, force?: Attent
       `  if (row >= ${g.rows}u) { return; }`,
       '  let lid = lidv.x;',
     ];
-    body = workgroupBody(g, op.scale, wg, out);
+    body = workgroupBody(g, wg, out);
   } else {
     wg = cap;
     workgroups = dispatch1d(g.rows, wg, maxPerDim);
@@ -250,7 +251,7 @@ export function attentionKernels(node: Node, ctx: CodegenContext, force?: Attent
       `  let row = gid.x + gid.y * ${workgroups[0] * wg}u;`,
       `  if (row >= ${g.rows}u) { return; }`,
     ];
-    body = invocationBody(g, op.scale, out);
+    body = invocationBody(g, out);
   }
   // Helpers render after the body is built: `out` records the ones it calls.
   const wgsl = [

@@ -5,8 +5,11 @@
  * one pass, simple on every device.
  *
  * Accuracy: the twiddle angle is kept exact in integers — m = j·k mod L, advanced by k per
- * sample (no overflow for L < 2^31) — and folded to (−L/2, L/2] before its one rounding into
- * f32 (a multiply by 2π/L), so cos and sin always see |θ| ≤ π, not arguments that grow with j·k.
+ * sample — and reduced to a quadrant q and a remainder: 2π·m/L = q·π/2 + φ with φ = (π/2)·r/L in
+ * [0, π/2), r = 4m − qL. cos and sin only ever see φ, and the quadrant turns are exact sign and
+ * swap steps, so multiples of a quarter turn give exactly 0 and ±1 (a real signal's bins that are
+ * real come out with an imaginary part of exactly 0, as the backend data expects). No overflow
+ * for L < 2^30.
  */
 
 import type { KernelGenerator } from '../kernel.js';
@@ -47,10 +50,13 @@ export const generateDft: KernelGenerator = (node, ctx) => {
     `  let at = first + j * ${inner * c}u;`,
     '  let xr = in0[at];',
     `  let xi = ${c === 2 ? 'in0[at + 1u]' : '0.0'};`,
-    `  let folded = select(i32(m), i32(m) - ${L}, m > ${Math.floor(L / 2)}u);`,
-    `  let theta = ${f32Lit((2 * Math.PI) / L)} * f32(folded);`,
-    '  let cs = cos(theta);',
-    `  let sn = ${s > 0 ? '' : '-'}sin(theta);`,
+    `  let q = (4u * m) / ${L}u;`,
+    `  let phi = ${f32Lit(Math.PI / 2 / L)} * f32(4u * m - q * ${L}u);`,
+    '  let c0 = cos(phi);',
+    '  let s0 = sin(phi);',
+    // e^{i(qπ/2 + φ)}: quadrants 0..3 turn (cos φ, sin φ) by multiples of 90°.
+    '  let cs = select(select(select(s0, -c0, q == 2u), -s0, q == 1u), c0, q == 0u);',
+    `  let sn = ${s > 0 ? '' : '-'}select(select(select(-c0, -s0, q == 2u), c0, q == 1u), s0, q == 0u);`,
     '  re = re + xr * cs - xi * sn;',
     '  im = im + xr * sn + xi * cs;',
     `  m = (m + k) % ${L}u;`,

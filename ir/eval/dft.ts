@@ -1,7 +1,8 @@
 /**
  * dft on the host: the direct O(n²) sum per bin in float64, with each twiddle factor's angle
  * reduced exactly first — (j·k mod length) / length turns, as integers — so long transforms lose
- * no accuracy to huge arguments of cos and sin.
+ * no accuracy to huge arguments of cos and sin. Angles split into quarter turns plus a remainder
+ * in [0, π/2) (as the GPU kernel does), so quarter-turn multiples give exact 0 and ±1.
  */
 
 import type { Tensor } from '../graph.js';
@@ -23,9 +24,15 @@ export function evalDft(op: DftOp, x: Tensor): Tensor {
   const bins = dftBins(op);
   const sign = op.inverse ? 1 : -1;
   const scale = op.inverse ? 1 / L : 1;
-  // cos/sin of 2π·m/L for m in [0, L): the twiddle table.
-  const cos = Float64Array.from({ length: L }, (_, m) => Math.cos((2 * Math.PI * m) / L));
-  const sin = Float64Array.from({ length: L }, (_, m) => Math.sin((2 * Math.PI * m) / L));
+  // cos/sin of 2π·m/L for m in [0, L): the twiddle table, by quadrant q and φ = (π/2)·r/L.
+  const cos = new Float64Array(L);
+  const sin = new Float64Array(L);
+  for (let m = 0; m < L; m++) {
+    const q = Math.floor((4 * m) / L);
+    const phi = (Math.PI / 2) * ((4 * m - q * L) / L);
+    const [c, s] = [Math.cos(phi), Math.sin(phi)];
+    [cos[m], sin[m]] = q === 0 ? [c, s] : q === 1 ? [-s, c] : q === 2 ? [-c, -s] : [s, -c];
+  }
   const xs = float64Data(x);
   const out = new Float64Array(outer * bins * inner * 2);
   const used = Math.min(n, L); // samples past L are cut, missing ones are zeros

@@ -11,7 +11,8 @@ import { loadModelFile } from '../onnx/decode.js';
 import { describeOp, ImportError, UnsupportedOpsError, type UnsupportedOp } from '../onnx/errors.js';
 import { importModel } from '../onnx/import.js';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/model.js';
-import { formatBytes, type Io } from './io.js';
+import type { Io } from './io.js';
+import { formatBytes } from '../compile.js';
 
 export interface InspectResult {
   model: string;

@@ -10,11 +10,11 @@
  */
 
 import { Command, CommanderError, Option } from 'commander';
-import { compile } from '../compile.js';
+import { compile, formatBytes } from '../compile.js';
 import { exitCodeFor, isKnownError } from '../errors.js';
 import { compareCommand, passRule } from './compare.js';
 import { inspectCommand } from './inspect.js';
-import { formatBytes, processIo, type Io } from './io.js';
+import { processIo, type Io } from './io.js';
 import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseSeed } from './options.js';
 import { runCommand } from './run.js';
 

@@ -91,6 +91,13 @@ describe('scatterElements', () => {
       await check(generateScatterElements, { kind: 'scatterElements', axis: 1, reduction }, inputs, tol);
     }
   });
+  it('rank 1: one line, applied in order', async () => {
+    await check(generateScatterElements, { kind: 'scatterElements', axis: 0, reduction: 'mul' }, [
+      randomTensor('float32', [13], r, -2, 2),
+      indices([21], [13]),
+      randomTensor('float32', [21], r, -2, 2),
+    ]);
+  });
   it('bool data, int32 indices, capped dispatch', async () => {
     const { kernels } = await check(
       generateScatterElements,

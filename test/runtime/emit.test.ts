@@ -6,7 +6,7 @@
  * one untouched.
  */
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -100,6 +100,26 @@ describe('the output folder', () => {
       const outs = await model.run({ image: { data: new Float32Array(64).fill(0.25) } } as never);
       const probs = (outs as Record<string, { data: Float32Array }>).probs!.data;
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      model.dispose();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('weightsUrl points load() at moved weights; missing weights are a ModelLoadError', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'onnx-wgsl-weights-'));
+    try {
+      cpSync(out, join(root, 'm'), { recursive: true });
+      mkdirSync(join(root, 'm/data'));
+      renameSync(join(root, 'm/weights.bin'), join(root, 'm/data/cnn.bin'));
+      const mod = (await import(pathToFileURL(join(root, 'm/model.js')).href)) as GeneratedModule & {
+        load(o: { device?: GPUDevice; weightsUrl?: string }): Promise<Model>;
+      };
+      const device = await getDevice();
+      await expect(mod.load({ device })).rejects.toThrow(/cannot read the weights of tiny-cnn\.onnx from file:.*weights\.bin/);
+      const model = await mod.load({ device, weightsUrl: './data/cnn.bin' });
+      const probs = ((await model.run({ image: { data: new Float32Array(64).fill(-0.5) } } as never)) as Record<string, { data: Float32Array }>).probs!;
+      expect(probs.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       model.dispose();
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -151,6 +151,21 @@ describe('running a compiled plan', () => {
     await expect(model.run({ x: f.x!, idx: f.idx! })).rejects.toThrow(/after dispose/);
   });
 
+  test('outputs that are a graph input or a constant are read back from their own buffers', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'int32', shape: [3] });
+    const c = g.addConstant('table', { dtype: 'float32', dims: [2, 2], data: Float32Array.from([1.5, -2, 0.25, 8]) });
+    g.outputs = [x, c];
+    const plan = compileGraph(g, { modelName: 'passthrough' });
+    expect(plan.plan.kernels).toEqual([]);
+    const m = await createModel(plan.plan, plan.weights, { device });
+    models.push(m);
+    const out = await m.run({ x: { data: Int32Array.from([7, -8, 9]) } });
+    expect(Array.from(out.x!.data as Int32Array)).toEqual([7, -8, 9]);
+    expect(Array.from(out.table!.data as Float32Array)).toEqual([1.5, -2, 0.25, 8]);
+    expect(out.table!.dims).toEqual([2, 2]);
+  });
+
   test('without a device, load requests one through the webgpu package and dispose destroys it', async () => {
     const model = await createModel(compiled.plan, compiled.weights);
     const f = feedsFor(31);
