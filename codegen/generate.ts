@@ -31,6 +31,9 @@ import { generateTopK } from './kernels/topk.js';
 import { generateGridSample } from './kernels/grid-sample.js';
 import { generateAttention } from './kernels/attention.js';
 import { generateRnn } from './kernels/recurrent.js';
+import { generateRoiAlign } from './kernels/roi-align.js';
+import { generateDet } from './kernels/det.js';
+import { generateDft } from './kernels/dft.js';
 import { generateResize } from './kernels/resize.js';
 import { generateCumSum, generateTrilu } from './kernels/scan.js';
 import { generateMatmul } from './kernels/matmul.js';
@@ -128,8 +131,11 @@ function choose(node: Node): Choice {
     case 'trilu':
       return { generator: generateTrilu };
     case 'roiAlign':
-      // The op and its CPU reference exist; its WGSL generator does not yet.
-      return { unsupported: 'not supported yet on the GPU: RoiAlign has no kernel generator' };
+      return { generator: generateRoiAlign };
+    case 'det':
+      return { generator: generateDet };
+    case 'dft':
+      return { generator: generateDft };
     case 'shape': {
       const x = node.inputs[0];
       const dims = x ? ` of a value with dims ${formatShape(x.type.shape)}` : '';
