@@ -107,6 +107,7 @@ class LoadedModel implements Model {
         `weights are ${weights.byteLength} bytes but the plan expects ${plan.weightsByteLength}: weights.bin does not belong to this model.js`,
       );
     }
+    device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     this.buffers = plan.buffers.map((b) => this.createBuffer(b.size, STORAGE | COPY_SRC | COPY_DST, b.label));
     this.readbacks = plan.outputs.map((o) => this.createBuffer(plan.buffers[o.buffer]!.size, MAP_READ | COPY_DST, `readback ${o.name}`));
@@ -177,8 +178,13 @@ class LoadedModel implements Model {
       failure = e instanceof ModelLoadError ? e : new ModelLoadError(`creating a compute pipeline failed: ${(e as Error).message}`);
     }
     const scopeError = await device.popErrorScope();
+    const memoryError = await device.popErrorScope();
     if (failure) throw failure;
     if (scopeError) throw new ModelLoadError(`WebGPU rejected the plan at load: ${scopeError.message}`);
+    if (memoryError) {
+      const total = plan.buffers.reduce((n, b) => n + b.size, 0);
+      throw new ModelLoadError(`the device ran out of memory allocating the model's buffers (${(total / 2 ** 20).toFixed(1)} MiB): ${memoryError.message}`);
+    }
     this.stats.dispatchesPerRun = this.steps.length;
     this.stats.submitsPerRun = 1;
   }

@@ -5,7 +5,8 @@
  * `CodegenError` is recognized by name):
  * `CompileError` (a model the GPU path cannot take: float64, unbound symbols, an int64 constant
  * outside int32), `OutputFolderError` (an -o folder we refuse to touch), `UsageError` (bad CLI
- * arguments) and `NpyError` (a .npy file we cannot read).
+ * arguments), `ReferenceRunError` (onnxruntime failed in compare) and `NpyError` (a .npy file we
+ * cannot read).
  */
 
 import { OnnxDecodeError } from './onnx/decode.js';
@@ -33,6 +34,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** onnxruntime (compare's reference) failed on the model or the inputs. */
+export class ReferenceRunError extends Error {
+  override readonly name = 'ReferenceRunError';
+}
+
 /** A .npy file that is malformed or uses a layout/dtype we do not read. */
 export class NpyError extends Error {
   override readonly name = 'NpyError';
@@ -49,6 +55,7 @@ const KNOWN: (abstract new (...args: never[]) => Error)[] = [
   ModelLoadError,
   OutputFolderError,
   UsageError,
+  ReferenceRunError,
   NpyError,
 ];
 

@@ -8,11 +8,18 @@
  * — a relative bound on the whole tensor plus a per-element bound scaled to the output's magnitude,
  * which holds for f32 accumulation-order differences and catches a single wrong element. Integer
  * and bool outputs are judged by the same rule on their values (so an index off by one fails).
+ * float16 outputs use bounds of at least F16_BOUND: onnxruntime rounds every float16 intermediate
+ * to half precision (ε = 2^-11 ≈ 4.9e-4) while we compute in f32, so the two differ by a few half
+ * ulps even when both are right.
  */
+
+/** The least rtol and atolScale for float16 outputs (about ten half-precision ulps). */
+export const F16_BOUND = 5e-3;
 
 import { halfToFloat, type HostData } from '../../runtime/convert.js';
 import { createModel } from '../../runtime/index.js';
 import { compileToMemory } from '../compile.js';
+import { ReferenceRunError } from '../errors.js';
 import { floatToHalf } from '../npy.js';
 import { makeInputs, type HostInput } from './inputs.js';
 import type { Io } from './io.js';
@@ -37,6 +44,9 @@ export interface OutputComparison {
   maxAbsError: number;
   relL2Error: number;
   maxAbsReference: number;
+  /** The bounds applied to this output (float16 raises them to F16_BOUND). */
+  rtol: number;
+  atolScale: number;
   pass: boolean;
   /** Why it failed, when it did. */
   reason?: string;
@@ -68,7 +78,7 @@ export function judge(
   rtol: number,
   atolScale: number,
 ): OutputComparison {
-  const base = { name, dtype, dims: ours.dims, referenceDims: ref.dims };
+  const base = { name, dtype, dims: ours.dims, referenceDims: ref.dims, rtol, atolScale };
   if (ours.dims.join(',') !== ref.dims.join(',')) {
     return { ...base, maxAbsError: NaN, relL2Error: NaN, maxAbsReference: NaN, pass: false, reason: 'dims differ' };
   }
@@ -107,6 +117,14 @@ export function judge(
 
 /** Runs onnxruntime-node (CPU) on `inputs`, returning outputs by name as host arrays. */
 async function runReference(modelPath: string, inputs: readonly HostInput[], names: readonly string[]) {
+  try {
+    return await runOnnxruntime(modelPath, inputs, names);
+  } catch (e) {
+    throw new ReferenceRunError(`onnxruntime (the reference) failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function runOnnxruntime(modelPath: string, inputs: readonly HostInput[], names: readonly string[]) {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], logSeverityLevel: 3 });
   try {
@@ -143,7 +161,12 @@ export async function compareModel(modelPath: string, opts: CompareOptions, log:
   }
   const names = plan.outputs.map((o) => o.name);
   const ref = await runReference(modelPath, inputs, names);
-  const outputs = plan.outputs.map((o) => judge(o.name, o.dtype, ours[o.name]!, ref.get(o.name)!, opts.rtol, opts.atolScale));
+  const outputs = plan.outputs.map((o) => {
+    const half = o.dtype === 'float16';
+    const rtol = half ? Math.max(opts.rtol, F16_BOUND) : opts.rtol;
+    const atolScale = half ? Math.max(opts.atolScale, F16_BOUND) : opts.atolScale;
+    return judge(o.name, o.dtype, ours[o.name]!, ref.get(o.name)!, rtol, atolScale);
+  });
   return {
     model: modelPath,
     seed: opts.seed,
@@ -169,7 +192,8 @@ export async function compareCommand(modelPath: string, opts: CompareOptions, io
       const dims = o.dims.join(',') === o.referenceDims.join(',') ? `[${o.dims.join(', ')}]` : `[${o.dims.join(', ')}] vs reference [${o.referenceDims.join(', ')}]`;
       io.out(
         `  output ${o.name}: ${o.dtype} ${dims}  max abs err ${sci(o.maxAbsError)} (max |ref| ${sci(o.maxAbsReference)})  ` +
-          `rel L2 err ${sci(o.relL2Error)}  ${o.pass ? 'pass' : `FAIL: ${o.reason}`}`,
+          `rel L2 err ${sci(o.relL2Error)}  ${o.pass ? 'pass' : `FAIL: ${o.reason}`}` +
+          (o.rtol !== opts.rtol || o.atolScale !== opts.atolScale ? ` (${o.dtype} bounds: rtol ${o.rtol}, atol-scale ${o.atolScale})` : ''),
       );
     }
     const passed = result.outputs.filter((o) => o.pass).length;

@@ -12,7 +12,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { compile, formatBytes } from '../compile.js';
 import { exitCodeFor, isKnownError } from '../errors.js';
-import { compareCommand, passRule } from './compare.js';
+import { compareCommand, F16_BOUND, passRule } from './compare.js';
 import { inspectCommand } from './inspect.js';
 import { processIo, type Io } from './io.js';
 import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseSeed } from './options.js';
@@ -86,7 +86,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addHelpText(
       'after',
       `\nPass rule, per output: equal dims, NaNs in the same places, and\n  ${passRule(1e-4, 1e-3)}\n` +
-        '(with the defaults; --rtol and --atol-scale change the two bounds).',
+        `(with the defaults; --rtol and --atol-scale change the two bounds). float16 outputs use bounds of at least ${F16_BOUND}:\n` +
+        'onnxruntime rounds every float16 intermediate, the GPU computes float16 in f32.',
     )
     .action(
       async (

@@ -180,6 +180,15 @@ describe('compare', () => {
     expect(j.outputs[0]!.relL2Error).toBeLessThan(1e-6);
   });
 
+  test('onnxruntime refusing the inputs is a one-line error, not a crash', async () => {
+    // Default integer inputs are in [0, 10]; Gather on an axis of 5 rejects most of them.
+    const r = await cli('compare', fixture('mixed-types.onnx'), '--range', 'idx=7:9');
+    expect(r.code).toBe(1);
+    const lines = errorLines(r.err);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^onnx-wgsl: onnxruntime \(the reference\) failed: .*out of data bounds/);
+  });
+
   test('int64, bool and float inputs and outputs, with --range for valid indices', async () => {
     const r = await cli('compare', fixture('mixed-types.onnx'), '--range', 'idx=-5:4', '--range', 'x=-3:3', '--seed', '2');
     expect(r.code).toBe(0);
@@ -188,6 +197,17 @@ describe('compare', () => {
     for (const o of ['gathered: float32 [2, 3]', 'selected: float32 [2, 5]', 'argmax: int64 [2]']) expect(r.out).toContain(`output ${o}`);
     expect(r.out).toMatch(/^pass: 3\/3 outputs match onnxruntime$/m);
   });
+});
+
+test('float16 models: computed in f32 (compile says so), judged with half-precision bounds', async () => {
+  const c = await cli('compile', fixture('float16.onnx'), '-o', join(tmp, 'f16'));
+  expect(c.code).toBe(0);
+  expect(c.out).toContain('note: float16 values are computed and stored as f32 on the GPU');
+  const r = await cli('compare', fixture('float16.onnx'), '--json');
+  expect(r.code).toBe(0);
+  const j = JSON.parse(r.out) as { outputs: { dtype: string; rtol: number; relL2Error: number; pass: boolean }[] };
+  expect(j.outputs[0]).toMatchObject({ dtype: 'float16', rtol: 5e-3, pass: true });
+  expect(j.outputs[0]!.relL2Error).toBeGreaterThan(0); // the f32 result is not the float16 one
 });
 
 describe('the pass rule (judge)', () => {

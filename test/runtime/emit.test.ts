@@ -151,6 +151,7 @@ const model = await load();
 const outs = await model.run({ image: { data: new Float32Array(64), dims: [1, 1, 8, 8] } });
 const probs: Float32Array = outs.probs.data;
 const dtype: 'float32' = outs.probs.dtype;
+const [batch, classes]: [1, 10] = outs.probs.dims;
 // @ts-expect-error unknown input name
 await model.run({ imag: { data: new Float32Array(64) } });
 // @ts-expect-error wrong array type
@@ -158,7 +159,7 @@ await model.run({ image: { data: new Int32Array(64) } });
 // @ts-expect-error no such output
 outs.logits;
 model.dispose();
-export { probs, dtype };
+export { probs, dtype, batch, classes };
 `,
     );
     const program = ts.createProgram([consumer], {
