@@ -6,17 +6,8 @@
 import { allocHost, type DType } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/graph.js';
 
-/** Mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator the CLI uses for its random inputs (mulberry32). */
+export { seededRandom as rng } from '../../src/cli/inputs.js';
 
 /** Uniform random tensor in [lo, hi) (integers: inclusive range). */
 export function randomTensor(dtype: DType, dims: number[], rand: () => number, lo = -1, hi = 1): Tensor {

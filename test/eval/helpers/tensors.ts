@@ -13,17 +13,8 @@ import { allocHost, isFloat } from '../../../ir/dtype.js';
 import type { Tensor } from '../../../ir/graph.js';
 import { roundToFloat16 } from '../../../ir/eval/index.js';
 
-/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator the CLI uses for its random inputs (mulberry32). */
+export { seededRandom as rng } from '../../../src/cli/inputs.js';
 
 export interface RandomOptions {
   min?: number;
