@@ -1,8 +1,11 @@
 /**
- * From an IR graph to the kernel list: one exhaustive switch over op kinds maps each node to its
- * generator in codegen/kernels/, in graph (topological) order, so kernels run in the order they
- * are listed. Reshapes are views — their output shares the input's buffer and no kernel runs —
- * which the memory planner learns from `views`.
+ * From an IR graph to the kernel list. The fusion stage (codegen/schedule/fuse.ts) partitions the
+ * graph into kernel groups — an anchor node plus the elementwise epilogue it absorbs — and views;
+ * one exhaustive switch over op kinds maps each anchor to its generator in codegen/kernels/, and
+ * the anchors whose generators render an epilogue are listed in `FUSED`. Groups come in execution
+ * order, so kernels run in the order they are listed. Reshapes are views — their output shares the
+ * input's buffer and no kernel runs — which the memory planner learns from `views`; values inside
+ * a group appear in no kernel at all, so they get no buffer.
  *
  * Shape computations that survive import (a `shape` or `range` node that did not fold to a
  * constant) only exist when dims are still symbolic; the GPU path has no kernels for them yet, so
@@ -41,6 +44,15 @@ import { generateConv } from './kernels/conv.js';
 import { generateConvTranspose } from './kernels/conv-transpose.js';
 import { generatePool } from './kernels/pool.js';
 import { generateBatchNorm } from './kernels/batch-norm.js';
+import { convKernels } from './kernels/conv.js';
+import { matmulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { softmaxKernels } from './kernels/softmax.js';
+import { layerNormKernels } from './kernels/layer-norm.js';
+import { partitionGraph, type FusedGroup } from './schedule/fuse.js';
+import { generateElementwiseGroup } from './schedule/epilogue.js';
+import { isElementwise, type OpKind } from '../ir/ops.js';
 
 /** A node the code generator cannot (yet) turn into kernels, or a generator's own refusal. */
 export class CodegenError extends Error {
@@ -64,6 +76,24 @@ export interface KernelPlan {
 }
 
 type Choice = { generator: KernelGenerator } | { view: true } | { unsupported: string };
+
+/** A generator that renders a fused group's epilogue at its store. */
+type FusedGenerator = (node: Node, ctx: CodegenContext, group: FusedGroup) => Kernel[];
+
+/** Anchors whose generators take an epilogue (elementwise groups have their own kernel). */
+const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
+  conv: (node, ctx, group) => convKernels(node, ctx, {}, group),
+  matmul: (node, ctx, group) => matmulKernels(node, ctx, undefined, group),
+  pool: poolKernels,
+  reduce: reduceKernels,
+  softmax: softmaxKernels,
+  layerNorm: layerNormKernels,
+};
+
+export interface GenerateOptions {
+  /** Fuse elementwise work into kernel groups (default true); false gives one group per node. */
+  fuse?: boolean;
+}
 
 /** Which generator handles a node; exhaustive over op kinds. */
 function choose(node: Node): Choice {
@@ -154,24 +184,32 @@ function choose(node: Node): Choice {
 }
 
 /**
- * Generates the kernels of every node of `graph`, in order. Errors name the node; a generator's
- * own error (an unsupported variant, a limit) keeps its message.
+ * Generates the kernels of every group of `graph`, in order. Errors name the anchor node; a
+ * generator's own error (an unsupported variant, a limit) keeps its message.
  */
-export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIMITS): KernelPlan {
+export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIMITS, options: GenerateOptions = {}): KernelPlan {
   const kernels: Kernel[] = [];
   const views = new Map<Value, Value>();
   const scratch: Value[] = [];
   // Scratch values take negative ids so they never collide with the graph's own values.
   let nextScratchId = -1;
 
-  for (const node of graph.nodes) {
+  const schedule = partitionGraph(graph, {
+    acceptsEpilogue: (node) => FUSED[node.op.kind] !== undefined,
+    maxBindings: limits.maxStorageBuffersPerShaderStage,
+    fuse: options.fuse,
+  });
+  for (const item of schedule) {
+    if (item.kind === 'view') {
+      views.set(item.node.outputs[0]!, item.node.inputs[0]!);
+      continue;
+    }
+    const { group } = item;
+    const node = group.anchor;
     const choice = choose(node);
     const where = `node '${node.name}' (${node.op.kind})`;
     if ('unsupported' in choice) throw new CodegenError(`${where}: ${choice.unsupported}`, node.name);
-    if ('view' in choice) {
-      views.set(node.outputs[0]!, node.inputs[0]!);
-      continue;
-    }
+    if ('view' in choice) throw new Error(`${where}: a view cannot anchor a kernel group`);
     const ctx: CodegenContext = {
       limits,
       scratch(type: TensorType, name: string): Value {
@@ -180,13 +218,16 @@ export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIM
         return v;
       },
     };
+    const fused = FUSED[node.op.kind];
     let generated: Kernel[];
     try {
-      generated = choice.generator(node, ctx);
+      if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
+      else if (group.epilogue.length > 0 && fused) generated = fused(node, ctx, group);
+      else generated = choice.generator(node, ctx);
     } catch (e) {
       // Generators usually name the node already (kernels/common.ts `unsupported`).
       const msg = (e as Error).message;
-      throw new CodegenError(msg.startsWith(`node '${node.name}'`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
+      throw new CodegenError(msg.startsWith(`node '`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
     }
     kernels.push(...generated);
   }

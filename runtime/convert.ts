@@ -3,13 +3,16 @@
  *
  * On the GPU every element is one 32-bit word: floats as f32, signed integers (int8/16/32/64) as
  * i32, unsigned integers and bool as u32. int64 values are range-checked on the way in — a value
- * that does not fit in i32 is an error naming the tensor, never silently wrapped. This file is
+ * that does not fit in i32 is an error naming the tensor, never silently wrapped. float64 appears
+ * only in models compiled with `--f64-as-f32`: its values are rounded to f32 on the way in and
+ * come back as a Float64Array (of f32-precise values), so the caller still sees float64. This file is
  * copied into every compiled output folder, so it imports nothing.
  */
 
 export type ElemType =
   | 'float32'
   | 'float16'
+  | 'float64'
   | 'int8'
   | 'uint8'
   | 'int16'
@@ -36,6 +39,7 @@ export function wordTypeOf(dtype: ElemType): 'f32' | 'i32' | 'u32' {
   switch (dtype) {
     case 'float32':
     case 'float16':
+    case 'float64':
       return 'f32';
     case 'int8':
     case 'int16':
@@ -118,13 +122,16 @@ export function toDeviceWords(dtype: ElemType, data: HostData, what: string): Fl
 
 /**
  * Converts device words (the bytes read back) to the host array for `dtype`: int64 → BigInt64Array,
- * bool → Uint8Array, float16 → Float32Array (values), others their natural typed array.
+ * bool → Uint8Array, float16 → Float32Array (values), float64 → Float64Array, others their
+ * natural typed array.
  */
 export function fromDeviceWords(dtype: ElemType, bytes: ArrayBuffer, length: number): HostData {
   switch (dtype) {
     case 'float32':
     case 'float16':
       return new Float32Array(bytes, 0, length).slice();
+    case 'float64':
+      return Float64Array.from(new Float32Array(bytes, 0, length));
     case 'int32':
       return new Int32Array(bytes, 0, length).slice();
     case 'uint32':

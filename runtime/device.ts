@@ -72,7 +72,9 @@ async function createNodeGpu(): Promise<GPU> {
       `WebGPU in Node needs the 'webgpu' package (npm install webgpu), or pass { device } to load(): ${(e as Error).message}`,
     );
   }
-  return webgpu.create([]);
+  // Dawn rounds timestamps to a few microseconds by default (a browser's defence against timing
+  // attacks); a native process profiling its own kernels wants them exact.
+  return webgpu.create(['disable-dawn-features=timestamp_quantization']);
 }
 
 /** navigator.gpu where the platform has it, else Dawn through the `webgpu` package in Node. */
@@ -85,8 +87,16 @@ async function getGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
-/** Returns `given` after checking it can run the plan, or requests a fresh device that can. */
-export async function acquireDevice(plan: ModelPlan, given?: GPUDevice): Promise<AcquiredDevice> {
+export interface DeviceRequest {
+  /** Optional features to enable when the adapter offers them (e.g. 'timestamp-query' for profiling). */
+  optionalFeatures?: readonly GPUFeatureName[];
+}
+
+/**
+ * Returns `given` after checking it can run the plan, or requests a fresh device that can, with
+ * those of `request.optionalFeatures` the adapter has (the caller checks `device.features`).
+ */
+export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request: DeviceRequest = {}): Promise<AcquiredDevice> {
   if (given) {
     checkLimits(plan, given.limits, 'the given device');
     return { device: given, owned: false };
@@ -97,6 +107,7 @@ export async function acquireDevice(plan: ModelPlan, given?: GPUDevice): Promise
   checkLimits(plan, adapter.limits, 'this adapter');
   // Ask for what the plan needs; values below WebGPU's defaults are raised to them by the API.
   const device = await adapter.requestDevice({
+    requiredFeatures: (request.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: plan.limits.maxStorageBufferBindingSize,
       maxBufferSize: plan.limits.maxBufferSize,

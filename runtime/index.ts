@@ -15,6 +15,7 @@ export { InputValidationError, DeviceLimitError, ModelLoadError } from './errors
 export { createModel } from './model.js';
 export type { Model, ModelStats, OutputTensor, CreateOptions } from './model.js';
 export type { InputTensor } from './validate.js';
+export type { ProfileMode, RunProfile, KernelTiming } from './profile.js';
 export type { ModelPlan, PlanTensor } from './plan.js';
 
 export interface LoadOptions extends CreateOptions {

@@ -15,6 +15,7 @@ import { fromDeviceWords, type ElemType, type HostData } from './convert.js';
 import { acquireDevice } from './device.js';
 import { ModelLoadError } from './errors.js';
 import { PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanTensor } from './plan.js';
+import { profileMode, TimestampRecorder, type ProfileMode, type RunProfile } from './profile.js';
 import { validateInputs, type InputTensor } from './validate.js';
 
 const MAP_READ = 0x0001;
@@ -27,6 +28,12 @@ const MAP_MODE_READ = 0x1;
 export interface CreateOptions {
   /** Run on this device instead of requesting one; it is not destroyed by dispose(). */
   device?: GPUDevice;
+  /**
+   * Time runs on the GPU with timestamp queries (runtime/profile.ts): true or 'kernels' times
+   * every kernel, 'run' only the whole run. Needs the 'timestamp-query' feature (requested when
+   * the runtime creates the device; a given device must have it). Off by default, at no cost.
+   */
+  profile?: boolean | ProfileMode;
 }
 
 export interface OutputTensor {
@@ -51,6 +58,8 @@ export interface Model {
   readonly inputs: readonly PlanTensor[];
   readonly outputs: readonly PlanTensor[];
   readonly stats: Readonly<ModelStats>;
+  /** The GPU timings of the last completed run, when the model was created with `profile`. */
+  readonly lastProfile: RunProfile | undefined;
   run(inputs: Record<string, InputTensor>): Promise<Record<string, OutputTensor>>;
   /** Destroys the buffers (and the device, when load created it). The model cannot run after. */
   dispose(): void;
@@ -77,11 +86,14 @@ class LoadedModel implements Model {
   private steps: Step[] = [];
   private pending: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private timestamps: TimestampRecorder | undefined;
+  lastProfile: RunProfile | undefined;
 
   constructor(
     private readonly plan: ModelPlan,
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
+    private readonly profile: ProfileMode | undefined,
   ) {}
 
   get inputs(): readonly PlanTensor[] {
@@ -187,6 +199,10 @@ class LoadedModel implements Model {
     }
     this.stats.dispatchesPerRun = this.steps.length;
     this.stats.submitsPerRun = 1;
+    if (this.profile) {
+      this.timestamps = new TimestampRecorder(device, this.profile, plan.kernels.map((k) => k.name));
+      this.stats.buffersCreated += this.timestamps.buffersCreated;
+    }
   }
 
   private async checkShader(module: GPUShaderModule, index: number): Promise<void> {
@@ -219,13 +235,25 @@ class LoadedModel implements Model {
 
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const s of this.steps) {
+    const ts = this.timestamps;
+    const dispatch = (pass: GPUComputePassEncoder, s: Step) => {
       pass.setPipeline(s.pipeline);
       pass.setBindGroup(0, s.bindGroup);
       pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1], s.workgroups[2]);
+    };
+    if (ts?.mode === 'kernels') {
+      // One pass per kernel: timestamps are written at pass boundaries only.
+      this.steps.forEach((s, i) => {
+        const pass = encoder.beginComputePass({ timestampWrites: ts.passTimestamps(i) });
+        dispatch(pass, s);
+        pass.end();
+      });
+    } else {
+      const pass = encoder.beginComputePass(ts ? { timestampWrites: ts.passTimestamps(0) } : undefined);
+      for (const s of this.steps) dispatch(pass, s);
+      pass.end();
     }
-    pass.end();
+    ts?.resolve(encoder);
     plan.outputs.forEach((o, i) => {
       const rb = this.readbacks[i]!;
       encoder.copyBufferToBuffer(this.buffers[o.buffer]!, 0, rb, 0, rb.size);
@@ -234,7 +262,8 @@ class LoadedModel implements Model {
     const err = await device.popErrorScope();
     if (err) throw new Error(`WebGPU validation error during run: ${err.message}`);
 
-    await Promise.all(this.readbacks.map((rb) => rb.mapAsync(MAP_MODE_READ)));
+    await Promise.all([...this.readbacks.map((rb) => rb.mapAsync(MAP_MODE_READ)), ts?.map()]);
+    if (ts) this.lastProfile = ts.read();
     const out: Record<string, OutputTensor> = {};
     plan.outputs.forEach((o, i) => {
       const rb = this.readbacks[i]!;
@@ -250,6 +279,8 @@ class LoadedModel implements Model {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of [...this.buffers, ...this.readbacks]) b.destroy();
+    this.timestamps?.destroy();
+    this.timestamps = undefined;
     this.buffers = [];
     this.readbacks = [];
     this.steps = [];
@@ -259,8 +290,9 @@ class LoadedModel implements Model {
 
 /** Loads a plan and its weights (the bytes of weights.bin) onto a device. */
 export async function createModel(plan: ModelPlan, weights: Uint8Array, options: CreateOptions = {}): Promise<Model> {
-  const { device, owned } = await acquireDevice(plan, options.device);
-  const model = new LoadedModel(plan, device, owned);
+  const profile = profileMode(options.profile);
+  const { device, owned } = await acquireDevice(plan, options.device, profile ? { optionalFeatures: ['timestamp-query'] } : {});
+  const model = new LoadedModel(plan, device, owned, profile);
   try {
     await model.init(weights);
   } catch (e) {

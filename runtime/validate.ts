@@ -24,6 +24,8 @@ const ACCEPTED: Record<ElemType, string[]> = {
   float32: ['Float32Array'],
   // Float32Array of values, or Uint16Array of IEEE half bits (onnxruntime's convention).
   float16: ['Float32Array', 'Uint16Array'],
+  // Only in models compiled with --f64-as-f32: rounded to f32 on upload.
+  float64: ['Float64Array'],
   int8: ['Int8Array'],
   uint8: ['Uint8Array'],
   int16: ['Int16Array'],

@@ -6,6 +6,10 @@
  * must fit the i32 they become (checked when the weights are built).
  *
  * float16 values are computed and stored in f32 for now; the report says so when a model has any.
+ * float64 is refused unless the caller opts in with `f64AsF32` (`--f64-as-f32`): the importer then
+ * reads the model's float64 tensors as float32, and the plan still declares the model's float64
+ * inputs and outputs as float64, so run() takes and returns Float64Array (converted at the
+ * boundary by runtime/convert.ts) and the user sees the dtypes the model declares.
  *
  * `compileToMemory` stops before the file system, returning the plan and weights, so `compare`,
  * `run` and tests execute the same plan through the same runtime without writing a folder.
@@ -40,6 +44,11 @@ export interface CompileOptions {
   /** Where verbose lines go; default stderr. */
   log?: (line: string) => void;
   limits?: DeviceLimits;
+  /**
+   * Compute float64 in f32 on the GPU (`--f64-as-f32`) instead of refusing it: float64 inputs
+   * and outputs keep their dtype at the run() boundary, constants are converted here.
+   */
+  f64AsF32?: boolean;
 }
 
 export interface CompileReport {
@@ -54,6 +63,8 @@ export interface CompileReport {
   plannedIntermediateBytes: number;
   /** Things the user should know about how the model was compiled (e.g. float16 in f32). */
   notes: string[];
+  /** With f64AsF32: the model's float64 things read as float32 ("input 'x'", …); else empty. */
+  f64AsF32: string[];
 }
 
 export interface CompiledModel {
@@ -71,7 +82,7 @@ export interface GraphSource {
 function dtypeProblem(dtype: DType): string {
   switch (dtype) {
     case 'float64':
-      return 'WebGPU has no 64-bit floats; export the model in float32';
+      return 'WebGPU has no 64-bit floats; export the model in float32, or compile with --f64-as-f32 to compute it in f32';
     case 'uint64':
       return 'WebGPU has no 64-bit integers and uint64 is not computed as int32; export the model with int64 or int32';
     case 'string':
@@ -148,6 +159,7 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
     totalIntermediateBytes: memory.totalIntermediateBytes,
     plannedIntermediateBytes: memory.plannedIntermediateBytes,
     notes,
+    f64AsF32: [],
   };
   if (options.verbose) {
     const bindings = (bs: { buffer: number }[]) => bs.map((b) => `#${b.buffer}`).join(' ');
@@ -163,10 +175,35 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
   return { plan, weights, graph, report };
 }
 
+/**
+ * With --f64-as-f32: the plan's inputs and outputs that are float64 in the model (computed as
+ * float32) are float64 again at the run() boundary, and the report lists what was read as f32.
+ * An output's type is the one the model declares; where it declares none, a second import without
+ * the option says what the output would be (inference there keeps float64).
+ */
+function restoreF64Boundary(compiled: CompiledModel, model: OnnxModel, readAsF32: string[], dims: Record<string, number>): void {
+  if (readAsF32.length === 0) return;
+  const io = [...model.graph.inputs, ...model.graph.outputs];
+  const f64 = new Set(io.filter((v) => v.dtype === 'float64').map((v) => v.name));
+  if (model.graph.outputs.some((v) => v.dtype === null)) {
+    try {
+      for (const v of importModel(model, { dims }).outputs) if (v.type.dtype === 'float64') f64.add(v.name);
+    } catch {
+      // The model imported with the option; if it cannot without, its undeclared outputs keep
+      // the dtype they are computed in (float32), which the plan and model.d.ts then state.
+    }
+  }
+  for (const t of [...compiled.plan.inputs, ...compiled.plan.outputs]) if (f64.has(t.name) && t.dtype === 'float32') t.dtype = 'float64';
+  const shown = readAsF32.slice(0, 3).join(', ') + (readAsF32.length > 3 ? ` and ${readAsF32.length - 3} more` : '');
+  compiled.report.f64AsF32 = [...readAsF32];
+  compiled.report.notes.push(`float64 is computed and stored as f32 on the GPU (--f64-as-f32; about 7 significant digits): ${shown}`);
+}
+
 /** Compiles a decoded model; `modelName` names it in messages. */
 export function compileModel(model: OnnxModel, modelName: string, options: CompileOptions = {}): CompiledModel {
   // The importer binds the symbols (and rejects ones no input uses).
-  let graph = importModel(model, { dims: options.dims ?? {} });
+  const readAsF32: string[] = [];
+  let graph = importModel(model, { dims: options.dims ?? {}, f64AsF32: options.f64AsF32 ?? false, onF64AsF32: (what) => readAsF32.push(what) });
   if (options.optimize ?? true) {
     const before = graph.nodes.length;
     const result = runPipeline(graph, { dumpDir: options.dumpIrDir });
@@ -183,7 +220,9 @@ export function compileModel(model: OnnxModel, modelName: string, options: Compi
   if (names !== expected) throw new Error(`graph outputs are named [${names}] after import/optimization, the model's are [${expected}]`);
   const declaredDims = new Map<string, OnnxDim[]>();
   for (const vi of [...model.graph.inputs, ...model.graph.outputs]) if (vi.shape) declaredDims.set(vi.name, vi.shape);
-  return compileGraph(graph, { modelName, declaredDims }, options);
+  const compiled = compileGraph(graph, { modelName, declaredDims }, options);
+  restoreF64Boundary(compiled, model, readAsF32, options.dims ?? {});
+  return compiled;
 }
 
 /** Decodes, imports and compiles `modelPath` without writing anything. */

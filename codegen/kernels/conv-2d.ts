@@ -18,7 +18,7 @@
  * lavapipe; that is a compile-time weight transform for a later stage, not done here.
  */
 
-import type { ConvGeometry, ConvStore } from './conv.js';
+import type { ConvGeometry, ConvOutput } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface Conv2dTiling {
@@ -75,7 +75,7 @@ const LANES = ['x', 'y', 'z', 'w'];
  * Emits the kernel reading `x` laid out as [N, C, rows, rowW] (rowW from `rowWidth`, pads
  * already applied).
  */
-export function emitConv2d(geo: ConvGeometry, store: ConvStore, rows: number, rowW: number, tiling: Conv2dTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitConv2d(geo: ConvGeometry, out: ConvOutput, rows: number, rowW: number, tiling: Conv2dTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, group: G, hasBias } = geo;
   const g2 = as2d(geo);
   const [kH, kW] = g2.kernel;
@@ -138,14 +138,14 @@ export function emitConv2d(geo: ConvGeometry, store: ConvStore, rows: number, ro
     lines.push(`  let ob = ((n * ${M}u + ch) * ${OH}u + oy) * ${OW}u + ox0;`);
     for (let j = 0; j < TN; j++) {
       const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
-      lines.push(`  ${guard}{ ${store('ch', `ob + ${j}u`, `acc${i}_${j >> 2}.${LANES[j & 3]}`)} }`);
+      lines.push(`  ${guard}{ ${out.store('ch', `ob + ${j}u`, `acc${i}_${j >> 2}.${LANES[j & 3]}`)} }`);
     }
     lines.push('}');
   }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;
+${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}${out.declarations()}
 
 @compute @workgroup_size(${wgX}, ${wgY})
 fn main(${GRID_BUILTINS}) {

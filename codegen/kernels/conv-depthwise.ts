@@ -11,7 +11,7 @@
  * on lavapipe, the padding pass alone took twice as long as the convolution.
  */
 
-import type { ConvGeometry, ConvStore } from './conv.js';
+import type { ConvGeometry, ConvOutput } from './conv.js';
 import { as2d } from './conv-2d.js';
 import { dispatch1d, flatMain } from '../wgsl.js';
 
@@ -26,7 +26,7 @@ export function defaultDepthwiseTiling(geo: ConvGeometry): DepthwiseTiling {
   return { pixels: as2d(geo).outDims[1] > 4 ? 8 : 4, wgSize: 64 };
 }
 
-export function emitDepthwiseConv(geo: ConvGeometry, store: ConvStore, tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDepthwiseConv(geo: ConvGeometry, out: ConvOutput, tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, hasBias } = geo;
   const g = as2d(geo);
   const [H, W] = g.inDims;
@@ -76,12 +76,12 @@ export function emitDepthwiseConv(geo: ConvGeometry, store: ConvStore, tiling: D
   lines.push(`let ob = (nm * ${OH}u + oy) * ${OW}u + ox0;`);
   for (let j = 0; j < TN; j++) {
     const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
-    lines.push(`${guard}{ ${store('m', `ob + ${j}u`, `acc${j}`)} }`);
+    lines.push(`${guard}{ ${out.store('m', `ob + ${j}u`, `acc${j}`)} }`);
   }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;
+${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}${out.declarations()}
 
 ${flatMain(total, tiling.wgSize, maxDim)}
   ${lines.join('\n  ')}

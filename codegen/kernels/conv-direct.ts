@@ -14,7 +14,7 @@
  */
 
 import { stridesOf } from '../../ir/shape.js';
-import type { ConvGeometry, ConvStore } from './conv.js';
+import type { ConvGeometry, ConvOutput } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface DirectConvTiling {
@@ -44,7 +44,7 @@ export function defaultDirectTiling(geo: ConvGeometry): DirectConvTiling {
 
 const LANES = ['x', 'y', 'z', 'w'];
 
-export function emitDirectConv(geo: ConvGeometry, store: ConvStore, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDirectConv(geo: ConvGeometry, out: ConvOutput, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, group: G, kernel, outDims, strides, dilations, hasBias } = geo;
   const { channels: TM, pixels: TN, wgX, wgY } = tiling;
   const Cg = C / G;
@@ -125,14 +125,14 @@ export function emitDirectConv(geo: ConvGeometry, store: ConvStore, srcDims: num
     lines.push(`  let ch = g * ${Mg}u + m0 + ${i}u;`);
     for (let j = 0; j < TN; j++) {
       const acc = vecAcc ? `acc${i}_${Math.floor(j / 4)}.${LANES[j % 4]}` : `acc${i}_${j}`;
-      lines.push(`  if (p0 + ${j}u < ${P}u) { ${store('ch', `(n * ${M}u + ch) * ${P}u + p0 + ${j}u`, acc)} }`);
+      lines.push(`  if (p0 + ${j}u < ${P}u) { ${out.store('ch', `(n * ${M}u + ch) * ${P}u + p0 + ${j}u`, acc)} }`);
     }
     lines.push('}');
   }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;
+${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}${out.declarations()}
 
 @compute @workgroup_size(${wgX}, ${wgY})
 fn main(${GRID_BUILTINS}) {

@@ -28,6 +28,9 @@ import { requireFloat } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
 import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, type Conv2dTiling } from './conv-2d.js';
 import { emitDepthwiseConv, defaultDepthwiseTiling, type DepthwiseTiling } from './conv-depthwise.js';
+import { WgslHelpers } from './wgsl-math.js';
+import { anchorEpilogue, groupKernelName, type Epilogue } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -86,9 +89,19 @@ export function convGeometry(node: Node): ConvGeometry {
 /**
  * WGSL statements that store accumulator `acc` (f32) as output channel `channel` at flat output
  * offset `offset` (u32 expressions): the one place every conv kernel writes its result, where the
- * bias is added now and a fused epilogue will be.
+ * bias is added and a fused epilogue (codegen/schedule/epilogue.ts) is rendered.
  */
 export type ConvStore = (channel: string, offset: string, acc: string) => string;
+
+/** What a conv kernel needs to write its result: the store, and the declarations it relies on. */
+export interface ConvOutput {
+  store: ConvStore;
+  /**
+   * Declarations after the x/w/bias bindings: a fused epilogue's inputs, the output `y`, helper
+   * functions. Call it after the last `store` (stores record the helpers they use).
+   */
+  declarations(): string;
+}
 
 /** Tilings for each strategy; absent ones use the heuristics. */
 export interface ConvTilings {
@@ -100,15 +113,22 @@ export interface ConvTilings {
 
 export const generateConv = (node: Node, ctx: CodegenContext): Kernel[] => convKernels(node, ctx);
 
-export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTilings = {}): Kernel[] {
+/** The conv kernels of `node`, with a fused group's epilogue rendered at the store when given. */
+export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTilings = {}, group?: FusedGroup): Kernel[] {
   const geo = convGeometry(node);
   const y = node.outputs[0]!;
   if (prod(dimsOf(y)) === 0) return [];
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
-  const store: ConvStore = (channel, offset, acc) => `let v = ${acc}${bias ? ` + bias[${channel}]` : ''}; y[${offset}] = v;`;
-  if (pointwise) return [pointwiseKernel(node, geo, store, tilings.pointwise, maxDim)];
+  const h = new WgslHelpers();
+  const ep = anchorEpilogue(group, y, { firstBinding: bias ? 3 : 2, helpers: h });
+  const out: ConvOutput = {
+    store: (channel, offset, acc) => (bias ? `let v = ${acc} + bias[${channel}];\n${ep.store(offset, 'v')}` : ep.store(offset, acc)),
+    declarations: () => [ep.declarations(), h.render()].filter((d) => d !== '').join('\n\n'),
+  };
+  const name = groupKernelName(node, group);
+  if (pointwise) return [pointwiseKernel(node, geo, out, ep, tilings.pointwise, maxDim)];
   const kernels: Kernel[] = [];
   const hasPads = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0);
   /** The kernel's input: x itself, or a zero-padded copy of it with the given spatial dims. */
@@ -119,12 +139,12 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     return padded;
   };
   const finish = (src: Value, emitted: { wgsl: string; workgroups: [number, number, number] }): Kernel[] => {
-    const inputs = bias ? [src, w, bias] : [src, w];
-    kernels.push({ name: node.name, wgsl: emitted.wgsl, inputs, outputs: [y], workgroups: emitted.workgroups });
+    const inputs = [...(bias ? [src, w, bias] : [src, w]), ...ep.inputs];
+    kernels.push({ name, wgsl: emitted.wgsl, inputs, outputs: [ep.output], workgroups: emitted.workgroups });
     return kernels;
   };
   if (geo.inDims.length <= 2 && geo.C === geo.group) {
-    return finish(x, emitDepthwiseConv(geo, store, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
+    return finish(x, emitDepthwiseConv(geo, out, tilings.depthwise ?? defaultDepthwiseTiling(geo), maxDim));
   }
   if (geo.inDims.length <= 2) {
     // Rows padded to a vec4-aligned width (see conv-2d.ts).
@@ -133,14 +153,14 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     const g2 = as2d(geo);
     const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
     const src = source(geo.inDims.length === 2 ? [rows, rowW] : [rowW]);
-    return finish(src, emitConv2d(geo, store, rows, rowW, t, maxDim));
+    return finish(src, emitConv2d(geo, out, rows, rowW, t, maxDim));
   }
   const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
-  return finish(source(padded), emitDirectConv(geo, store, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
+  return finish(source(padded), emitDirectConv(geo, out, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
 }
 
 /** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */
-function pointwiseKernel(node: Node, geo: ConvGeometry, store: ConvStore, tiling: GemmTiling | undefined, maxDim: number): Kernel {
+function pointwiseKernel(node: Node, geo: ConvGeometry, out: ConvOutput, ep: Epilogue, tiling: GemmTiling | undefined, maxDim: number): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
   const Cg = C / G;
   const Mg = M / G;
@@ -154,7 +174,7 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, store: ConvStore, tiling
       `@group(0) @binding(0) var<storage, read> x: ${t(bVec4)};`,
       `@group(0) @binding(1) var<storage, read> w: ${t(aVec4)};`,
       ...(hasBias ? ['@group(0) @binding(2) var<storage, read> bias: array<f32>;'] : []),
-      `@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read_write> y: array<f32>;`,
+      out.declarations(),
     ].join('\n');
   };
   const { wgsl, workgroups } = emitGemm(
@@ -174,12 +194,12 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, store: ConvStore, tiling
         `let oBase = n * ${M * P}u + g * ${Mg * P}u;`,
         `let chBase = g * ${Mg}u;`,
       ].join('\n  '),
-      store: (m, p, acc) => store(`chBase + ${m}`, `oBase + ${m} * ${P}u + ${p}`, acc),
+      store: (m, p, acc) => out.store(`chBase + ${m}`, `oBase + ${m} * ${P}u + ${p}`, acc),
     },
     tiling ?? defaultGemmTiling(Mg, P, Cg),
     maxDim,
   );
-  return { name: node.name, wgsl, inputs: [...node.inputs], outputs: [node.outputs[0]!], workgroups };
+  return { name: groupKernelName(node, ep.group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: [ep.output], workgroups };
 }
 
 /**

@@ -8,9 +8,12 @@
  * a row is contiguous, so there is no index math per element beyond the scale/bias broadcast.
  */
 
-import type { Value } from '../../ir/graph.js';
+import type { Node, Value } from '../../ir/graph.js';
 import { stridesOf } from '../../ir/shape.js';
-import type { KernelGenerator } from '../kernel.js';
+import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
+import { anchorEpilogue } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
+import { WgslHelpers } from './wgsl-math.js';
 import { dimsOf, f32Lit, sizeOf } from '../wgsl.js';
 import { stridedOffsetFn, unsupported } from './common.js';
 import { planRows, reductionLayout, rowsKernel, sumReduction } from './row-reduce.js';
@@ -31,7 +34,10 @@ function paramOffset(name: string, v: Value, normDims: readonly number[]): strin
   return stridedOffsetFn(name, normDims, strides);
 }
 
-export const generateLayerNorm: KernelGenerator = (node, ctx) => {
+export const generateLayerNorm: KernelGenerator = (node, ctx) => layerNormKernels(node, ctx);
+
+/** The layer-norm kernel of `node`, with a fused group's epilogue rendered at the store when given. */
+export function layerNormKernels(node: Node, ctx: CodegenContext, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'layerNorm') return unsupported(node, 'not a layerNorm');
   const [x, scale, bias] = node.inputs;
@@ -61,5 +67,9 @@ export const generateLayerNorm: KernelGenerator = (node, ctx) => {
     decls.push(paramOffset('biasOffset', bias, normDims));
     y += ' + in2[biasOffset(r)]';
   }
-  return [rowsKernel(node, rp, { decls, stages, prologue: 'let pivot = in0[base];', each: `out0[base + r] = ${y};` })];
-};
+  const h = new WgslHelpers();
+  const ep = anchorEpilogue(group, node.outputs[0]!, { firstBinding: node.inputs.length, helpers: h, outputName: 'out0' });
+  const each = ep.store('base + r', y);
+  decls.push(h.render());
+  return [rowsKernel(node, rp, { decls, stages, prologue: 'let pivot = in0[base];', each }, ep)];
+}

@@ -14,9 +14,12 @@
 import type { Kernel, CodegenContext } from '../kernel.js';
 import type { Node } from '../../ir/graph.js';
 import { broadcastShapes, stridesOf } from '../../ir/shape.js';
-import { dimsOf, f32Lit, offsetToCoords, broadcastOffset } from '../wgsl.js';
+import { dimsOf, f32Lit, offsetToCoords, broadcastOffset, scalarOf } from '../wgsl.js';
 import { defaultGemmTiling, emitGemm, type GemmTiling } from './gemm-core.js';
 import { requireFloat } from './grid.js';
+import { WgslHelpers } from './wgsl-math.js';
+import { anchorEpilogue, groupKernelName } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -59,8 +62,11 @@ export function matmulShape(aDims: number[], bDims: number[], transA: boolean, t
 
 export const generateMatmul = (node: Node, ctx: CodegenContext): Kernel[] => matmulKernels(node, ctx);
 
-/** `generateMatmul` with an explicit tiling (for tuning); the default comes from `defaultGemmTiling`. */
-export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTiling): Kernel[] {
+/**
+ * `generateMatmul` with an explicit tiling (for tuning; the default comes from
+ * `defaultGemmTiling`) and a fused group's epilogue rendered at the store when given.
+ */
+export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTiling, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'matmul') throw new Error(`generateMatmul: node '${node.name}' is ${op.kind}, not matmul`);
   const [a, b, c] = node.inputs;
@@ -109,13 +115,15 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
   }
   prologue.push(`let oBase = bz * ${M * N}u;`);
 
+  const h = new WgslHelpers();
+  const ep = anchorEpilogue(group, y, { firstBinding: node.inputs.length, helpers: h });
   const sM = cStride(mAxis);
   const sN = cStride(nAxis);
   const store = (m: string, n: string, acc: string): string => {
     const scaled = op.alpha === 1 ? acc : `${f32Lit(op.alpha)} * ${acc}`;
     const cIdx = ['cBase', sM ? `${m} * ${sM}u` : '', sN ? `${n} * ${sN}u` : ''].filter(Boolean).join(' + ');
     const cTerm = cDims ? ` + ${op.beta === 1 ? '' : `${f32Lit(op.beta)} * `}c[${cIdx}]` : '';
-    return `let v = ${scaled}${cTerm}; y[oBase + ${m} * ${N}u + ${n}] = v;`;
+    return `let v = ${scaled}${cTerm};\n${ep.store(`oBase + ${m} * ${N}u + ${n}`, 'v')}`;
   };
 
   const declarations = (aVec4: boolean, bVec4: boolean): string => {
@@ -126,11 +134,11 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
     ];
     // An unused c (beta = 0) is still bound, so the binding layout matches node.inputs.
     if (c) lines.push(`@group(0) @binding(2) var<storage, read> c: array<f32>;`);
-    lines.push(`@group(0) @binding(${node.inputs.length}) var<storage, read_write> y: array<f32>;`);
-    return lines.join('\n');
+    lines.push(ep.declarations(), h.render());
+    return lines.filter((l) => l !== '').join('\n');
   };
   // Unused bindings are dropped from 'auto' layouts; touching c keeps the layout stable.
-  const keepC = c && !cDims ? 'if (bz > 0xffffffffu) { y[0] = c[0]; }\n  ' : '';
+  const keepC = c && !cDims ? `if (bz > 0xffffffffu) { y[0] = ${scalarOf(ep.output.type.dtype)}(c[0]); }\n  ` : '';
 
   const t = tiling ?? defaultGemmTiling(M, N, K);
   const { wgsl, workgroups } = emitGemm(
@@ -148,5 +156,5 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
     t,
     ctx.limits.maxComputeWorkgroupsPerDimension,
   );
-  return [{ name: node.name, wgsl, inputs: [...node.inputs], outputs: [y], workgroups }];
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: [ep.output], workgroups }];
 }

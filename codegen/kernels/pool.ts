@@ -20,10 +20,16 @@ import { poolOutputSize } from '../../ir/infer.js';
 import { stridesOf } from '../../ir/shape.js';
 import { dimsOf, dispatch1d, flatMain, scalarOf, WG } from '../wgsl.js';
 import { opaqueBound } from './grid.js';
+import { WgslHelpers } from './wgsl-math.js';
+import { anchorEpilogue, groupKernelName } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
-export const generatePool = (node: Node, ctx: CodegenContext): Kernel[] => {
+export const generatePool = (node: Node, ctx: CodegenContext): Kernel[] => poolKernels(node, ctx);
+
+/** The pooling kernel of `node`, with a fused group's epilogue rendered at the store when given. */
+export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'pool') throw new Error(`generatePool: node '${node.name}' is ${op.kind}, not pool`);
   const what = `pool '${node.name}'`;
@@ -90,14 +96,16 @@ export const generatePool = (node: Node, ctx: CodegenContext): Kernel[] => {
     const count = Array.from({ length: nd }, (_, i) => (op.countIncludePad ? `ph${i}` : `(hi${i} - lo${i})`)).join(' * ');
     lines.push(`acc = acc / f32(${count});`);
   }
-  lines.push('y[idx] = acc;');
+  const h = new WgslHelpers();
+  const ep = anchorEpilogue(group, y, { firstBinding: 1, helpers: h });
+  lines.push(ep.store('idx', 'acc'));
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<${scalar}>;
-@group(0) @binding(1) var<storage, read_write> y: array<${scalar}>;
+${[ep.declarations(), h.render()].filter((d) => d !== '').join('\n\n')}
 
 ${flatMain(total, WG, maxDim)}
   ${lines.join('\n  ')}
 }
 `;
-  return [{ name: node.name, wgsl, inputs: [x], outputs: [y], workgroups: dispatch1d(total, WG, maxDim) }];
-};
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs: [ep.output], workgroups: dispatch1d(total, WG, maxDim) }];
+}

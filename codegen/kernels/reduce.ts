@@ -12,7 +12,9 @@
 import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { ReduceFn } from '../../ir/ops.js';
-import type { CodegenContext, KernelGenerator } from '../kernel.js';
+import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
+import { anchorEpilogue } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 import { dimsOf, scalarOf } from '../wgsl.js';
 import { highestLit, lowestLit, unsupported } from './common.js';
 import { wrapInt } from './elementwise.js';
@@ -89,7 +91,10 @@ function axesOf(node: Node, axes: readonly number[], rank: number): number[] {
   return all;
 }
 
-export const generateReduce: KernelGenerator = (node, ctx: CodegenContext) => {
+export const generateReduce: KernelGenerator = (node, ctx: CodegenContext) => reduceKernels(node, ctx);
+
+/** The reduce kernel of `node`, with a fused group's epilogue rendered at the store when given. */
+export function reduceKernels(node: Node, ctx: CodegenContext, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'reduce') return unsupported(node, 'not a reduce');
   const x = node.inputs[0]!;
@@ -108,8 +113,10 @@ export const generateReduce: KernelGenerator = (node, ctx: CodegenContext) => {
   // Real-valued results of integer reductions truncate toward zero into the output, like the host.
   // 8/16-bit integer results wrap to their width, as the host stores them.
   const value = wrapInt(resultIsF32 && s !== 'f32' ? `${s}(${result})` : result, x.type.dtype);
-  return [rowsKernel(node, rp, { decls: [h.render(), layout.decls], stages, finish: `out0[row] = ${value};` })];
-};
+  const ep = anchorEpilogue(group, node.outputs[0]!, { firstBinding: node.inputs.length, helpers: h, outputName: 'out0' });
+  const finish = ep.store('row', value);
+  return [rowsKernel(node, rp, { decls: [h.render(), layout.decls], stages, finish }, ep)];
+}
 
 export const generateArgReduce: KernelGenerator = (node, ctx) => {
   const op = node.op;

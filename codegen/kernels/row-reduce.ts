@@ -21,6 +21,7 @@ import type { DeviceLimits, Kernel } from '../kernel.js';
 import { WG, declareBindings, dispatch1d } from '../wgsl.js';
 import { highestLit, kernelName, lowestLit, mergeAxes, stridedOffsetFn } from './common.js';
 import type { WgslHelpers } from './wgsl-math.js';
+import { groupKernelName, type Epilogue } from '../schedule/epilogue.js';
 
 export type RowMode = 'loop' | 'workgroup';
 
@@ -186,12 +187,15 @@ export function sumReduction(name: string, s: GpuScalar, load: (r: string) => st
 /**
  * Assembles a rows kernel from stages. `prologue` runs first (with `row` and `base` bound);
  * `each` is a loop body run for every element `r` of the row (by all the row's invocations,
- * after the stages); `finish` runs once per row, by its leader.
+ * after the stages); `finish` runs once per row, by its leader. With an epilogue (whose output
+ * array is `out0`), the kernel binds its extra inputs and stores its output instead of the
+ * node's; `each`/`finish` then store through `epilogue.store`.
  */
 export function rowsKernel(
   node: Node,
   rp: RowPlan,
   parts: { decls: string[]; prologue?: string; stages: Stage[]; each?: string; finish?: string },
+  epilogue?: Epilogue,
 ): Kernel {
   const indent = (code: string, pad: string) => `${pad}${code.split('\n').join(`\n${pad}`)}`;
   const bodies = parts.stages.map((st) => {
@@ -199,7 +203,7 @@ export function rowsKernel(
     return { decl: r.decl, code: st.after ? `${r.code}\n${st.after}` : r.code };
   });
   const wgsl = [
-    declareBindings(node.inputs, node.outputs),
+    epilogue ? [declareBindings(node.inputs, []), epilogue.declarations()].filter((d) => d !== '').join('\n') : declareBindings(node.inputs, node.outputs),
     ...parts.decls.filter((d) => d !== ''),
     ...bodies.map((b) => b.decl).filter((d) => d !== ''),
     rowMain(rp),
@@ -211,5 +215,7 @@ export function rowsKernel(
     '}',
     '',
   ].join('\n');
-  return { name: kernelName(node), wgsl, inputs: node.inputs, outputs: node.outputs, workgroups: rp.workgroups };
+  if (!epilogue) return { name: kernelName(node), wgsl, inputs: node.inputs, outputs: node.outputs, workgroups: rp.workgroups };
+  const name = groupKernelName(node, epilogue.group);
+  return { name, wgsl, inputs: [...node.inputs, ...epilogue.inputs], outputs: [epilogue.output], workgroups: rp.workgroups };
 }

@@ -8,13 +8,19 @@
  * workgroup per row (row-reduce.ts picks).
  */
 
-import type { KernelGenerator } from '../kernel.js';
+import type { Node } from '../../ir/graph.js';
+import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
+import { anchorEpilogue } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 import { dimsOf } from '../wgsl.js';
 import { unsupported } from './common.js';
 import { extremeReduction, planRows, reductionLayout, rowsKernel, sumReduction } from './row-reduce.js';
 import { WgslHelpers } from './wgsl-math.js';
 
-export const generateSoftmax: KernelGenerator = (node, ctx) => {
+export const generateSoftmax: KernelGenerator = (node, ctx) => softmaxKernels(node, ctx);
+
+/** The softmax kernel of `node`, with a fused group's epilogue rendered at the store when given. */
+export function softmaxKernels(node: Node, ctx: CodegenContext, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'softmax') return unsupported(node, 'not a softmax');
   const x = node.inputs[0]!;
@@ -29,8 +35,8 @@ export const generateSoftmax: KernelGenerator = (node, ctx) => {
     { red: extremeReduction('mx', 'max', 'f32', load, h) },
     { red: sumReduction('total', 'f32', load, (v) => `exp(${v} - mx)`) },
   ];
-  const each = op.log
-    ? `let o = base + rowOffset(r);\nout0[o] = in0[o] - mx - log(total);`
-    : `let o = base + rowOffset(r);\nout0[o] = exp(in0[o] - mx) / total;`;
-  return [rowsKernel(node, rp, { decls: [h.render(), layout.decls], stages, each })];
-};
+  const ep = anchorEpilogue(group, node.outputs[0]!, { firstBinding: 1, helpers: h, outputName: 'out0' });
+  const value = op.log ? 'in0[o] - mx - log(total)' : 'exp(in0[o] - mx) / total';
+  const each = `let o = base + rowOffset(r);\n${ep.store('o', value)}`;
+  return [rowsKernel(node, rp, { decls: [h.render(), layout.decls], stages, each }, ep)];
+}

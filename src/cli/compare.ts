@@ -34,6 +34,8 @@ export interface CompareOptions {
   atolScale: number;
   json: boolean;
   verbose: boolean;
+  /** Compute float64 in f32 (--f64-as-f32); onnxruntime still computes it in float64. */
+  f64AsF32?: boolean;
 }
 
 export interface OutputComparison {
@@ -149,7 +151,7 @@ async function runOnnxruntime(modelPath: string, inputs: readonly HostInput[], n
 }
 
 export async function compareModel(modelPath: string, opts: CompareOptions, log: (line: string) => void): Promise<CompareResult> {
-  const compiled = compileToMemory(modelPath, { dims: opts.dims, verbose: opts.verbose, log });
+  const compiled = compileToMemory(modelPath, { dims: opts.dims, verbose: opts.verbose, log, f64AsF32: opts.f64AsF32 });
   const { plan } = compiled;
   const inputs = makeInputs(plan.inputs, opts.seed, opts.ranges);
   const model = await createModel(plan, compiled.weights);

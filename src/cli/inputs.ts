@@ -51,9 +51,11 @@ function randomData(t: PlanTensor, rand: () => number, range: Range | undefined)
   const n = t.dims.reduce((a, b) => a * b, 1);
   switch (t.dtype) {
     case 'float32':
-    case 'float16': {
+    case 'float16':
+    case 'float64': {
       const { lo, hi } = range ?? { lo: -1, hi: 1 };
-      const data = new Float32Array(n);
+      // float64 inputs exist only with --f64-as-f32; run() takes them as Float64Array.
+      const data = t.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const x = lo + (hi - lo) * rand();
         data[i] = t.dtype === 'float16' ? halfToFloat(floatToHalf(x)) : x;

@@ -3,16 +3,21 @@
  * producer, opsets, inputs and outputs with their (symbolic) dims, initializer count and size, a
  * histogram of op types, and every op we do not support (from the importer's one-shot check). An
  * unsupported model is a normal answer here, so inspect exits 0 unless the file cannot be decoded.
+ *
+ * It also compiles the model in memory (with --dim bindings) and reports what the compiler made
+ * of it: the IR op histogram after the optimizer and `kernels`, the GPU dispatches per inference
+ * (views such as reshapes cost none). A model that does not compile reports why instead.
  */
 
 import { basename } from 'node:path';
 import { hostBytesPerElement } from '../../ir/dtype.js';
 import { loadModelFile } from '../onnx/decode.js';
 import { describeOp, ImportError, UnsupportedOpsError, type UnsupportedOp } from '../onnx/errors.js';
-import { importModel } from '../onnx/import.js';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/model.js';
 import type { Io } from './io.js';
-import { formatBytes } from '../compile.js';
+import { compileModel, formatBytes } from '../compile.js';
+import { isKnownError } from '../errors.js';
+import { opHistogram } from '../passes/pipeline.js';
 
 export interface InspectResult {
   model: string;
@@ -23,8 +28,16 @@ export interface InspectResult {
   outputs: { name: string; dtype: string | null; dims: (number | string | null)[] | null }[];
   initializers: { count: number; bytes: number };
   nodes: number;
+  /** The ONNX node count (same as `nodes`). */
+  onnxNodes: number;
   /** Op type → count; non-default domains as `domain::Op`. */
   ops: Record<string, number>;
+  /** IR op → count after the optimizer ('binary.add', 'conv', …); null when the model does not compile. */
+  optimizedOps: Record<string, number> | null;
+  /** GPU dispatches per inference of the compiled model; null when it does not compile. */
+  kernels: number | null;
+  /** Why the model does not compile (unsupported ops are also listed in `unsupportedOps`). */
+  compileError?: string;
   unsupportedOps: UnsupportedOp[];
   /** An import problem other than unsupported ops (e.g. a form we do not lower), if any. */
   importError?: string;
@@ -54,15 +67,23 @@ export function inspectModel(model: OnnxModel, name: string, dims: Record<string
     outputs: g.outputs.map(valueInfo),
     initializers: { count: g.initializers.size, bytes },
     nodes: g.nodes.length,
+    onnxNodes: g.nodes.length,
     ops: Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    optimizedOps: null,
+    kernels: null,
     unsupportedOps: [],
   };
   try {
-    importModel(model, { dims });
+    const compiled = compileModel(model, name, { dims });
+    const hist = opHistogram(compiled.graph);
+    result.optimizedOps = Object.fromEntries(Object.entries(hist).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    result.kernels = compiled.plan.kernels.length;
   } catch (e) {
+    // Unsupported ops, unbound symbols, float64, a kernel we lack: the model is described, not compiled.
     if (e instanceof UnsupportedOpsError) result.unsupportedOps = e.ops;
     else if (e instanceof ImportError) result.importError = e.message;
-    else throw e;
+    // A compiler bug is reported, not thrown: inspect is where one looks when compile fails.
+    result.compileError = isKnownError(e) ? e.message : `internal compiler error: ${(e as Error).message ?? String(e)}`;
   }
   return result;
 }
@@ -97,5 +118,12 @@ export function inspectCommand(modelPath: string, opts: { json: boolean; dims: R
     }
   }
   if (r.importError) io.out(`import problem: ${r.importError}`);
+  if (r.optimizedOps && r.kernels !== null) {
+    const irOps = Object.values(r.optimizedOps).reduce((a, b) => a + b, 0);
+    io.out(`compiled:     ${irOps} IR ops after the optimizer, ${r.kernels} GPU kernels per inference`);
+    for (const [op, n] of Object.entries(r.optimizedOps)) io.out(`  ${op.padEnd(24)} ${n}`);
+  } else if (r.compileError && !r.importError && r.unsupportedOps.length === 0) {
+    io.out(`not compiled: ${r.compileError}`);
+  }
   return 0;
 }

@@ -14,11 +14,22 @@ import { compile, formatBytes } from '../compile.js';
 import { exitCodeFor, isKnownError } from '../errors.js';
 import { compareCommand, F16_BOUND, passRule } from './compare.js';
 import { inspectCommand } from './inspect.js';
+import { registerPerfCommands } from './perf-commands.js';
 import { processIo, type Io } from './io.js';
 import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseSeed } from './options.js';
 import { runCommand } from './run.js';
 
 const DIM_HELP = 'bind a symbolic dim, e.g. --dim batch=1 (repeatable)';
+const F64_HELP = 'compute float64 tensors in f32 on the GPU instead of refusing them (inputs and outputs stay float64)';
+
+interface CompileFlags {
+  out: string;
+  dim?: string[];
+  optimize: boolean;
+  dumpIr?: string;
+  f64AsF32?: boolean;
+  verbose?: boolean;
+}
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command('onnx-wgsl')
@@ -36,14 +47,16 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--dim <sym=N>', DIM_HELP, collect)
     .option('--no-optimize', 'skip the optimizer passes (for debugging a miscompile)')
     .option('--dump-ir <dir>', 'write the IR after each optimizer pass into <dir>')
+    .option('--f64-as-f32', F64_HELP)
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
-    .action(async (model: string, o: { out: string; dim?: string[]; optimize: boolean; dumpIr?: string; verbose?: boolean }) => {
+    .action(async (model: string, o: CompileFlags) => {
       const r = await compile(model, o.out, {
         dims: parseDims(o.dim),
         optimize: o.optimize,
         dumpIrDir: o.dumpIr,
         verbose: o.verbose,
         log: io.err,
+        f64AsF32: !!o.f64AsF32,
       });
       io.out(
         `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
@@ -61,12 +74,13 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--input <name=src>', "input source: 'random' or a .npy file, e.g. --input x=x.npy (repeatable; default random)", collect)
     .option('--dim <sym=N>', DIM_HELP, collect)
     .addOption(new Option('--seed <n>', 'seed for random inputs').default('0', '0'))
+    .option('--f64-as-f32', F64_HELP)
     .option('--verbose', 'print compile details and timing; stack traces on errors')
-    .action(async (model: string, o: { input?: string[]; dim?: string[]; seed: string; verbose?: boolean }) => {
+    .action(async (model: string, o: { input?: string[]; dim?: string[]; seed: string; f64AsF32?: boolean; verbose?: boolean }) => {
       setCode(
         await runCommand(
           model,
-          { dims: parseDims(o.dim), inputs: parseInputs(o.input), seed: parseSeed(o.seed), verbose: !!o.verbose },
+          { dims: parseDims(o.dim), inputs: parseInputs(o.input), seed: parseSeed(o.seed), verbose: !!o.verbose, f64AsF32: !!o.f64AsF32 },
           io,
         ),
       );
@@ -82,6 +96,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--json', 'print a machine-readable result')
     .addOption(new Option('--rtol <x>', 'bound on the relative L2 error').default('1e-4', '1e-4'))
     .addOption(new Option('--atol-scale <x>', 'bound on the max abs error, as a fraction of max|reference|').default('1e-3', '1e-3'))
+    .option('--f64-as-f32', `${F64_HELP}; onnxruntime still computes float64`)
     .option('--verbose', 'print compile details; stack traces on errors')
     .addHelpText(
       'after',
@@ -92,7 +107,16 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(
       async (
         model: string,
-        o: { seed: string; range?: string[]; dim?: string[]; json?: boolean; rtol: string; atolScale: string; verbose?: boolean },
+        o: {
+          seed: string;
+          range?: string[];
+          dim?: string[];
+          json?: boolean;
+          rtol: string;
+          atolScale: string;
+          f64AsF32?: boolean;
+          verbose?: boolean;
+        },
       ) => {
         const opts = {
           seed: parseSeed(o.seed),
@@ -102,6 +126,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           rtol: parseNumber('--rtol', o.rtol, 0),
           atolScale: parseNumber('--atol-scale', o.atolScale, 0),
           verbose: !!o.verbose,
+          f64AsF32: !!o.f64AsF32,
         };
         setCode(await compareCommand(model, opts, io));
       },
@@ -117,6 +142,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((model: string, o: { json?: boolean; dim?: string[] }) => {
       setCode(inspectCommand(model, { json: !!o.json, dims: parseDims(o.dim) }, io));
     });
+
+  registerPerfCommands(program, io, setCode);
 
   return program;
 }

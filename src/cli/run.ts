@@ -14,10 +14,12 @@ export interface RunOptions {
   inputs: Map<string, InputSource>;
   seed: number;
   verbose: boolean;
+  /** Compute float64 in f32 (--f64-as-f32) when compiling an .onnx file. */
+  f64AsF32?: boolean;
 }
 
 export async function runCommand(target: string, opts: RunOptions, io: Io): Promise<number> {
-  const { model, plan, close } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err });
+  const { model, plan, close } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err, f64AsF32: opts.f64AsF32 });
   try {
     const inputs = makeInputs(plan.inputs, opts.seed, new Map(), opts.inputs);
     for (const i of inputs) io.out(`input  ${i.name}: ${i.dtype} [${i.dims.join(', ')}] ${i.source}`);

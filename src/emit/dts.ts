@@ -19,6 +19,8 @@ function inputArrayType(dtype: ElemType): string {
       return 'Float32Array';
     case 'float16':
       return 'Float32Array | Uint16Array';
+    case 'float64':
+      return 'Float64Array';
     case 'int8':
       return 'Int8Array';
     case 'uint8':

@@ -10,6 +10,11 @@
  * Before importing anything, every node's (domain, op type, opset) is checked against the
  * registry, and all the gaps are reported together in one `UnsupportedOpsError` — a user learns
  * the whole list of missing ops from a single run.
+ *
+ * With `f64AsF32` the model's float64 tensors are read as float32, as if it had been exported in
+ * float32: graph inputs, initializers, tensor attributes and element-type attributes (Cast's `to`
+ * and the like, through `dtypeFromCode`). The importers' own float64 intermediates (exact integer
+ * arithmetic in integer.ts) stay float64, so they still need constant inputs to fold away.
  */
 
 import { Graph, type Value } from '../../ir/graph.js';
@@ -18,10 +23,15 @@ import type { OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
 import { ImportError, SymbolicDimError, UnsupportedFormError, UnsupportedOpsError, type UnsupportedOp } from './errors.js';
 import { ImportContext } from './ops/context.js';
 import { findImporter } from './ops/index.js';
+import { float64AsFloat32 } from './ops/common.js';
 
 export interface ImportOptions {
   /** Sizes for symbolic input dims, by symbol name (unknown dims are named `unk_<input>_<axis>`). */
   dims?: Readonly<Record<string, number>>;
+  /** Read the model's float64 tensors as float32 (`--f64-as-f32`; see the header). */
+  f64AsF32?: boolean;
+  /** With f64AsF32: called with each thing read as float32 ("input 'x'", "initializer 'w'", …). */
+  onF64AsF32?: (what: string) => void;
 }
 
 export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
@@ -32,8 +42,12 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
 
   const g = new Graph();
   const values = new Map<string, Value>();
-  declareInputs(g, og, opts.dims ?? {}, values);
-  for (const [name, tensor] of og.initializers) values.set(name, g.addConstant(name, tensor));
+  const onF64 = opts.f64AsF32 ? (opts.onF64AsF32 ?? (() => {})) : undefined;
+  declareInputs(g, og, opts.dims ?? {}, values, onF64);
+  for (const [name, tensor] of og.initializers) {
+    if (tensor.dtype === 'float64' && onF64) onF64(`initializer '${name}'`);
+    values.set(name, g.addConstant(name, tensor.dtype === 'float64' && onF64 ? float64AsFloat32(tensor) : tensor));
+  }
 
   // Where each value is produced, to tell "defined later" (order) from "defined nowhere".
   const producedBy = new Map<string, number>();
@@ -44,7 +58,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
     if (j === undefined) return "it is not a graph input, an initializer or any node's output";
     return `it is produced by node '${nodeNames[j]}' (${og.nodes[j]!.opType}), which comes later: nodes must be in topological order`;
   };
-  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined));
+  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined, onF64));
 
   g.outputs = og.outputs.map((vi) => bindOutput(g, vi, values));
   return g;
@@ -70,7 +84,13 @@ function unknownDimName(input: string, axis: number): string {
   return `unk_${input.replace(/[^A-Za-z0-9_]/g, '_')}_${axis}`;
 }
 
-function declareInputs(g: Graph, og: OnnxGraph, dims: Readonly<Record<string, number>>, values: Map<string, Value>): void {
+function declareInputs(
+  g: Graph,
+  og: OnnxGraph,
+  dims: Readonly<Record<string, number>>,
+  values: Map<string, Value>,
+  onF64: ((what: string) => void) | undefined,
+): void {
   for (const [sym, size] of Object.entries(dims)) {
     if (!Number.isInteger(size) || size < 0) throw new ImportError(`dims: '${sym}' must be a non-negative integer, got ${size}`);
   }
@@ -87,7 +107,8 @@ function declareInputs(g: Graph, og: OnnxGraph, dims: Readonly<Record<string, nu
       symbols.add(dim);
       return dim in dims ? dims[dim]! : dim;
     });
-    values.set(vi.name, g.addInput(vi.name, { dtype: vi.dtype, shape }));
+    if (vi.dtype === 'float64' && onF64) onF64(`input '${vi.name}'`);
+    values.set(vi.name, g.addInput(vi.name, { dtype: vi.dtype === 'float64' && onF64 ? 'float32' : vi.dtype, shape }));
   }
   const unused = Object.keys(dims).filter((s) => !symbols.has(s));
   if (unused.length > 0) {
@@ -103,6 +124,7 @@ function importNode(
   name: string,
   values: Map<string, Value>,
   whyUndefined: (value: string) => string,
+  onF64: ((what: string) => void) | undefined,
 ): void {
   for (const input of node.inputs) {
     if (input !== '' && !values.has(input)) {
@@ -111,7 +133,7 @@ function importNode(
   }
   const opset = model.opsets.get(node.domain)!;
   const importer = findImporter(node.domain, node.opType, opset)!; // checkSupported guarantees it
-  const ctx = new ImportContext(g, node, name, opset, values);
+  const ctx = new ImportContext(g, node, name, opset, values, onF64);
 
   let results: (Value | undefined)[];
   try {

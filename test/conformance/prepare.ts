@@ -5,6 +5,11 @@
  *
  * The result is plain structured-cloneable data (no classes, no graph), so this can run in a
  * worker thread (compile-worker.ts) that the runner can terminate when a compile hangs.
+ *
+ * Every test compiles with `f64AsF32` (`--f64-as-f32`): float64 is computed in f32 on the GPU
+ * rather than refused, and compared with the same tolerance as float32 (rtol 1e-3 is well above
+ * f32's precision, so a test that fails there fails for a reason worth seeing). A prepared test
+ * says whether the option mattered, so the report can count the tests that pass only thanks to it.
  */
 
 import { readFileSync } from 'node:fs';
@@ -19,6 +24,9 @@ import type { DType, HostArray } from '../../ir/dtype.js';
 import type { ModelPlan } from '../../runtime/plan.js';
 import { bindSymbols, caseKey, DataSetError, findDataSet, matchByName, readTensorFile, type TestCase } from './cases.js';
 import { classifyError, shortReason } from './classify.js';
+
+/** The compile options every conformance test uses (see the header). */
+export const CONFORMANCE_COMPILE_OPTIONS = { f64AsF32: true } as const;
 
 export interface HostTensor {
   name: string;
@@ -36,6 +44,8 @@ export type Prepared =
       feeds: HostTensor[];
       /** In the model's output order, named as the model names them. */
       expected: HostTensor[];
+      /** float64 was computed in f32 (the compile read something float64 as float32). */
+      f64AsF32: boolean;
       compileMs: number;
     }
   | { kind: 'done'; status: 'unsupported' | 'error' | 'no-data'; reason: string; blockers?: string[]; compileMs: number };
@@ -92,7 +102,7 @@ function checkTensorIO(c: TestCase, bytes: Uint8Array, model: OnnxModel, started
   ].filter((p): p is { reason: string; blocker: string } => p !== null);
   if (problems.length === 0) return null;
   try {
-    compileModel(model, caseKey(c), { log: () => {} });
+    compileModel(model, caseKey(c), { ...CONFORMANCE_COMPILE_OPTIONS, log: () => {} });
   } catch (e) {
     if (e instanceof UnsupportedOpsError) return { kind: 'done', ...classifyError(e), compileMs: Date.now() - started };
   }
@@ -126,7 +136,7 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
     }
   }
   const dims = bindSymbols(model.graph.inputs, new Map(feeds.map((f) => [f.name, f])));
-  const { plan, weights } = compileModel(model, caseKey(c), { dims, log: () => {} });
+  const { plan, weights, report } = compileModel(model, caseKey(c), { ...CONFORMANCE_COMPILE_OPTIONS, dims, log: () => {} });
   const compileMs = Date.now() - started;
 
   const outputNames = plan.outputs.map((o) => o.name);
@@ -136,7 +146,7 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
     throw new DataSetError(`the data set has ${files.outputs.length} outputs but the model has ${has}`);
   }
   const expected = outputNames.map((n) => toHost(outputs.get(n)!, n));
-  return { kind: 'ready', plan, weights: ownBuffer(weights), feeds, expected, compileMs };
+  return { kind: 'ready', plan, weights: ownBuffer(weights), feeds, expected, f64AsF32: report.f64AsF32.length > 0, compileMs };
 }
 
 /** Prepares one test; never throws. */

@@ -98,6 +98,17 @@ function secs(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** The header line on `--f64-as-f32`, which every test compiles with (prepare.ts). */
+function f64Line(results: readonly TestResult[]): string {
+  const ran = results.filter((r) => r.f64AsF32);
+  const passed = ran.filter((r) => r.status === 'pass').length;
+  return (
+    `- Compile options: \`--f64-as-f32\` (float64 inputs, outputs, constants and casts computed in f32 on the GPU, ` +
+    `compared with the same tolerance); ${ran.length} tests needed it and ${passed} of them pass only thanks to it ` +
+    `(without it they are unsupported: dtype float64).`
+  );
+}
+
 export interface ReportContext {
   command: string;
   date: Date;
@@ -122,6 +133,7 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
     `- Tolerance (the ONNX backend test's defaults, numpy.testing.assert_allclose): every element must satisfy ` +
       `|actual − expected| ≤ atol + rtol·|expected| with rtol = ${RTOL}, atol = ${ATOL}; NaN equals NaN, an infinity equals ` +
       `only itself; dims must match exactly and dtypes must be equal (int64 compared as numbers).`,
+    f64Line(results),
     `- Statuses: **pass**; **fail** (ran, numbers differ); **unsupported** (the compiler refused with a specific reason: ` +
       `an op or opset without an importer, an unsupported form, a dtype the GPU lacks, a node the code generator says it ` +
       `does not support); **error** (anything else: a crash, ` +
@@ -161,6 +173,14 @@ export function renderReport(run: ConformanceRun, ctx: ReportContext): string {
   lines.push('', '## Errors by reason', '', 'Grouped with names and numbers masked; every one is a bug to fix.', '');
   lines.push('| reason (masked) | tests | example |', '|---|---|---|');
   for (const e of rankErrors(results)) lines.push(`| ${cell(e.key)} | ${e.tests.length} | ${cell(examples(e.tests))} |`);
+
+  const viaF64 = results.filter((r) => r.f64AsF32);
+  if (viaF64.length > 0) {
+    lines.push('', '## Tests run with float64 computed in f32', '');
+    lines.push('They would be unsupported (dtype float64) without `--f64-as-f32`.', '');
+    lines.push('| test | status | max abs err | reason |', '|---|---|---|---|');
+    for (const r of viaF64) lines.push(`| ${caseKey(r)} | ${r.status} | ${formatErr(r.maxAbsErr)} | ${cell(r.reason ?? '')} |`);
+  }
 
   const slow = [...results].sort((a, b) => (b.compileMs ?? 0) + (b.gpuMs ?? 0) - ((a.compileMs ?? 0) + (a.gpuMs ?? 0))).slice(0, 10);
   lines.push('', '## Slowest tests', '', '| test | compile | GPU |', '|---|---|---|');

@@ -38,6 +38,8 @@ export interface TestResult {
   worstOutput?: string;
   /** unsupported: what blocks it (op names, dtypes, forms), for the ranking table. */
   blockers?: string[];
+  /** It ran with float64 computed in f32 (--f64-as-f32); without that it would be unsupported. */
+  f64AsF32?: boolean;
   /** Host time (decode + compile) and GPU time (load + run + readback), in ms. */
   compileMs?: number;
   gpuMs?: number;
@@ -150,7 +152,8 @@ async function runOne(testCase: TestCase, p: Prepared, gpu: GpuSession, timeoutM
   }
   if (gpu.lostReason !== undefined) await gpu.renew(true);
   try {
-    return { ...head, ...(await execute(p, gpu, timeoutMs)), compileMs: p.compileMs };
+    const f64 = p.f64AsF32 ? { f64AsF32: true } : {};
+    return { ...head, ...(await execute(p, gpu, timeoutMs)), ...f64, compileMs: p.compileMs };
   } catch (e) {
     // execute catches the test's own failures; this is the session failing to renew a device.
     return { ...head, ...classifyError(e), compileMs: p.compileMs };

@@ -3,10 +3,13 @@
  *
  * ONNX: Add, Sub, Mul, Div, Pow, PRelu, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And,
  * Or, Xor, Mod, BitShift, BitwiseAnd/Or/Xor, Where; variadic Max, Min, Sum, Mean.
- * Opsets: 7 (numpy broadcasting everywhere; earlier versions had a `broadcast` attribute) or the
- * op's introduction (Mod 10, BitShift 11, LessOrEqual/GreaterOrEqual 12, Bitwise* 18, Where 9) to
- * MAX_OPSET. Later versions only widened type lists (Pow-12 allows a differently typed exponent,
- * which IR inference accepts).
+ * Opsets: 1 (or the op's introduction: Mod 10, BitShift 11, LessOrEqual/GreaterOrEqual 12,
+ * Bitwise* 18, Where 9) to MAX_OPSET. From 7 numpy broadcasting everywhere; before 7 the
+ * arithmetic, logical and comparison ops had the legacy `broadcast`/`axis` attributes (B aligned
+ * to A, see legacy.ts) and PRelu's slope was one value or one per channel; Max/Min/Sum/Mean
+ * required equal shapes before 8, which numpy broadcasting computes identically. `consumed_inputs`
+ * (before 6) is ignored. Later versions only widened type lists (Pow-12 allows a differently
+ * typed exponent, which IR inference accepts).
  * Types: numeric for arithmetic, bool for And/Or/Xor, integers for BitShift/Bitwise*, anything
  * comparable for comparisons; checked by IR inference.
  * Lowers to: `binary(fn)`; PRelu → `binary prelu` (slope broadcasts to X, as ONNX's
@@ -18,30 +21,39 @@ import type { BinaryFn } from '../../../ir/ops.js';
 import { isFloat } from '../../../ir/dtype.js';
 import type { Value } from '../../../ir/graph.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { importer } from './common.js';
+import { importer, MODERN_OPSET } from './common.js';
+import { legacyBroadcast, legacyPreluSlope } from './legacy.js';
 
+/** [ONNX op, IR fn, first opset]; ops from before 7 take the legacy broadcast form there. */
 const TABLE: [string, BinaryFn, number][] = [
-  ['Add', 'add', 7],
-  ['Sub', 'sub', 7],
-  ['Mul', 'mul', 7],
-  ['Div', 'div', 7],
-  ['Pow', 'pow', 7],
-  ['PRelu', 'prelu', 7],
-  ['Equal', 'equal', 7],
-  ['Less', 'less', 7],
-  ['Greater', 'greater', 7],
+  ['Add', 'add', 1],
+  ['Sub', 'sub', 1],
+  ['Mul', 'mul', 1],
+  ['Div', 'div', 1],
+  ['Pow', 'pow', 1],
+  ['Equal', 'equal', 1],
+  ['Less', 'less', 1],
+  ['Greater', 'greater', 1],
   ['LessOrEqual', 'lessOrEqual', 12],
   ['GreaterOrEqual', 'greaterOrEqual', 12],
-  ['And', 'and', 7],
-  ['Or', 'or', 7],
-  ['Xor', 'xor', 7],
+  ['And', 'and', 1],
+  ['Or', 'or', 1],
+  ['Xor', 'xor', 1],
   ['BitwiseAnd', 'bitAnd', 18],
   ['BitwiseOr', 'bitOr', 18],
   ['BitwiseXor', 'bitXor', 18],
 ];
 
 function binaryOut(ctx: ImportContext, fn: BinaryFn): Value[] {
-  return [ctx.addOut1({ kind: 'binary', fn }, [ctx.input(0, 'A'), ctx.input(1, 'B')])];
+  const a = ctx.input(0, 'A');
+  const b = ctx.input(1, 'B');
+  return [ctx.addOut1({ kind: 'binary', fn }, [a, ctx.opset < MODERN_OPSET ? legacyBroadcast(ctx, a, b) : b])];
+}
+
+function prelu(ctx: ImportContext): Value[] {
+  const x = ctx.input(0, 'X');
+  const slope = ctx.input(1, 'slope');
+  return [ctx.addOut1({ kind: 'binary', fn: 'prelu' }, [x, ctx.opset < MODERN_OPSET ? legacyPreluSlope(ctx, x, slope) : slope])];
 }
 
 function mod(ctx: ImportContext) {
@@ -88,11 +100,12 @@ function where(ctx: ImportContext) {
 
 export const binaryImporters: OpImporter[] = [
   ...TABLE.map(([opType, fn, since]) => importer(opType, (ctx) => binaryOut(ctx, fn), since)),
+  importer('PRelu', prelu, 1),
   importer('Mod', mod, 10),
   importer('BitShift', bitShift, 11),
-  importer('Max', variadic('max')),
-  importer('Min', variadic('min')),
-  importer('Sum', variadic('add')),
-  importer('Mean', mean),
+  importer('Max', variadic('max'), 1),
+  importer('Min', variadic('min'), 1),
+  importer('Sum', variadic('add'), 1),
+  importer('Mean', mean, 1),
   importer('Where', where, 9),
 ];

@@ -15,18 +15,27 @@ import type { ImportContext, ImportResult, OpImporter } from './context.js';
 import { SymbolicDimError } from '../errors.js';
 
 /**
- * The model opsets the importers are written against. Below 7 the arithmetic ops had the legacy
- * `broadcast` attribute and several ops `consumed_inputs`; above 21 we have not reviewed the
- * operator changelog, so a newer model is reported as unsupported rather than guessed at.
+ * The model opsets the importers are written against: every ONNX opset up to 21. Above 21 we have
+ * not reviewed the operator changelog, so a newer model is reported as unsupported rather than
+ * guessed at.
  */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
+
+/**
+ * Opset 7 made broadcasting numpy-style (before it, the arithmetic ops had the legacy
+ * `broadcast`/`axis` attributes) and dropped `consumed_inputs`, is_test and similar attributes.
+ * An importer that does not name its first opset starts here; one that accepts older versions
+ * says so with `since` and handles their forms (legacy.ts has the shared pieces), and
+ * test/import/old-opsets.test.ts lists every op reviewed that way.
+ */
+export const MODERN_OPSET = 7;
 
 /** Declares an importer for `opType` in the default domain over opsets [since, until]. */
 export function importer(
   opType: string,
   fn: (ctx: ImportContext) => ImportResult,
-  since = MIN_OPSET,
+  since = MODERN_OPSET,
   until = MAX_OPSET,
 ): OpImporter {
   return { opType, domain: '', since: Math.max(since, MIN_OPSET), until, import: fn };
@@ -53,6 +62,12 @@ export function makeTensor(dtype: DType, dims: number[], values: readonly number
     values.forEach((v, i) => (data[i] = v));
   }
   return { dtype, dims, data };
+}
+
+/** A float64 tensor as float32 (each value rounded to nearest), for `--f64-as-f32`. */
+export function float64AsFloat32(t: Tensor): Tensor {
+  if (t.dtype !== 'float64') throw new Error(`float64AsFloat32: tensor is ${t.dtype}`);
+  return { dtype: 'float32', dims: [...t.dims], data: Float32Array.from(t.data as Float64Array) };
 }
 
 /** A 0-d tensor. */

@@ -1,11 +1,13 @@
 /**
  * Joining and splitting along an axis → IR `concat` / `slice`.
  *
- * ONNX: Concat (opset 4/11/13), Split (2/11/13/18). Opsets 7 to MAX_OPSET; any element type.
- * - Concat: `axis` required; negative from opset 11.
+ * ONNX: Concat (opset 1/4/11/13), Split (1/2/11/13/18). Opsets 1 to MAX_OPSET; any element type.
+ * - Concat: `axis` required from opset 4 (before, optional with default 1); negative from 11.
  * - Split: `axis` (default 0, negative from 11); part sizes from the `split` attribute before
- *   opset 13, the constant `split` input from 13; without them, equal parts — one per output,
- *   or `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks).
+ *   opset 13 (at opset 1 also from an optional second input, which must then be a constant;
+ *   Split-1 has no documented default axis, so it must have `axis`),
+ *   the constant `split` input from 13; without them, equal parts — one per output, or
+ *   `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks).
  * Lowers to: `concat(axis)`; Split → one `slice` per requested output (an omitted output ''
  * gets no node). A single-input Concat or single-output Split is the input itself.
  */
@@ -19,7 +21,7 @@ import { importer, staticDim } from './common.js';
 function concat(ctx: ImportContext) {
   const inputs = ctx.presentInputs();
   if (inputs.length === 0) ctx.fail('needs at least one input');
-  const axis = normalizeAxis(ctx.getInt('axis'), inputs[0]!.rank);
+  const axis = normalizeAxis(ctx.getInt('axis', ctx.opset < 4 ? 1 : undefined), inputs[0]!.rank);
   if (inputs.length === 1) return [inputs[0]!];
   return [ctx.addOut1({ kind: 'concat', axis }, inputs)];
 }
@@ -28,7 +30,11 @@ function concat(ctx: ImportContext) {
 function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
   const outputs = ctx.outputCount;
   let sizes: number[] | undefined;
-  if (ctx.opset < 13) sizes = ctx.hasAttr('split') ? ctx.getInts('split') : undefined;
+  if (ctx.opset < 2 && ctx.hasInput(1)) {
+    // Split-1's optional second input: the sizes as a tensor of the input's (float) type.
+    sizes = ctx.constNumbers(1, 'split');
+    if (ctx.hasAttr('split') && ctx.getInts('split').join() !== sizes.join()) ctx.fail("the 'split' input and attribute disagree");
+  } else if (ctx.opset < 13) sizes = ctx.hasAttr('split') ? ctx.getInts('split') : undefined;
   else {
     ctx.rejectMovedAttr('split', 13);
     sizes = ctx.optionalConstNumbers(1, 'split');
@@ -58,6 +64,8 @@ function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
 
 function split(ctx: ImportContext) {
   const x = ctx.input(0, 'input');
+  // Split-1 documents no default axis (0 is Split-2's); guessing one could split the wrong axis.
+  if (ctx.opset < 2 && !ctx.hasAttr('axis')) ctx.unsupported("Split-1 without 'axis' (version 1 specifies no default) is not supported");
   const axis = normalizeAxis(ctx.getInt('axis', 0), x.rank);
   const sizes = partSizes(ctx, x, axis);
   if (sizes.length === 1) return [x];
@@ -75,4 +83,4 @@ function split(ctx: ImportContext) {
   return results;
 }
 
-export const concatSplitImporters: OpImporter[] = [importer('Concat', concat, 4), importer('Split', split, 2)];
+export const concatSplitImporters: OpImporter[] = [importer('Concat', concat, 1), importer('Split', split, 1)];

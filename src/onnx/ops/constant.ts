@@ -2,7 +2,7 @@
  * Constants and generated tensors.
  *
  * ONNX: Constant (opset 1/9/11/12/13/19/21), ConstantOfShape (9/20/21), Range (11).
- * Opsets 7 (or the op's introduction) to MAX_OPSET.
+ * Opsets 1 (Constant; ConstantOfShape and Range from their introduction) to MAX_OPSET.
  * - Constant: exactly one of `value` (a tensor), `value_float`/`value_floats` (float32 0-d/1-d),
  *   `value_int`/`value_ints` (int64 0-d/1-d). `sparse_value` and `value_string(s)` are rejected.
  * - ConstantOfShape: the constant int64 `shape` input filled with `value` (a one-element tensor,

@@ -18,7 +18,7 @@ import type { Graph, Tensor, Value } from '../../../ir/graph.js';
 import type { Op } from '../../../ir/ops.js';
 import type { OnnxAttributeValue, OnnxNode } from '../model.js';
 import { ImportError, UnsupportedFormError } from '../errors.js';
-import { scalarTensor, tensorToNumbers } from './common.js';
+import { float64AsFloat32, scalarTensor, tensorToNumbers } from './common.js';
 
 /** The values bound to the node's outputs, by position; undefined for outputs not produced. */
 export type ImportResult = (Value | undefined)[];
@@ -49,6 +49,11 @@ export class ImportContext {
     /** The model's opset for the node's domain. */
     readonly opset: number,
     private readonly values: ReadonlyMap<string, Value>,
+    /**
+     * Set when the model's float64 tensors are read as float32 (`--f64-as-f32`, see import.ts);
+     * called with what was read that way. `getTensor` and `dtypeFromCode` (cast.ts) apply it.
+     */
+    readonly onF64AsF32?: (what: string) => void,
   ) {}
 
   get opType(): string {
@@ -165,8 +170,12 @@ export class ImportContext {
     return [...this.attr(name, ['floats', 'ints'], fallback)];
   }
 
+  /** A tensor attribute; float64 comes back as float32 when the model's float64 is read so. */
   getTensor(name: string): Tensor {
-    return this.attr<'tensor'>(name, ['tensor'], undefined);
+    const t = this.attr<'tensor'>(name, ['tensor'], undefined);
+    if (t.dtype !== 'float64' || this.onF64AsF32 === undefined) return t;
+    this.onF64AsF32(`attribute '${name}' of node '${this.name}'`);
+    return float64AsFloat32(t);
   }
 
   private attr<T extends AttrType>(name: string, types: T[], fallback: AttrOf<T> | undefined): AttrOf<T> {

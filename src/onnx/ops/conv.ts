@@ -1,7 +1,7 @@
 /**
  * Convolutions → IR `conv` / `convTranspose`.
  *
- * ONNX: Conv (opset 1/11/22), ConvTranspose (1/11/22). Opsets 7 to MAX_OPSET: version 11 only
+ * ONNX: Conv (opset 1/11/22), ConvTranspose (1/11/22). Opsets 1 to MAX_OPSET: version 11 only
  * made `kernel_shape` optional on paper (we always take it from W) and 22 added bfloat16.
  * Types: float tensors X, W and optional 1-d B (checked by IR inference).
  * Lowers to: `conv` / `convTranspose` with every attribute explicit. 1-d, 2-d and 3-d (any N) work.

@@ -1,7 +1,7 @@
 /**
  * Indexing → IR `gather` / `gatherElements`.
  *
- * ONNX: Gather (opset 1/11/13), GatherElements (11/13). Opsets 7 (11 for GatherElements) to
+ * ONNX: Gather (opset 1/11/13), GatherElements (11/13). Opsets 1 (11 for GatherElements) to
  * MAX_OPSET. Versions 11+ allow negative axes and negative indices; 13 only added types.
  * Types: any data type; int32/int64 indices (negative counting from the end).
  * Lowers to: `gather(axis)` / `gatherElements(axis)` with the axis normalized. Gathers of constants

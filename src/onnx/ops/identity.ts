@@ -1,12 +1,15 @@
 /**
  * Ops that pass their input through at inference → no IR node at all.
  *
- * ONNX: Identity (opset 1/13/14/16/19/21), Dropout (7/10/12/13/22). Opsets 7 to MAX_OPSET.
+ * ONNX: Identity (opset 1/13/14/16/19/21), Dropout (1/6/7/10/12/13/22). Opsets 1 to MAX_OPSET.
  * - Identity: the output is the input value (tensors only; sequence/optional inputs never reach
  *   here because the decoder has no such values).
- * - Dropout: inference semantics — the output is the input. Opsets 7–11 have a `ratio`
- *   attribute that inference ignores; from 12, `ratio` and `training_mode` are inputs, and
- *   training_mode must be absent or a constant false (random masks are rejected as a form).
+ * - Dropout: inference semantics — the output is the input. Before opset 7, `is_test` chose
+ *   between training (0, the default: random dropout, refused as a form) and test mode (1: the
+ *   input itself; a requested mask, which the spec leaves unspecified there, is refused).
+ *   Opsets 7–11 have a `ratio` attribute that inference ignores; from 12, `ratio` and
+ *   `training_mode` are inputs, and training_mode must be absent or a constant false (random
+ *   masks are rejected as a form).
  *   The optional mask output, when requested, is a constant fill (bool from opset 10; the data
  *   type before), or an `expand` of a scalar when the shape is symbolic. Its value follows
  *   onnxruntime, since the spec leaves the inference mask unspecified before opset 12: all true
@@ -18,10 +21,16 @@
 import type { Value } from '../../../ir/graph.js';
 import { isStaticShape } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { importer, makeTensor } from './common.js';
+import { importer, makeTensor, MODERN_OPSET } from './common.js';
+import { requireTestMode } from './legacy.js';
 
 function dropout(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
+  if (ctx.opset < MODERN_OPSET) {
+    requireTestMode(ctx, 'random dropout');
+    if (ctx.hasOutput(1)) ctx.unsupported(`the mask output, which opset ${ctx.opset} leaves unspecified in test mode (is_test=1), is not supported`);
+    return [x];
+  }
   if (ctx.opset >= 12 && ctx.hasInput(2)) {
     const training = ctx.constInput(2, 'training_mode');
     if (training.data.length !== 1) ctx.fail("input 'training_mode' must be a scalar");
@@ -45,5 +54,5 @@ function dropout(ctx: ImportContext) {
 
 export const identityImporters: OpImporter[] = [
   importer('Identity', (ctx) => [ctx.input(0, 'input')], 1),
-  importer('Dropout', dropout, 7),
+  importer('Dropout', dropout, 1),
 ];

@@ -14,9 +14,8 @@ import type { ImportContext, ImportResult, OpImporter } from './context.js';
 import { makeTensor, MAX_OPSET, unary } from './common.js';
 
 /**
- * Declares an importer from `since`, which may be below MIN_OPSET. For ops whose earliest
- * version we accept is semantically identical to the current one (no `consumed_inputs`, no
- * legacy broadcast), so old models (the ONNX backend tests' opset-6 InstanceNormalization) load.
+ * Declares an importer from `since` — the same as `importer` in common.ts (which now honours any
+ * `since` down to opset 1); kept for the importers written against it.
  */
 export function importerSince(opType: string, fn: (ctx: ImportContext) => ImportResult, since: number, until = MAX_OPSET): OpImporter {
   return { opType, domain: '', since, until, import: fn };

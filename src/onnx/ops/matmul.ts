@@ -1,27 +1,38 @@
 /**
  * Matrix products → IR `matmul`.
  *
- * ONNX: Gemm (opset 7/9/11/13), MatMul (1/9/13). Opsets 7 to MAX_OPSET.
+ * ONNX: Gemm (opset 1/6/7/9/11/13), MatMul (1/9/13). Opsets 1 to MAX_OPSET.
  * - Gemm: y = alpha·op(A)·op(B) + beta·C on 2-d A and B; C is required before opset 11 and
- *   optional after, and broadcasts to (M, N) (unidirectional since 7). Versions 9/13 only added
- *   types.
+ *   optional after, and broadcasts to (M, N) (unidirectional since 7). Before 7 a `broadcast`
+ *   attribute said whether C may broadcast (1, with the same unidirectional rule) or must be
+ *   exactly (M, N) (0, the default). Versions 6/9/13 only changed types.
  * - MatMul: numpy matmul (batched, broadcast leading dims, 1-d operands promoted and squeezed).
  * Types: float (MatMul also integer), checked by IR inference.
  * Lowers to: `matmul(transA, transB, alpha, beta)` on [A, B, C?]; MatMul has alpha 1 and no C.
  */
 
 import type { ImportContext, OpImporter } from './context.js';
-import { importer } from './common.js';
+import { formatShape } from '../../../ir/shape.js';
+import { importer, MODERN_OPSET } from './common.js';
 
 function gemm(ctx: ImportContext) {
   const a = ctx.input(0, 'A');
   const b = ctx.input(1, 'B');
   if (a.rank !== 2 || b.rank !== 2) ctx.fail(`A and B must be 2-d, got ranks ${a.rank} and ${b.rank}`);
   const c = ctx.opset < 11 ? ctx.input(2, 'C') : ctx.optionalInput(2);
+  const transA = ctx.getInt('transA', 0) !== 0;
+  const transB = ctx.getInt('transB', 0) !== 0;
+  if (ctx.opset < MODERN_OPSET && c !== undefined && ctx.getInt('broadcast', 0) === 0) {
+    const mn = [a.type.shape[transA ? 1 : 0]!, b.type.shape[transB ? 0 : 1]!];
+    const cs = c.type.shape;
+    if (cs.length !== 2 || cs[0] !== mn[0] || cs[1] !== mn[1]) {
+      ctx.fail(`C ${formatShape(cs)} must be ${formatShape(mn)} with broadcast=0 (before opset ${MODERN_OPSET} C broadcasts only with broadcast=1)`);
+    }
+  }
   const op = {
     kind: 'matmul',
-    transA: ctx.getInt('transA', 0) !== 0,
-    transB: ctx.getInt('transB', 0) !== 0,
+    transA,
+    transB,
     alpha: ctx.getFloat('alpha', 1),
     beta: c === undefined ? 0 : ctx.getFloat('beta', 1),
   } as const;
@@ -33,4 +44,4 @@ function matmul(ctx: ImportContext) {
   return [ctx.addOut1(op, [ctx.input(0, 'A'), ctx.input(1, 'B')])];
 }
 
-export const matmulImporters: OpImporter[] = [importer('Gemm', gemm, 7), importer('MatMul', matmul, 1)];
+export const matmulImporters: OpImporter[] = [importer('Gemm', gemm, 1), importer('MatMul', matmul, 1)];

@@ -5,7 +5,7 @@
  * - InstanceNormalization (6/22): y = (x − mean) / sqrt(var + ε) · scale[c] + B[c], statistics
  *   over the spatial axes of each (n, c). Lowers to `layerNorm(axis 2)` with a unit scale, then a
  *   per-channel `mul`/`add` (the IR layerNorm's scale covers the normalized axes, not channels).
- *   Opset 6 is accepted: version 1 differed only by `consumed_inputs`.
+ *   Version 1 differed only by `consumed_inputs`, which is ignored.
  * - MeanVarianceNormalization (9/13): y = (x − E[x]) / (sqrt(E[(x − E[x])²]) + 1e-9) over `axes`
  *   (default [0, 2, 3]), as the ONNX function body defines it (ε added to the deviation, not the
  *   variance). Lowers to `reduce mean` ×2 and elementwise ops.
@@ -135,7 +135,7 @@ export function layerNormWithStats(ctx: ImportContext): ImportResult {
 }
 
 export const normalizationImporters: OpImporter[] = [
-  importerSince('InstanceNormalization', instanceNormalization, 6),
+  importerSince('InstanceNormalization', instanceNormalization, 1),
   importer('MeanVarianceNormalization', meanVarianceNormalization, 9),
   importer('LpNormalization', lpNormalization, 1),
   importer('LRN', lrn, 1),

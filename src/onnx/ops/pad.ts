@@ -1,8 +1,8 @@
 /**
  * Padding → IR `pad` (and `slice` for negative pads).
  *
- * ONNX: Pad (opset 2/11/13/18/19/21). Opsets 7 to MAX_OPSET.
- * - Before 11: `pads` and `value` attributes. From 11: `pads` and optional `constant_value`
+ * ONNX: Pad (opset 1/2/11/13/18/19/21). Opsets 1 to MAX_OPSET.
+ * - Before 11: `pads` and `value` attributes (at opset 1 `pads` was called `paddings`, same layout). From 11: `pads` and optional `constant_value`
  *   inputs, which must be constants; from 18 an optional constant `axes` input selects the padded
  *   axes (pads then has 2·len(axes) values).
  * - `mode`: constant (default), reflect, edge; opset 19's wrap is rejected as a form.
@@ -30,7 +30,7 @@ function pad(ctx: ImportContext) {
   let value = 0;
   let axes = iota(r);
   if (ctx.opset < 11) {
-    given = ctx.getInts('pads');
+    given = ctx.getInts(ctx.opset < 2 ? 'paddings' : 'pads');
     value = ctx.getFloat('value', 0);
   } else {
     ctx.rejectMovedAttr('pads', 11);
@@ -66,4 +66,4 @@ function pad(ctx: ImportContext) {
   return [ctx.addOut1({ kind: 'pad', mode: mode as PadMode, pads, value }, [input])];
 }
 
-export const padImporters: OpImporter[] = [importer('Pad', pad, 2)];
+export const padImporters: OpImporter[] = [importer('Pad', pad, 1)];

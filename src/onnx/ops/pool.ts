@@ -2,7 +2,7 @@
  * Pooling → IR `pool` / `reduce`.
  *
  * ONNX: MaxPool (opset 1/8/10/11/12/22), AveragePool (1/7/10/11/19/22), GlobalAveragePool,
- * GlobalMaxPool (1/22). Opsets 7 to MAX_OPSET.
+ * GlobalMaxPool (1/22). Opsets 1 to MAX_OPSET.
  * - `ceil_mode` (10+), `dilations` (MaxPool 10+, AveragePool 19+) and `count_include_pad` (7+)
  *   default to 0 / 1s / 0 when absent, which is exactly the older versions' behaviour.
  * - auto_pad is resolved to explicit pads like Conv's (shared `resolveWindowPads`).

@@ -1,7 +1,8 @@
 /**
  * Recurrent layers → IR `rnn`.
  *
- * ONNX: RNN, GRU, LSTM (opset 7; 14 added `layout`; 22 only bfloat16). Opsets 7 to MAX_OPSET.
+ * ONNX: RNN, GRU, LSTM (opset 7; 14 added `layout`; 22 only bfloat16). Opsets 7 to MAX_OPSET
+ * (version 1's `output_sequence` attribute is not handled, so older models are refused).
  * Types: float X, W, R, B, initial_h, initial_c, P (one type); int32 sequence_lens.
  * Lowers to: one `rnn` node in canonical form, which only ever sees layout 0 and every input:
  * - layout 1 (batch first): X and the initial states are transposed to layout 0 on the way in

@@ -3,7 +3,7 @@
  *
  * ONNX: ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2,
  * ReduceLogSum, ReduceLogSumExp, ReduceSumSquare (opset 1/11/13/18, ReduceMax/Min also 20),
- * ArgMax, ArgMin (1/11/12/13). Opsets 7 to MAX_OPSET.
+ * ArgMax, ArgMin (1/11/12/13). Opsets 1 to MAX_OPSET.
  * - Axes: the `axes` attribute, or — ReduceSum from opset 13, the others from 18 — an optional
  *   constant `axes` input. Negative axes from 11. Absent or empty axes reduce everything, unless
  *   `noop_with_empty_axes=1` (same opsets as the input form), which makes the op the identity.

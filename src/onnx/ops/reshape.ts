@@ -1,9 +1,9 @@
 /**
  * Shape-only ops → IR `reshape` (a view: no data moves).
  *
- * ONNX: Reshape (opset 5/13/14/19/21), Flatten (1/9/11/13/21), Squeeze (1/11/13/21),
- * Unsqueeze (1/11/13/21). Opsets 7 to MAX_OPSET; any element type.
- * - Reshape: the `shape` input must be a constant. 0 copies the input dim at that position
+ * ONNX: Reshape (opset 1/5/13/14/19/21), Flatten (1/9/11/13/21), Squeeze (1/11/13/21),
+ * Unsqueeze (1/11/13/21). Opsets 1 to MAX_OPSET; any element type.
+ * - Reshape: the `shape` input must be a constant (before opset 5, the `shape` attribute). 0 copies the input dim at that position
  *   (unless allowzero=1, opset 14+, where 0 means a zero-size dim); one -1 is inferred from the
  *   element count, symbolically when symbols cancel (e.g. [batch, 6] → [-1, 3, 2] gives batch).
  * - Flatten: [prod(d < axis), prod(d ≥ axis)]; negative axis from opset 11.
@@ -110,6 +110,8 @@ function reshapeOut(ctx: ImportContext, x: Value, shape: Dim[]): Value[] {
 
 function reshape(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
+  // Reshape-1 (with the ignorable consumed_inputs) took the same target as an attribute.
+  if (ctx.opset < 5) return reshapeOut(ctx, x, resolveReshape(x.type.shape, ctx.getInts('shape'), false));
   const shapeT = ctx.constInput(1, 'shape');
   if (shapeT.dims.length !== 1) ctx.fail(`input 'shape' must be 1-d, got dims [${shapeT.dims.join(', ')}]`);
   const target = tensorToNumbers(shapeT);
@@ -176,7 +178,7 @@ function unsqueeze(ctx: ImportContext) {
 }
 
 export const reshapeImporters: OpImporter[] = [
-  importer('Reshape', reshape, 5),
+  importer('Reshape', reshape, 1),
   importer('Flatten', flatten, 1),
   importer('Squeeze', squeeze, 1),
   importer('Unsqueeze', unsqueeze, 1),

@@ -1,8 +1,8 @@
 /**
  * Resampling → IR `resize`.
  *
- * ONNX: Resize (opset 10/11/13/18/19), Upsample (7/9; deprecated from 10). Opsets 10 to
- * MAX_OPSET for Resize, 7–9 for Upsample.
+ * ONNX: Resize (opset 10/11/13/18/19), Upsample (1/7/9; deprecated from 10). Opsets 10 to
+ * MAX_OPSET for Resize, 1–9 for Upsample.
  * - Resize-10: inputs X, scales; modes nearest/linear with Upsample's geometry (asymmetric
  *   coordinates). The spec does not say how nearest rounds; onnxruntime rounds down when
  *   upsampling and up when downsampling, and so do we (mixing both across axes is rejected).
@@ -12,7 +12,9 @@
  *   From 18: `axes` (scales/sizes apply to those axes only) and keep_aspect_ratio_policy; from
  *   19 the half_pixel_symmetric mode. `antialias=1` (18+), tf_crop_and_resize (needs roi, which
  *   the IR op does not carry) and opset 11's tf_half_pixel_for_nn are rejected as forms.
- * - Upsample-7: `scales` attribute; Upsample-9: scales input; modes nearest/linear.
+ * - Upsample-1: 4-d NCHW input, `height_scale` and `width_scale` attributes (≥ 1), modes nearest
+ *   and bilinear; Upsample-7: `scales` attribute; Upsample-9: scales input; modes nearest/linear.
+ *   All share the asymmetric geometry, so version 1 is version 7 with scales [1, 1, h, w].
  * Output sizes follow the spec: floor(in · scale) from scales; from sizes, scale = out / in. An
  * axis whose dim is a symbol must keep its size (scale 1).
  * Types: any numeric X; float scales; int64 sizes.
@@ -78,7 +80,13 @@ function legacyResize(ctx: ImportContext, x: Value, scales: number[], mode: Mode
 function upsample(ctx: ImportContext) {
   const x = ctx.input(0, 'X');
   if (ctx.opset >= 9) ctx.rejectMovedAttr('scales', 9);
-  const scales = ctx.opset < 9 ? ctx.getFloats('scales') : ctx.constNumbers(1, 'scales');
+  let scales: number[];
+  if (ctx.opset < 7) {
+    if (x.rank !== 4) ctx.fail(`X must be 4-d (N, C, H, W) at opset ${ctx.opset}, got rank ${x.rank}`);
+    scales = [1, 1, ctx.getFloat('height_scale'), ctx.getFloat('width_scale')];
+  } else {
+    scales = ctx.opset < 9 ? ctx.getFloats('scales') : ctx.constNumbers(1, 'scales');
+  }
   if (scales.some((s) => s < 1)) ctx.fail(`Upsample scales [${scales.join(', ')}] must be ≥ 1`);
   return legacyResize(ctx, x, scales, readMode(ctx, ['nearest', 'linear']));
 }
@@ -147,4 +155,4 @@ function resize(ctx: ImportContext) {
   return [ctx.addOut1(op, [x])];
 }
 
-export const resizeImporters: OpImporter[] = [importer('Resize', resize, 10), importer('Upsample', upsample, 7, 9)];
+export const resizeImporters: OpImporter[] = [importer('Resize', resize, 10), importer('Upsample', upsample, 1, 9)];

@@ -1,7 +1,7 @@
 /**
  * Shape queries → int64 constants, or IR `shape` when dims are symbolic.
  *
- * ONNX: Shape (opset 1/13/15/19/21), Size (1/13/19/21). Opsets 7 to MAX_OPSET; any input type.
+ * ONNX: Shape (opset 1/13/15/19/21), Size (1/13/19/21). Opsets 1 to MAX_OPSET; any input type.
  * - Shape: `start`/`end` (opset 15) select a range of dims; negative values count from the end
  *   and both are clamped to [0, rank], so start ≥ end gives an empty result.
  * - Size: the element count as an int64 scalar.

@@ -1,7 +1,7 @@
 /**
  * Strided slicing → IR `slice`.
  *
- * ONNX: Slice (opset 1/10/11/13). Opsets 7 to MAX_OPSET; any element type.
+ * ONNX: Slice (opset 1/10/11/13). Opsets 1 to MAX_OPSET; any element type.
  * - Before opset 10: `starts`, `ends` and optional `axes` attributes, step 1.
  * - From 10: inputs starts, ends, axes?, steps?, all required to be constants here.
  * Negative axes are normalized; repeated axes and zero steps are errors. starts/ends keep ONNX

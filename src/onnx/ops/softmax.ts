@@ -1,7 +1,7 @@
 /**
  * Softmax family → IR `softmax`.
  *
- * ONNX: Softmax, LogSoftmax (opset 1/11/13). Opsets 7 to MAX_OPSET.
+ * ONNX: Softmax, LogSoftmax (opset 1/11/13). Opsets 1 to MAX_OPSET.
  * - From opset 13: normalizes along `axis` (default -1).
  * - Before 13: the input is coerced to 2-d [prod(d < axis), prod(d ≥ axis)] (axis default 1)
  *   and normalized along the second dim, i.e. over the whole block of axes ≥ axis. When at most

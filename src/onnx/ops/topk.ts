@@ -2,7 +2,7 @@
  * TopK → IR `topK` (two outputs: values, int64 indices).
  *
  * ONNX: TopK opset 1 (`k` attribute), 10 (`k` becomes an input), 11 (`largest`, `sorted`,
- * negative axis). Opsets 7 to MAX_OPSET.
+ * negative axis). Opsets 1 to MAX_OPSET.
  * Types: numeric x; k an int64 1-element tensor, which must be a compile-time constant because
  * it sets the output dims.
  * Lowers to: `topK(axis, k, largest, sorted)` with the axis normalized.

@@ -1,7 +1,7 @@
 /**
  * Axis permutations → IR `transpose` (and `reshape` around it).
  *
- * ONNX: Transpose (opset 1/13/21), DepthToSpace (1/11/13), SpaceToDepth (1/13). Opsets 7 to
+ * ONNX: Transpose (opset 1/13/21), DepthToSpace (1/11/13), SpaceToDepth (1/13). Opsets 1 to
  * MAX_OPSET; any element type.
  * - Transpose: `perm` defaults to reversing the axes.
  * - DepthToSpace (blocksize b, mode DCR default, CRD from opset 11) on [N, C, H, W]:

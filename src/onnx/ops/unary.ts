@@ -5,9 +5,11 @@
  * HardSigmoid, HardSwish, Mish, Gelu, Shrink, Neg, Exp, Log, Abs, Sqrt, Reciprocal, Erf, Floor,
  * Ceil, Round, Sign, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Not, IsNaN,
  * IsInf, and Clip.
- * Opsets: from 7 (or the op's introduction: Celu 12, ThresholdedRelu 10, HardSwish 14, Mish 18,
- * Gelu 20, Shrink/Erf/Sign/IsNaN/hyperbolics 9, IsInf 10, Round 11) to MAX_OPSET. Later versions
- * of these ops only widened the type lists, so one lowering serves every version.
+ * Opsets: from 1 (or the op's introduction: trigonometric 7, Celu 12, ThresholdedRelu 10,
+ * HardSwish 14, Mish 18, Gelu 20, Shrink/Erf/Sign/IsNaN/hyperbolics 9, IsInf 10, Round 11) to
+ * MAX_OPSET. Version 1 of the older ops differed from 6 only by `consumed_inputs` (an in-place
+ * hint, ignored here), except Selu, whose version-1 defaults were the rounded 1.6732 / 1.0507.
+ * Later versions only widened the type lists, so one lowering serves every version.
  * Types: float types for the transcendental ones; Relu/Neg/Abs/Sign/Clip also integers (ONNX
  * ≥13/14); Not takes bool. Type checks are left to IR inference, which knows what each fn accepts.
  * Lowers to: `unary(fn, alpha, beta)` with the ONNX defaults filled in; Clip → `unary clip` when
@@ -24,32 +26,37 @@ type Params = (ctx: ImportContext) => [number, number];
 
 const none: Params = () => [0, 0];
 
+/** Selu's defaults: the float32 values the spec gives from opset 6; version 1's were 1.6732 / 1.0507. */
+const seluParams: Params = (c) =>
+  c.opset < 6
+    ? [c.getFloat('alpha', 1.6732000112533569), c.getFloat('gamma', 1.0506999492645264)]
+    : [c.getFloat('alpha', 1.67326319217681884765625), c.getFloat('gamma', 1.05070102214813232421875)];
+
 /** [ONNX op, IR fn, first opset, parameters]. */
 const TABLE: [string, UnaryFn, number, Params][] = [
-  ['Relu', 'relu', 6, none],
-  ['LeakyRelu', 'leakyRelu', 6, (c) => [c.getFloat('alpha', 0.01), 0]],
-  ['Elu', 'elu', 6, (c) => [c.getFloat('alpha', 1), 0]],
-  // Selu's defaults are the float32 values the ONNX spec gives.
-  ['Selu', 'selu', 6, (c) => [c.getFloat('alpha', 1.67326319217681884765625), c.getFloat('gamma', 1.05070102214813232421875)]],
+  ['Relu', 'relu', 1, none],
+  ['LeakyRelu', 'leakyRelu', 1, (c) => [c.getFloat('alpha', 0.01), 0]],
+  ['Elu', 'elu', 1, (c) => [c.getFloat('alpha', 1), 0]],
+  ['Selu', 'selu', 1, seluParams],
   ['Celu', 'celu', 12, (c) => [c.getFloat('alpha', 1), 0]],
   ['ThresholdedRelu', 'thresholdedRelu', 10, (c) => [c.getFloat('alpha', 1), 0]],
   ['Softplus', 'softplus', 1, none],
   ['Softsign', 'softsign', 1, none],
-  ['Sigmoid', 'sigmoid', 6, none],
-  ['Tanh', 'tanh', 6, none],
-  ['HardSigmoid', 'hardSigmoid', 6, (c) => [c.getFloat('alpha', 0.2), c.getFloat('beta', 0.5)]],
+  ['Sigmoid', 'sigmoid', 1, none],
+  ['Tanh', 'tanh', 1, none],
+  ['HardSigmoid', 'hardSigmoid', 1, (c) => [c.getFloat('alpha', 0.2), c.getFloat('beta', 0.5)]],
   ['HardSwish', 'hardSwish', 14, none],
   ['Mish', 'mish', 18, none],
   ['Shrink', 'shrink', 9, (c) => [c.getFloat('lambd', 0.5), c.getFloat('bias', 0)]],
-  ['Neg', 'neg', 6, none],
-  ['Exp', 'exp', 6, none],
-  ['Log', 'log', 6, none],
-  ['Abs', 'abs', 6, none],
-  ['Sqrt', 'sqrt', 6, none],
-  ['Reciprocal', 'reciprocal', 6, none],
+  ['Neg', 'neg', 1, none],
+  ['Exp', 'exp', 1, none],
+  ['Log', 'log', 1, none],
+  ['Abs', 'abs', 1, none],
+  ['Sqrt', 'sqrt', 1, none],
+  ['Reciprocal', 'reciprocal', 1, none],
   ['Erf', 'erf', 9, none],
-  ['Floor', 'floor', 6, none],
-  ['Ceil', 'ceil', 6, none],
+  ['Floor', 'floor', 1, none],
+  ['Ceil', 'ceil', 1, none],
   ['Round', 'round', 11, none],
   ['Sign', 'sign', 9, none],
   ['Sin', 'sin', 7, none],
@@ -76,7 +83,7 @@ function gelu(ctx: ImportContext) {
 }
 
 /**
- * Clip. Opsets 6–10 carry min/max as attributes (defaulting to the float32 range, as the spec
+ * Clip. Opsets 1–10 carry min/max as attributes (defaulting to the float32 range, as the spec
  * says); from 11 they are optional scalar inputs, absent meaning unbounded. Constant bounds fold
  * into `unary clip`; a bound computed at run time becomes max(x, min) / min(·, max), which gives
  * the spec's result (max) when min > max too.
@@ -115,5 +122,5 @@ export const unaryImporters: OpImporter[] = [
     }, since),
   ),
   importer('Gelu', gelu, 20),
-  importer('Clip', clip, 6),
+  importer('Clip', clip, 1),
 ];

@@ -1,0 +1,226 @@
+/**
+ * Renders a fused group's elementwise epilogue (codegen/schedule/fuse.ts) as WGSL at an anchor
+ * kernel's one store, and the kernel of a purely elementwise group.
+ *
+ * An anchor kernel (conv, matmul, pool, reduce, softmax, layer norm) owns its bindings up to its
+ * own inputs; an `Epilogue` adds the group's extra inputs after them and the group's output after
+ * those (the Kernel binding contract: inputs, then outputs), and turns "the anchor's value `acc`
+ * at flat output offset `offset`" into statements that evaluate the epilogue and store the result.
+ * Without a group it is the plain store, so anchors have one code path.
+ *
+ * Index math: each external operand is read at its broadcast offset, computed straight from the
+ * flat output offset over merged axes (a per-channel bias of a conv output is `offset / (H·W)`,
+ * a same-shape residual is `offset` itself). Values inside a group are evaluated at the output
+ * element's coordinates; a node smaller than the output (a broadcast inside an elementwise group)
+ * is evaluated at the projection of those coordinates, which is exact because broadcasting
+ * composes. Across a reshape only full-size values flow, so each node's operands are indexed in
+ * its own "frame": its output dims when full size, else those of the node consuming it.
+ */
+
+import type { Node, Value } from '../../ir/graph.js';
+import { isElementwise, type Op } from '../../ir/ops.js';
+import { numel, stridesOf } from '../../ir/shape.js';
+import type { CodegenContext, Kernel } from '../kernel.js';
+import { dimsOf, scalarOf, WG, dispatch1d, flatMain } from '../wgsl.js';
+import { elementwiseExpr, WgslHelpers } from '../kernels/elementwise.js';
+import { mergeAxes, typedLit } from '../kernels/common.js';
+import { isInlineConstant, type FusedGroup } from './fuse.js';
+
+type ElementwiseOp = Extract<Op, { kind: 'unary' | 'binary' | 'where' | 'cast' }>;
+
+export interface EpilogueOptions {
+  /** Binding number of the first extra input; the output's binding follows the extra inputs. */
+  firstBinding: number;
+  /** The anchor kernel's helper set, so shared functions are declared once. */
+  helpers: WgslHelpers;
+  /** WGSL name the anchor gives its output array (default `y`). */
+  outputName?: string;
+}
+
+/** WGSL expression for the offset in a tensor of `dims` broadcast into `frame`, from flat index `i`. */
+export function broadcastFromFlat(dims: readonly number[], frame: readonly number[], i: string): string {
+  const own = stridesOf(dims);
+  const strides = frame.map((_, k) => {
+    const j = k - (frame.length - dims.length);
+    return j >= 0 && dims[j] !== 1 ? own[j]! : 0;
+  });
+  const merged = mergeAxes(frame, [strides]);
+  const d = merged.dims;
+  const s = merged.strides[0]!;
+  const terms: string[] = [];
+  let inner = 1;
+  for (let m = d.length - 1; m >= 0; m--) {
+    if (s[m] !== 0) {
+      let t = inner === 1 ? i : `(${i} / ${inner}u)`;
+      if (m > 0) t = `(${t} % ${d[m]}u)`;
+      terms.push(s[m] === 1 ? t : `${t} * ${s[m]}u`);
+    }
+    inner *= d[m]!;
+  }
+  return terms.length ? terms.reverse().join(' + ') : '0u';
+}
+
+/** A scalar constant as a WGSL literal of its GPU scalar type. */
+function literal(v: Value, h: WgslHelpers): string {
+  const t = v.data!;
+  const x = t.data[0]!;
+  return typedLit(typeof x === 'bigint' ? Number(x) : x, scalarOf(t.dtype), h);
+}
+
+/** A name for the kernel of a group: the anchor's node name and the fused ops. */
+export function groupKernelName(node: Node, group: FusedGroup | undefined): string {
+  if (!group || group.epilogue.length === 0) return node.name;
+  const what = group.epilogue.map((n) => (n.op.kind === 'unary' || n.op.kind === 'binary' ? n.op.fn : n.op.kind));
+  return `${node.name}+${what.join('+')}`;
+}
+
+export class Epilogue {
+  /** Extra inputs, bound in this order from `firstBinding`. */
+  readonly inputs: Value[];
+  /** The value the kernel stores. */
+  readonly output: Value;
+  readonly outputBinding: number;
+  readonly outputName: string;
+  private readonly nodes: Node[];
+  private readonly h: WgslHelpers;
+  private readonly firstBinding: number;
+
+  /**
+   * `anchorOut` is the anchor's own output (the value its kernel computes as `acc`), or undefined
+   * for an elementwise group, whose nodes are all rendered here.
+   */
+  constructor(
+    readonly group: FusedGroup | undefined,
+    private readonly anchorOut: Value | undefined,
+    opts: EpilogueOptions,
+  ) {
+    if (!group && !anchorOut) throw new Error('Epilogue needs a group or an anchor output');
+    this.inputs = group?.inputs ?? [];
+    this.output = group?.output ?? anchorOut!;
+    this.nodes = group ? (anchorOut ? group.epilogue : [group.anchor, ...group.epilogue]) : [];
+    this.h = opts.helpers;
+    this.firstBinding = opts.firstBinding;
+    this.outputBinding = opts.firstBinding + this.inputs.length;
+    this.outputName = opts.outputName ?? 'y';
+    for (const n of this.nodes) {
+      if (!isElementwise(n.op)) throw new Error(`epilogue node '${n.name}' (${n.op.kind}) is not elementwise`);
+    }
+  }
+
+  /** The extra inputs' and the output's storage declarations. */
+  declarations(): string {
+    const lines = this.inputs.map(
+      (v, k) => `@group(0) @binding(${this.firstBinding + k}) var<storage, read> ep_in${k}: array<${scalarOf(v.type.dtype)}>;`,
+    );
+    lines.push(`@group(0) @binding(${this.outputBinding}) var<storage, read_write> ${this.outputName}: array<${scalarOf(this.output.type.dtype)}>;`);
+    return lines.join('\n');
+  }
+
+  /**
+   * WGSL statements storing the group's result for output element `offset` (a u32 expression),
+   * given the anchor's value `acc` there (an expression of the anchor output's scalar type; unused
+   * for an elementwise group). Meant for a block of its own: it declares `ep_*` names.
+   */
+  store(offset: string, acc = ''): string {
+    if (this.nodes.length === 0 && this.anchorOut) return `${this.outputName}[${offset}] = ${acc};`;
+    const lines: string[] = [`let ep_i = ${offset};`];
+    const names = new Map<Value, string>();
+    if (this.anchorOut) {
+      lines.push(`let ep_a = ${acc};`);
+      names.set(this.anchorOut, 'ep_a');
+    }
+    // Reshapes inside the group alias their input's name (flat offsets agree at full size).
+    const alias = new Map<Value, Value>();
+    for (const r of this.group?.views ?? []) alias.set(r.outputs[0]!, r.inputs[0]!);
+    const resolve = (v: Value): Value => {
+      let x = v;
+      while (alias.has(x)) x = alias.get(x)!;
+      return x;
+    };
+    const frames = this.frames(resolve);
+    const total = numel(this.output.type.shape);
+    const loads = new Map<string, string>();
+    const operand = (v: Value, frame: number[]): string => {
+      const r = resolve(v);
+      const own = names.get(r);
+      if (own) return own;
+      if (isInlineConstant(r)) return literal(r, this.h);
+      const k = this.inputs.indexOf(r);
+      if (k < 0) throw new Error(`epilogue operand '${r.name}' is neither computed in the group nor one of its inputs`);
+      const off = numel(r.type.shape) === total ? 'ep_i' : broadcastFromFlat(dimsOf(r), frame, 'ep_i');
+      const key = `ep_in${k}[${off}]`;
+      let name = loads.get(key);
+      if (!name) {
+        name = `ep_x${loads.size}`;
+        loads.set(key, name);
+        lines.push(`let ${name} = ${key};`);
+      }
+      return name;
+    };
+    this.nodes.forEach((n, j) => {
+      const frame = frames.get(n)!;
+      const args = n.inputs.map((v) => operand(v, frame));
+      let expr: string;
+      try {
+        expr = elementwiseExpr(n.op as ElementwiseOp, args, n.inputs.map((v) => v.type.dtype), this.h);
+      } catch (e) {
+        throw new Error(`node '${n.name}' (${n.op.kind}): ${(e as Error).message}`, { cause: e });
+      }
+      const name = `ep_v${j}`;
+      lines.push(`let ${name} = ${expr};`);
+      names.set(n.outputs[0]!, name);
+    });
+    const result = names.get(resolve(this.output));
+    if (!result) throw new Error(`epilogue output '${this.output.name}' is not computed by the group`);
+    lines.push(`${this.outputName}[ep_i] = ${result};`);
+    return lines.join('\n');
+  }
+
+  /**
+   * The dims each rendered node's operands are indexed in: its own output dims when they hold
+   * every output element, else the frame of the node that consumes it.
+   */
+  private frames(resolve: (v: Value) => Value): Map<Node, number[]> {
+    const total = numel(this.output.type.shape);
+    const frames = new Map<Node, number[]>();
+    for (let j = this.nodes.length - 1; j >= 0; j--) {
+      const n = this.nodes[j]!;
+      const out = n.outputs[0]!;
+      if (numel(out.type.shape) === total) {
+        frames.set(n, dimsOf(out));
+        continue;
+      }
+      const consumer = this.nodes.slice(j + 1).find((c) => c.inputs.some((v) => resolve(v) === out));
+      if (!consumer) throw new Error(`epilogue node '${n.name}' is smaller than the output and has no consumer in the group`);
+      frames.set(n, frames.get(consumer)!);
+    }
+    return frames;
+  }
+}
+
+/** A plain store (no fusion) or the group's epilogue for an anchor whose output is `anchorOut`. */
+export function anchorEpilogue(group: FusedGroup | undefined, anchorOut: Value, opts: EpilogueOptions): Epilogue {
+  return new Epilogue(group && group.epilogue.length > 0 ? group : undefined, anchorOut, opts);
+}
+
+/** One kernel for a purely elementwise group: one invocation per output element. */
+export function generateElementwiseGroup(group: FusedGroup, ctx: CodegenContext): Kernel[] {
+  const total = numel(group.output.type.shape);
+  if (total === 0) return [];
+  const h = new WgslHelpers();
+  const ep = new Epilogue(group, undefined, { firstBinding: 0, helpers: h, outputName: 'out0' });
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const body = ep.store('idx');
+  const wgsl = [ep.declarations(), h.render(), `${flatMain(total, WG, maxPerDim)}\n  ${body.split('\n').join('\n  ')}\n}\n`]
+    .filter((s) => s !== '')
+    .join('\n\n');
+  return [
+    {
+      name: groupKernelName(group.anchor, { ...group, epilogue: group.epilogue }),
+      wgsl,
+      inputs: group.inputs,
+      outputs: [group.output],
+      workgroups: dispatch1d(total, WG, maxPerDim),
+    },
+  ];
+}

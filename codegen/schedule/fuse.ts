@@ -1,0 +1,222 @@
+/**
+ * Kernel fusion: partitions the optimized graph into kernel groups, each one GPU kernel (or the
+ * few kernels of one anchor op), so that intermediate values inside a group never touch memory.
+ *
+ * A group is data, not a synthetic op: an `anchor` node (a heavy op whose generator accepts an
+ * epilogue — conv, matmul, pooling, reductions, softmax, layer norm — or the first op of a purely
+ * elementwise group), the elementwise `epilogue` nodes evaluated per output element before the one
+ * store, the reshapes crossed on the way (views inside a group need no buffer), the values the
+ * epilogue reads from outside (`inputs`, each an extra binding), and the one `output` the group
+ * stores. codegen/generate.ts hands the group to the anchor's generator, which renders the
+ * epilogue at its store (codegen/schedule/epilogue.ts).
+ *
+ * How nodes join, in graph order: an elementwise node joins the group whose output it reads when
+ * that output has no other user and is not a graph output (a value read twice must be stored, so
+ * it ends its group), the node's output has the anchor's element count (an anchor computes each
+ * output element once; a broadcast that grows the tensor would recompute it), and the bindings
+ * still fit the device. Purely elementwise groups may grow by broadcasting instead — their values
+ * are cheap to recompute — and merge into whichever group their single-use output joins, so a DAG
+ * with several external inputs becomes one kernel. Scalar constants become WGSL literals, not
+ * bindings.
+ *
+ * Order: a group runs where its last node stood. Only a group's output leaves it, so everything a
+ * group reads was stored by a group whose last node came earlier, and whatever reads its output
+ * comes later: the order of last nodes is a valid kernel order.
+ */
+
+import type { Graph, Node, Value } from '../../ir/graph.js';
+import { isElementwise, isView } from '../../ir/ops.js';
+import { numel } from '../../ir/shape.js';
+
+export interface FusedGroup {
+  /** The node whose kernel computes the group: a heavy op, or the first node of an elementwise DAG. */
+  anchor: Node;
+  /** Elementwise nodes applied per output element after the anchor, in graph (topological) order. */
+  epilogue: Node[];
+  /** Reshapes crossed inside the group: their outputs alias in-group values and are never stored. */
+  views: Node[];
+  /**
+   * Values read by the group from outside it, in first-use order: the epilogue's for a heavy
+   * anchor (whose own inputs stay its own), every external operand for an elementwise group.
+   * Scalar constants are not listed: they are rendered as literals.
+   */
+  inputs: Value[];
+  /** The one value the group stores. */
+  output: Value;
+}
+
+/** One step of the schedule: a view (no kernel) or a kernel group, in execution order. */
+export type ScheduleItem = { kind: 'view'; node: Node } | { kind: 'group'; group: FusedGroup };
+
+export interface FusionPolicy {
+  /** Whether the generator of `node` renders an epilogue (codegen/generate.ts decides). */
+  acceptsEpilogue(node: Node): boolean;
+  /** Storage bindings one shader may declare (the device's maxStorageBuffersPerShaderStage). */
+  maxBindings: number;
+  /** Set to false to schedule one node per group (no fusion), e.g. to compare results. */
+  fuse?: boolean;
+}
+
+/** A scalar constant the epilogue renders as a literal instead of binding a buffer. */
+export function isInlineConstant(v: Value): boolean {
+  const t = v.data;
+  if (!t || numel(v.type.shape) !== 1) return false;
+  switch (t.dtype) {
+    case 'float32':
+    case 'float16':
+    case 'bool':
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'uint8':
+    case 'uint16':
+      return true;
+    case 'int64': {
+      const x = (t.data as BigInt64Array)[0]!;
+      return x >= -2147483648n && x <= 2147483647n;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The element count of a value (static: codegen runs after symbols are bound). */
+function count(v: Value): number {
+  return numel(v.type.shape);
+}
+
+interface Building extends FusedGroup {
+  /** Position of the group's last node in graph order (where its kernel runs). */
+  last: number;
+  /** True when the anchor is elementwise, so the whole group is one elementwise DAG. */
+  elementwise: boolean;
+}
+
+/** A group an operand comes from, and the reshapes crossed to get there. */
+interface Reach {
+  group: Building;
+  via: Node[];
+}
+
+/** Partitions `graph` into views and kernel groups, in execution order. */
+export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem[] {
+  const fuse = policy.fuse ?? true;
+  const users = graph.users();
+  const graphOutputs = new Set(graph.outputs);
+  const position = new Map(graph.nodes.map((n, i) => [n, i]));
+  /** Groups by their current output. */
+  const groupOf = new Map<Value, Building>();
+  const views = new Set<Node>();
+  const groups: Building[] = [];
+
+  const soleUser = (v: Value): Node | undefined => {
+    const us = new Set(users.get(v) ?? []);
+    return us.size === 1 && !graphOutputs.has(v) ? [...us][0] : undefined;
+  };
+
+  /**
+   * The group whose output `u` is (possibly through single-use reshapes), when `node` may extend
+   * it: every value on the way is used only by the next step, so nothing outside needs it stored.
+   */
+  const reachable = (u: Value, node: Node): Reach | undefined => {
+    const via: Node[] = [];
+    let v = u;
+    let next: Node = node;
+    for (;;) {
+      if (soleUser(v) !== next) return undefined;
+      const g = groupOf.get(v);
+      if (g) return { group: g, via };
+      const p = v.producer;
+      if (!p || !isView(p.op) || !views.has(p)) return undefined;
+      via.push(p);
+      next = p;
+      v = p.inputs[0]!;
+    }
+  };
+
+  /** Whether a node with output `out` may extend the group `f` reaches. */
+  const eligible = (f: Reach, out: Value): boolean => {
+    // Across a reshape the flat offsets of both sides agree only at full size.
+    if (f.via.length > 0 && count(f.group.output) !== count(out)) return false;
+    // A heavy anchor computes each output element once: its epilogue cannot grow the tensor.
+    return f.group.elementwise || count(out) === count(f.group.anchor.outputs[0]!);
+  };
+
+  const bindingsOf = (g: Pick<Building, 'anchor' | 'inputs' | 'elementwise'>): number =>
+    (g.elementwise ? 0 : g.anchor.inputs.length) + g.inputs.length + 1;
+
+  for (const node of graph.nodes) {
+    const at = position.get(node)!;
+    if (isView(node.op)) {
+      views.add(node);
+      continue;
+    }
+    const out = node.outputs[0]!;
+    if (fuse && isElementwise(node.op) && node.outputs.length === 1) {
+      const found: Reach[] = [];
+      for (const u of node.inputs) {
+        const f = reachable(u, node);
+        if (f && eligible(f, out) && !found.some((x) => x.group === f.group)) found.push(f);
+      }
+      // One heavy group at most (it owns the kernel); elementwise groups merge into it.
+      const host = found.find((f) => !f.group.elementwise) ?? found[0];
+      if (host) {
+        const all = [host, ...found.filter((f) => f !== host && f.group.elementwise)];
+        const joined = fits(node, all, host.group) ? all : fits(node, [host], host.group) ? [host] : undefined;
+        if (joined) {
+          const g = host.group;
+          for (const f of joined) {
+            for (const r of f.via) views.delete(r);
+            g.views.push(...f.via);
+            groupOf.delete(f.group.output);
+            if (f.group !== g) {
+              g.epilogue.push(f.group.anchor, ...f.group.epilogue);
+              g.views.push(...f.group.views);
+              groups.splice(groups.indexOf(f.group), 1);
+            }
+          }
+          g.epilogue.push(node);
+          g.output = out;
+          g.last = at;
+          groupOf.set(out, g);
+          continue;
+        }
+      }
+    }
+    const elementwise = isElementwise(node.op);
+    const g: Building = { anchor: node, epilogue: [], views: [], inputs: [], output: out, last: at, elementwise };
+    groups.push(g);
+    if (node.outputs.length === 1 && (elementwise || policy.acceptsEpilogue(node))) groupOf.set(out, g);
+  }
+
+  /** Whether the bindings still fit once `node` extends `host`, merging the other `joined` groups. */
+  function fits(node: Node, joined: Reach[], host: Building): boolean {
+    const merged = new Set(joined.map((f) => f.group));
+    const members = [...merged].flatMap((m) => [m.anchor, ...m.epilogue]);
+    const crossed = [...[...merged].flatMap((m) => m.views), ...joined.flatMap((f) => f.via)];
+    const inside = new Set<Value>([...members, ...crossed].flatMap((n) => n.outputs));
+    const inputs = groupInputs(host.anchor, [...members.filter((n) => n !== host.anchor), node], host.elementwise, (v) => inside.has(v));
+    return bindingsOf({ anchor: host.anchor, elementwise: host.elementwise, inputs }) <= policy.maxBindings;
+  }
+
+  const items: ScheduleItem[] = [];
+  for (const g of groups.sort((a, b) => a.last - b.last)) {
+    g.epilogue.sort((a, b) => position.get(a)! - position.get(b)!);
+    const inside = new Set<Value>([g.anchor, ...g.epilogue, ...g.views].flatMap((n) => n.outputs));
+    g.inputs = groupInputs(g.anchor, g.epilogue, g.elementwise, (v) => inside.has(v));
+    const { anchor, epilogue, views: gv, inputs, output } = g;
+    items.push({ kind: 'group', group: { anchor, epilogue, views: gv, inputs, output } });
+  }
+  for (const r of views) items.push({ kind: 'view', node: r });
+  return items;
+}
+
+/**
+ * The values a group binds besides the anchor's own inputs, in first-use order: every operand of
+ * an elementwise group (anchor included) or of a heavy anchor's epilogue that is not computed
+ * inside the group and is not a scalar constant.
+ */
+function groupInputs(anchor: Node, epilogue: readonly Node[], elementwise: boolean, inside: (v: Value) => boolean): Value[] {
+  const nodes = elementwise ? [anchor, ...epilogue] : epilogue;
+  return [...new Set(nodes.flatMap((n) => n.inputs.filter((v) => !inside(v) && !isInlineConstant(v))))];
+}
