@@ -7,7 +7,8 @@
  * For each model, one after another so they never compete for the CPU:
  *  1. ours, end to end: `model.run(host inputs) → host outputs` (validation, upload, one submit,
  *     readback, conversion), and its GPU time from a second instance of the same plan created
- *     with `profile: 'run'` (the run recorded as usual, one timestamp at each end of its pass);
+ *     with `profile: 'run'` (the run recorded as usual, one timestamp at each end of its pass),
+ *     run alternately with the first so both see the same conditions;
  *  2. onnxruntime WebGPU, `session.run(feeds)` with host tensors in and out;
  *  3. onnxruntime CPU, the same.
  * Each is `warmup` untimed runs, then `runs` timed ones: median and p90 (stats.ts). A provider
@@ -28,14 +29,14 @@ import { acquireDevice } from '../../runtime/device.js';
 import type { ElemType, HostData } from '../../runtime/convert.js';
 import type { PlanTensor } from '../../runtime/plan.js';
 import { compileModel } from '../compile.js';
-import { isKnownError } from '../errors.js';
+import { isKnownError, UsageError } from '../errors.js';
 import { loadModelFile } from '../onnx/decode.js';
 import type { OnnxModel } from '../onnx/model.js';
 import { judge } from './compare.js';
 import { makeInputs, type HostInput } from './inputs.js';
 import type { Range } from './options.js';
 import { toFeeds } from './session.js';
-import { summarize, timeRuns, type TimingStats } from './stats.js';
+import { summarize, type TimingStats } from './stats.js';
 import { applyFills, bindSymbols, readZoo, specRanges, zooEntryFor, type ZooEntry } from './zoo.js';
 import { runOrt, type OrtProvider } from './ort.js';
 
@@ -108,14 +109,18 @@ function message(e: unknown): string {
   return text.split('\n')[0]!.slice(0, 300);
 }
 
+const HOST_TYPES: ReadonlySet<string> = new Set<ElemType>(['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'bool']);
+
 /** The model's inputs with every dim bound, as the plan would list them (before compiling). */
 function declaredInputs(model: OnnxModel, dims: Record<string, number>, name: string): PlanTensor[] {
   return model.graph.inputs.map((vi, index) => {
-    if (!vi.dtype || !vi.shape) throw new Error(`${name}: input '${vi.name}' has no declared dtype or shape`);
+    if (!vi.dtype || !vi.shape) throw new UsageError(`${name}: input '${vi.name}' has no declared dtype or shape`);
+    if (!HOST_TYPES.has(vi.dtype)) throw new UsageError(`${name}: input '${vi.name}' is ${vi.dtype}; bench makes random inputs of numeric and bool types only`);
     const bound = vi.shape.map((d, axis) => {
       const n = typeof d === 'number' ? d : d === null ? undefined : dims[d];
-      if (n === undefined) throw new Error(`${name}: input '${vi.name}' axis ${axis} is '${d ?? '?'}'; bind it with --dim`);
-      return n;
+      if (n !== undefined) return n;
+      if (d === null) throw new UsageError(`${name}: input '${vi.name}' axis ${axis} has no declared size; bench cannot make its input`);
+      throw new UsageError(`${name}: input '${vi.name}' axis ${axis} is '${d}'; bind it with --dim ${d}=N`);
     });
     return { name: vi.name, dtype: vi.dtype as ElemType, dims: bound, declaredDims: [...vi.shape], buffer: index };
   });
@@ -139,22 +144,26 @@ async function benchOurs(
     const plain = await createModel(compiled.plan, compiled.weights, { device });
     loaded.push(plain);
     const setupMs = performance.now() - t0;
+    // The GPU-timed instance runs alternately with the plain one, so both see the same machine
+    // conditions (on a shared machine, load drifts between one batch of runs and the next).
+    const timed = device.features.has('timestamp-query')
+      ? await createModel(compiled.plan, compiled.weights, { device, profile: 'run' })
+      : undefined;
+    if (timed) loaded.push(timed);
     const feeds = toFeeds(inputs);
     let last: Awaited<ReturnType<Model['run']>> | undefined;
-    const e2e = await timeRuns(async () => (last = await plain.run(feeds)), opts.warmup, opts.runs);
-    plain.dispose();
-
-    let gpu: TimingStats | null = null;
-    if (device.features.has('timestamp-query')) {
-      const timed = await createModel(compiled.plan, compiled.weights, { device, profile: 'run' });
-      loaded.push(timed);
-      const gpuMs: number[] = [];
-      await timeRuns(async () => {
-        await timed.run(feeds);
-        gpuMs.push(timed.lastProfile!.gpuNs / 1e6);
-      }, opts.warmup, opts.runs);
-      gpu = summarize(gpuMs.slice(opts.warmup));
+    const e2e: number[] = [];
+    const gpuMs: number[] = [];
+    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      const start = performance.now();
+      last = await plain.run(feeds);
+      const elapsed = performance.now() - start;
+      if (timed) await timed.run(feeds);
+      if (i < opts.warmup) continue;
+      e2e.push(elapsed);
+      if (timed) gpuMs.push(timed.lastProfile!.gpuNs / 1e6);
     }
+    const gpu = timed ? summarize(gpuMs) : null;
     const outputs: Outputs = new Map(Object.entries(last ?? {}).map(([k, t]) => [k, { data: t.data, dims: t.dims }]));
     return { result: { setupMs, kernels: compiled.plan.kernels.length, e2e: summarize(e2e), gpu }, outputs };
   } finally {
@@ -290,7 +299,13 @@ export async function benchZoo(dir: string, opts: BenchOptions, only?: readonly 
       continue;
     }
     // Zoo symbol bindings come from models.json; --dim would apply to every model, so it is not mixed in.
-    rows.push(await benchModel(path, entry, { ...opts, dims: {}, ranges: new Map() }, env));
+    try {
+      rows.push(await benchModel(path, entry, { ...opts, dims: {}, ranges: new Map() }, env));
+    } catch (e) {
+      // A model whose inputs cannot be made (undecodable, a spec that does not fit) is one failed row.
+      const error = { ok: false as const, error: message(e) };
+      rows.push({ model: name, path, dims: {}, inputs: [], ours: error, ortWebgpu: error, ortCpu: error, ratios: { oursOverOrtWebgpu: null, oursOverOrtCpu: null }, matches: { ours: null, ortWebgpu: null } });
+    }
   }
   return { env: await environment(env.adapter, loadStart), runs: opts.runs, warmup: opts.warmup, seed: opts.seed, models: rows };
 }

@@ -8,9 +8,11 @@
  * none. Bytes are what the kernel binds: the sum of its input and output bindings (each element a
  * 32-bit word on the device), i.e. the traffic of a kernel that reads and writes everything once.
  *
- * Kernels find their node by name (codegen names a kernel after its node, plus ':suffix' when a
- * node emits several); a node's FLOPs go to the kernel named exactly after it (or its last
- * kernel), its helpers count zero. A kernel with no matching node has unknown FLOPs (null).
+ * Kernels find their node by name: codegen names a kernel after its node, plus ':suffix' (or
+ * '/suffix', conv's pad) when a node emits several, and a fused kernel after its anchor node plus '+fn' per fused elementwise
+ * op (codegen/schedule/epilogue.ts: 'conv_3+add+relu'), each of which adds one operation per
+ * output element. A node's FLOPs go to the kernel named exactly after it (or its last kernel); its
+ * helpers count zero. A kernel with no matching node has unknown FLOPs (null).
  */
 
 import type { Graph, Node, Value } from '../../ir/graph.js';
@@ -152,34 +154,50 @@ export function nodeFlops(node: Node): number {
   }
 }
 
-/** The node a kernel name belongs to: an exact name, else the name with ':suffix' parts removed. */
-function nodeOfKernel(name: string, byName: ReadonlyMap<string, Node>): Node | undefined {
+/** The '+fn' part of a kernel name after its node's name ('' for none or for a helper kernel). */
+function fusedPart(rest: string): string {
+  return rest.startsWith('+') ? rest.split(/[:/]/)[0]! : '';
+}
+
+/**
+ * The node a kernel name belongs to and the ops fused after it: an exact node name, else the name
+ * with trailing ':suffix', '/suffix' and '+fn' parts removed one at a time.
+ */
+function nodeOfKernel(name: string, byName: ReadonlyMap<string, Node>): { node: Node; fused: number; helper: boolean } | undefined {
   let key = name;
   for (;;) {
-    const n = byName.get(key);
-    if (n) return n;
-    const cut = key.lastIndexOf(':');
+    const node = byName.get(key);
+    if (node) {
+      const rest = name.slice(key.length);
+      const fused = fusedPart(rest);
+      return { node, fused: fused === '' ? 0 : fused.split('+').length - 1, helper: rest.length > fused.length };
+    }
+    const cut = Math.max(key.lastIndexOf(':'), key.lastIndexOf('+'), key.lastIndexOf('/'));
     if (cut <= 0) return undefined;
     key = key.slice(0, cut);
   }
 }
 
 /** The estimated cost of every plan kernel, in plan order. */
-export function kernelCosts(plan: ModelPlan, graph: Graph): KernelCost[] {
+export function kernelCosts(plan: Pick<ModelPlan, 'kernels'>, graph: Graph): KernelCost[] {
   const byName = new Map<string, Node>();
   for (const n of graph.nodes) if (!byName.has(n.name)) byName.set(n.name, n);
   const owners = plan.kernels.map((k) => nodeOfKernel(k.name, byName));
-  // The kernel that carries each node's FLOPs: the one named exactly after it, else its last.
+  // The kernel that carries each node's FLOPs: the one named exactly after it (or after it plus
+  // its fused ops), else its last.
   const carrier = new Map<Node, number>();
-  owners.forEach((node, i) => {
-    if (!node) return;
-    const prev = carrier.get(node);
-    if (prev === undefined || plan.kernels[prev]!.name !== node.name) carrier.set(node, i);
+  owners.forEach((owner, i) => {
+    if (!owner) return;
+    const prev = carrier.get(owner.node);
+    if (prev === undefined || owners[prev]!.helper) carrier.set(owner.node, i);
   });
   return plan.kernels.map((k, i) => {
-    const node = owners[i];
+    const owner = owners[i];
     const bytes = [...k.inputs, ...k.outputs].reduce((n, b) => n + b.size, 0);
-    if (!node) return { name: k.name, op: '?', flops: null, bytes };
-    return { name: k.name, op: opLabel(node), flops: carrier.get(node) === i ? nodeFlops(node) : 0, bytes };
+    if (!owner) return { name: k.name, op: '?', flops: null, bytes };
+    const { node, fused } = owner;
+    const op = opLabel(node) + fusedPart(k.name.slice(node.name.length));
+    const flops = carrier.get(node) === i ? nodeFlops(node) + fused * count(node.outputs[0]) : 0;
+    return { name: k.name, op, flops, bytes };
   });
 }

@@ -20,7 +20,7 @@ import { caseKey, listCases, SUITES, type Suite, type TestCase } from './cases.j
 import { classifyError } from './classify.js';
 import { compareOutputs } from './compare.js';
 import { GpuSession } from './gpu.js';
-import type { Prepared } from './prepare.js';
+import type { HostTensor, Prepared } from './prepare.js';
 import { defaultCompileMode, Preparer, type CompileMode } from './preparer.js';
 
 export type Status = 'pass' | 'fail' | 'unsupported' | 'error' | 'no-data';
@@ -137,11 +137,19 @@ async function execute(
   const worst = verdict.worst!;
   return {
     status: 'fail',
-    reason: worst.detail,
+    reason: p.f64AsF32 ? `${worst.detail}${f64Note(p.expected)}` : worst.detail,
     ...(Number.isNaN(worst.maxAbsErr) ? {} : { maxAbsErr: worst.maxAbsErr }),
     worstOutput: worst.name,
     gpuMs,
   };
+}
+
+const F32_MAX = 3.4028234663852886e38;
+
+/** Why a float64 test computed in f32 may differ: precision, or values f32 cannot hold at all. */
+function f64Note(expected: readonly HostTensor[]): string {
+  const beyond = expected.some((t) => t.dtype === 'float64' && (t.data as Float64Array).some((v) => Number.isFinite(v) && Math.abs(v) > F32_MAX));
+  return beyond ? ' (float64 computed in f32: expected values beyond the f32 range)' : ' (float64 computed in f32)';
 }
 
 async function runOne(testCase: TestCase, p: Prepared, gpu: GpuSession, timeoutMs: number): Promise<TestResult> {

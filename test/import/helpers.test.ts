@@ -88,11 +88,10 @@ describe('registry', () => {
   test('one importer per op, each within the reviewed opset window', () => {
     const keys = IMPORTERS.map((i) => `${i.domain}:${i.opType}`);
     expect(new Set(keys).size).toBe(keys.length);
-    // Ops whose opset-6 form is the current one (no legacy broadcast, no consumed_inputs),
-    // accepted from 6 (lowering.ts importerSince). Other domains version on their own.
-    const fromOpset6 = new Set(['InstanceNormalization']);
+    // Which ops accept opsets below 7 (each reviewed for its legacy forms) is checked in
+    // old-opsets.test.ts. Other domains version on their own.
     for (const imp of IMPORTERS) {
-      if (imp.domain === '') expect(imp.since, imp.opType).toBeGreaterThanOrEqual(fromOpset6.has(imp.opType) ? 6 : MIN_OPSET);
+      if (imp.domain === '') expect(imp.since, imp.opType).toBeGreaterThanOrEqual(MIN_OPSET);
       expect(imp.until, imp.opType).toBeLessThanOrEqual(MAX_OPSET);
       expect(imp.since, imp.opType).toBeLessThanOrEqual(imp.until);
     }

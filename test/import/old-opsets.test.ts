@@ -237,6 +237,22 @@ describe('attribute forms that became inputs or changed (opsets 1–5)', () => {
     expect(() => importOld(node('Upsample', 6, { x: input([2, 3, 4]) }, { height_scale: { float: 2 }, width_scale: { float: 2 } }))).toThrow(/4-d/);
   });
 
+  test('forms the modern importers already read: Slice-1, TopK-1, Softmax-1 (2-d coercion), Clip-1', async () => {
+    const x = f32([2, 3, 4]);
+    await sameAs(
+      node('Slice', 1, { x: input([2, 3, 4]) }, { starts: [1, -3], ends: [3, 100], axes: [2, 1] }),
+      node('Slice', 10, { x: input([2, 3, 4]), s: int64([1, -3]), e: int64([3, 100]), a: int64([2, 1]) }),
+      { x },
+    );
+    await sameAs(node('TopK', 1, { x: input([2, 3, 4]) }, { k: 2, axis: 1 }, ['v', 'i']), node('TopK', 10, { x: input([2, 3, 4]), k: int64([2]) }, { axis: 1 }, ['v', 'i']), { x });
+    await sameAs(node('Softmax', 1, { x: input([2, 3, 4]) }), node('Softmax', 11, { x: input([2, 3, 4]) }, { axis: 1 }), { x });
+    await sameAs(
+      node('Clip', 1, { x: input([2, 3, 4]) }, { min: { float: -0.5 }, consumed_inputs: [1] }),
+      node('Clip', 6, { x: input([2, 3, 4]) }, { min: { float: -0.5 } }),
+      { x },
+    );
+  });
+
   test("Selu-1's defaults are the rounded 1.6732 and 1.0507", async () => {
     const x = f32([3, 5]);
     await sameAs(node('Selu', 1, { x: input([3, 5]) }), node('Selu', 6, { x: input([3, 5]) }, { alpha: { float: 1.6732 }, gamma: { float: 1.0507 } }), { x });

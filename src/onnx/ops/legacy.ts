@@ -3,14 +3,15 @@
  * an old form into the operands of the modern lowering, so an importer handles its legacy
  * versions in a line or two and the IR never sees them.
  *
- * - `broadcast`/`axis` (Add, Sub, Mul, Div, Pow, And, Or, Xor, Equal, Greater, Less before 7,
- *   Gemm's C before 7): broadcasting was opt-in and one-directional. With broadcast=0 the operands
- *   must have the same shape; with broadcast=1, B (of rank ≤ A's) is aligned with A's dims
- *   starting at `axis`, or with A's trailing dims when `axis` is absent ("suffix matching").
+ * - `broadcast`/`axis` (Add, Sub, Mul, Div, Pow, And, Or, Xor, Equal, Greater, Less before 7):
+ *   broadcasting was opt-in and one-directional. With broadcast=0 the operands must have the
+ *   same shape; with broadcast=1, B (of rank ≤ A's) is aligned with A's dims starting at
+ *   `axis`, or with A's trailing dims when `axis` is absent ("suffix matching").
  *   Aligned dims must be equal, or 1: the spec's text says "1-dim expansion doesn't work yet",
  *   but the one-element case is explicitly allowed and the exporters of that era (PyTorch's
  *   opset-6 tests: B [2, 1] against A [2, 3] with axis 0) relied on size-1 dims expanding, so
  *   we expand them as numpy does. The result always has A's shape.
+ *   (Gemm's C had a `broadcast` attribute too, without `axis`; matmul.ts handles it.)
  * - `is_test` (BatchNormalization and Dropout before 7): 0 — the default — is training mode
  *   (batch statistics, random dropout), which an inference compiler does not provide; it is
  *   refused as a form.
@@ -33,36 +34,33 @@ const sameShape = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.lengt
 /**
  * B prepared for numpy broadcasting against A under the legacy rule (see the header): B itself
  * for broadcast=0 (shapes checked equal) and suffix matching, B reshaped with trailing 1s when
- * `axis` places it earlier. `names` label the operands in errors.
+ * `axis` places it earlier.
  */
-export function legacyBroadcast(ctx: ImportContext, a: Value, b: Value, names: [string, string] = ['A', 'B']): Value {
-  const [an, bn] = names;
+export function legacyBroadcast(ctx: ImportContext, a: Value, b: Value): Value {
   const as = a.type.shape;
   const bs = b.type.shape;
   if (ctx.getInt('broadcast', 0) === 0) {
     // `axis` means nothing without broadcasting; it is ignored, as the old runtimes did.
     if (!sameShape(as, bs)) {
-      ctx.fail(
-        `${bn} ${formatShape(bs)} and ${an} ${formatShape(as)} differ in shape, but broadcast=0 ` +
-          `(before opset ${MODERN_OPSET} broadcasting must be enabled with broadcast=1)`,
-      );
+      const why = `before opset ${MODERN_OPSET} broadcasting must be enabled with broadcast=1`;
+      ctx.fail(`B ${formatShape(bs)} and A ${formatShape(as)} differ in shape, but broadcast=0 (${why})`);
     }
     return b;
   }
-  if (b.rank > a.rank) ctx.fail(`with broadcast=1, ${bn} ${formatShape(bs)} must not have more dims than ${an} ${formatShape(as)}`);
+  if (b.rank > a.rank) ctx.fail(`with broadcast=1, B ${formatShape(bs)} must not have more dims than A ${formatShape(as)}`);
   let start = a.rank - b.rank;
   if (ctx.hasAttr('axis')) {
     const given = ctx.getInt('axis');
     const axis = given < 0 ? given + a.rank : given;
     if (axis < 0 || axis + b.rank > a.rank) {
-      ctx.fail(`axis ${given} does not place ${bn} ${formatShape(bs)} inside ${an} ${formatShape(as)}`);
+      ctx.fail(`axis ${given} does not place B ${formatShape(bs)} inside A ${formatShape(as)}`);
     }
     start = axis;
   }
   bs.forEach((d, i) => {
     const target = as[start + i]!;
     if (d !== 1 && d !== target) {
-      ctx.fail(`${bn} ${formatShape(bs)} placed at axis ${start} of ${an} ${formatShape(as)}: dim ${i} (${d}) is neither ${target} nor 1`);
+      ctx.fail(`B ${formatShape(bs)} placed at axis ${start} of A ${formatShape(as)}: dim ${i} (${d}) is neither ${target} nor 1`);
     }
   });
   // Trailing 1s put B's last dim at axis start + rank(B) − 1; numpy aligns the rest from the right.
