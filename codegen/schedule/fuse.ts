@@ -90,6 +90,8 @@ interface Building extends FusedGroup {
   last: number;
   /** True when the anchor is elementwise, so the whole group is one elementwise DAG. */
   elementwise: boolean;
+  /** Whether the group may take more nodes (its anchor accepts an epilogue). */
+  open: boolean;
 }
 
 /** A group an operand comes from, and the reshapes crossed to get there. */
@@ -184,9 +186,50 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
       }
     }
     const elementwise = isElementwise(node.op);
-    const g: Building = { anchor: node, epilogue: [], views: [], inputs: [], output: out, last: at, elementwise };
+    const open = node.outputs.length === 1 && (elementwise || policy.acceptsEpilogue(node));
+    const g: Building = { anchor: node, epilogue: [], views: [], inputs: [], output: out, last: at, elementwise, open };
     groups.push(g);
-    if (node.outputs.length === 1 && (elementwise || policy.acceptsEpilogue(node))) groupOf.set(out, g);
+    if (open) groupOf.set(out, g);
+  }
+  if (fuse) while (mergeShared());
+
+  /**
+   * A value read by several nodes that all ended up in one group need not be stored: merges the
+   * group computing it with the group reading it (x·sigmoid(x) after a conv when not recognized
+   * as silu; an integer sum both compared and cast). Returns whether it merged a pair.
+   */
+  function mergeShared(): boolean {
+    const owner = new Map<Node, Building>();
+    for (const g of groups) for (const n of [g.anchor, ...g.epilogue]) owner.set(n, g);
+    for (const g of groups) {
+      if (!g.open || graphOutputs.has(g.output)) continue;
+      const us = [...new Set(users.get(g.output) ?? [])];
+      const h = us.length > 1 ? owner.get(us[0]!) : undefined;
+      if (!h || h === g || !h.open || !us.every((u) => owner.get(u) === h)) continue;
+      // The heavy one keeps the kernel; a value feeding a heavy anchor itself is no epilogue.
+      let host: Building;
+      let guest: Building;
+      if (!h.elementwise) {
+        if (!g.elementwise || us.includes(h.anchor)) continue;
+        [host, guest] = [h, g];
+      } else {
+        if (!g.elementwise && count(h.output) !== count(g.anchor.outputs[0]!)) continue;
+        [host, guest] = [g, h];
+      }
+      const members = [...host.epilogue, ...(host === g ? [h.anchor, ...h.epilogue] : [g.anchor, ...g.epilogue])];
+      const inside = new Set<Value>([host.anchor, ...members, ...host.views, ...guest.views].flatMap((n) => n.outputs));
+      const inputs = groupInputs(host.anchor, members, host.elementwise, (v) => inside.has(v));
+      if (bindingsOf({ anchor: host.anchor, elementwise: host.elementwise, inputs }) > policy.maxBindings) continue;
+      host.epilogue = members;
+      host.views.push(...guest.views);
+      groupOf.delete(g.output);
+      host.output = h.output;
+      host.last = h.last;
+      groupOf.set(host.output, host);
+      groups.splice(groups.indexOf(guest), 1);
+      return true;
+    }
+    return false;
   }
 
   /** Whether the bindings still fit once `node` extends `host`, merging the other `joined` groups. */

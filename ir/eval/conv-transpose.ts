@@ -12,6 +12,7 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
+import { convTransposeOutputSize } from '../infer.js';
 import { formatShape, stridesOf } from '../shape.js';
 import { addBias, checkChannels, kernelTaps } from './conv.js';
 import { float64Data, fromFloat64, requireFloat, sizeOf } from './tensor.js';
@@ -78,8 +79,7 @@ export function evalConvTranspose(op: ConvTransposeOp, x: Tensor, w: Tensor, bia
   const pb = inSp.map((_, d) => op.pads[d] ?? 0);
   const pe = inSp.map((_, d) => op.pads[nd + d] ?? 0);
   const outPad = inSp.map((_, d) => op.outputPadding[d] ?? 0);
-  const outSp = inSp.map((s, d) => strides[d]! * (s - 1) + outPad[d]! + (kernel[d]! - 1) * dil[d]! + 1 - pb[d]! - pe[d]!);
-  if (outSp.some((o) => o < 0)) throw new Error(`convTranspose output would be empty: input ${formatShape(x.dims)}, pads ${formatShape(op.pads)}`);
+  const outSp = inSp.map((s, d) => convTransposeOutputSize(s, kernel[d]!, strides[d]!, pb[d]!, pe[d]!, dil[d]!, outPad[d]!));
 
   // For each kernel tap: input positions i with 0 ≤ i·s + (k·dil − pb) < out.
   const taps: Tap[] = kernelTaps(kernel).map((k) => {

@@ -12,6 +12,7 @@
 
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
+import { convOutputSize } from '../infer.js';
 import { formatShape, stridesOf } from '../shape.js';
 import { describe, float64Data, fromFloat64, requireFloat, sizeOf } from './tensor.js';
 
@@ -62,8 +63,7 @@ export function evalConv(op: ConvOp, x: Tensor, w: Tensor, bias?: Tensor): Tenso
   const dil = inSp.map((_, d) => op.dilations[d] ?? 1);
   const pb = inSp.map((_, d) => op.pads[d] ?? 0);
   const pe = inSp.map((_, d) => op.pads[nd + d] ?? 0);
-  const outSp = inSp.map((s, d) => Math.floor((s + pb[d]! + pe[d]! - ((kernel[d]! - 1) * dil[d]! + 1)) / strides[d]!) + 1);
-  if (outSp.some((o) => o < 0)) throw new Error(`conv output would be empty: input ${formatShape(x.dims)}, kernel ${formatShape(kernel)}`);
+  const outSp = inSp.map((s, d) => convOutputSize(s, kernel[d]!, strides[d]!, pb[d]!, pe[d]!, dil[d]!));
 
   const xv = float64Data(x);
   const wv = float64Data(w);

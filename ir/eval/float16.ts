@@ -5,8 +5,11 @@
  * (see `allocHost`). Every stage that produces float16 data — the CPU evaluator, constant folding,
  * the runtime's upload/readback of `Uint16Array` bits — needs the same correctly rounded
  * conversions, so they live here: rounding to nearest with ties to even, overflow to ±Infinity,
- * gradual underflow through the subnormals, NaN kept, and the sign of zero kept.
+ * gradual underflow through the subnormals, NaN kept, and the sign of zero kept. Decoding bits to
+ * values is the runtime's `halfToFloat` (runtime/convert.ts), re-exported under this file's names.
  */
+
+import { halfToFloat } from '../../runtime/convert.js';
 
 /** Largest finite half (0x7bff). */
 export const FLOAT16_MAX = 65504;
@@ -65,15 +68,11 @@ export function numberToFloat16Bits(x: number): number {
   return sign | ((e + 15) << 10) | mantissa;
 }
 
-/** Decodes a 16-bit half pattern to its value. */
-export function float16BitsToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exp === 0) return sign * mantissa * SUBNORMAL_STEP;
-  if (exp === 0x1f) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exp - 15);
-}
+/**
+ * Decodes a 16-bit half pattern to its value. The runtime owns the decoder (it is copied into
+ * output folders and imports nothing); this name keeps the evaluator's vocabulary.
+ */
+export const float16BitsToNumber: (bits: number) => number = halfToFloat;
 
 /** Rounds every element of `src` to half precision into a new Float32Array (host f16 layout). */
 export function toFloat16Array(src: ArrayLike<number>): Float32Array {

@@ -34,14 +34,20 @@ function checkConstIndices(what: string, indices: Value, depth: number, dimAt: (
   }
 }
 
-export function inferScatterElements(op: OpOf<'scatterElements'>, inputs: readonly Value[]): TensorType[] {
-  const what = 'scatterElements';
+/** The checks both scatters share: (data, indices, updates), index dtype, reduction, rank ≥ 1. */
+function scatterOperands(what: string, reduction: ScatterReduction, inputs: readonly Value[]): [TensorType, TensorType, TensorType] {
   const [data, indices, updates] = arity(what, inputs, 3) as [TensorType, TensorType, TensorType];
   checkDType(what, 'indices', indices.dtype, 'index');
-  checkReduction(what, op.reduction, data);
+  checkReduction(what, reduction, data);
   if (updates.dtype !== data.dtype) fail(what, `updates dtype ${updates.dtype} differs from data dtype ${data.dtype}`);
+  if (data.shape.length === 0) fail(what, 'data must have rank ≥ 1');
+  return [data, indices, updates];
+}
+
+export function inferScatterElements(op: OpOf<'scatterElements'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'scatterElements';
+  const [data, indices, updates] = scatterOperands(what, op.reduction, inputs);
   const rank = data.shape.length;
-  if (rank === 0) fail(what, 'data must have rank ≥ 1');
   if (!sameShape(indices.shape, updates.shape)) {
     fail(what, `indices ${formatShape(indices.shape)} and updates ${formatShape(updates.shape)} must have one shape`);
   }
@@ -65,12 +71,8 @@ function indexDepth(what: string, indices: TensorType): number {
 
 export function inferScatterND(op: OpOf<'scatterND'>, inputs: readonly Value[]): TensorType[] {
   const what = 'scatterND';
-  const [data, indices, updates] = arity(what, inputs, 3) as [TensorType, TensorType, TensorType];
-  checkDType(what, 'indices', indices.dtype, 'index');
-  checkReduction(what, op.reduction, data);
-  if (updates.dtype !== data.dtype) fail(what, `updates dtype ${updates.dtype} differs from data dtype ${data.dtype}`);
+  const [data, indices, updates] = scatterOperands(what, op.reduction, inputs);
   const rank = data.shape.length;
-  if (rank === 0) fail(what, 'data must have rank ≥ 1');
   const k = indexDepth(what, indices);
   if (k < 1 || k > rank) fail(what, `the last dim of indices (${k}) must be between 1 and the data rank ${rank}`);
   const want: Dim[] = [...indices.shape.slice(0, -1), ...data.shape.slice(k)];

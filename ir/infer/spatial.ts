@@ -7,6 +7,7 @@
  * the output size (and the channel/group check) is computed from them.
  */
 
+import type { DType } from '../dtype.js';
 import type { TensorType, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
@@ -96,8 +97,12 @@ function checkBias(what: string, bias: TensorType | undefined, channels: number)
   }
 }
 
-export function inferConv(op: OpOf<'conv'>, inputs: readonly Value[]): TensorType[] {
-  const what = 'conv';
+/** What conv and convTranspose check alike: (x, w[, bias]) of one float dtype, ranks, window attrs. */
+function convOperands(
+  what: string,
+  op: OpOf<'conv'> | OpOf<'convTranspose'>,
+  inputs: readonly Value[],
+): { x: TensorType; w: TensorType; bias: TensorType | undefined; dtype: DType; n: number } {
   const types = arity(what, inputs, 2, 3);
   const [x, w, bias] = types as [TensorType, TensorType, TensorType | undefined];
   checkDType(what, 'x', x.dtype, 'float');
@@ -107,6 +112,12 @@ export function inferConv(op: OpOf<'conv'>, inputs: readonly Value[]): TensorTyp
   const n = x.shape.length - 2;
   checkWindowAttrs(what, n, op.strides, op.pads, op.dilations);
   checkInts(what, 'group', [op.group], 1, 1);
+  return { x, w, bias, dtype, n };
+}
+
+export function inferConv(op: OpOf<'conv'>, inputs: readonly Value[]): TensorType[] {
+  const what = 'conv';
+  const { x, w, bias, dtype, n } = convOperands(what, op, inputs);
   const c = needNumber(what, 'x channels', x.shape[1]!);
   const m = needNumber(what, 'w output channels', w.shape[0]!);
   const cPerGroup = needNumber(what, 'w input channels', w.shape[1]!);
@@ -124,15 +135,7 @@ export function inferConv(op: OpOf<'conv'>, inputs: readonly Value[]): TensorTyp
 
 export function inferConvTranspose(op: OpOf<'convTranspose'>, inputs: readonly Value[]): TensorType[] {
   const what = 'convTranspose';
-  const types = arity(what, inputs, 2, 3);
-  const [x, w, bias] = types as [TensorType, TensorType, TensorType | undefined];
-  checkDType(what, 'x', x.dtype, 'float');
-  const dtype = sameDType(what, types, ['x', 'w', 'bias']);
-  checkRank(what, 'x', x, 3, Infinity);
-  if (w.shape.length !== x.shape.length) fail(what, `w rank ${w.shape.length} differs from x rank ${x.shape.length}`);
-  const n = x.shape.length - 2;
-  checkWindowAttrs(what, n, op.strides, op.pads, op.dilations);
-  checkInts(what, 'group', [op.group], 1, 1);
+  const { x, w, bias, dtype, n } = convOperands(what, op, inputs);
   checkInts(what, 'outputPadding', op.outputPadding, n, 0);
   op.outputPadding.forEach((p, i) => {
     // Output padding beyond the stride (or dilation) would add rows no input contributes to.

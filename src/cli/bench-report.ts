@@ -117,12 +117,12 @@ export function formatBenchMarkdown(report: BenchReport, command: string): strin
   const lines = [
     '# Benchmark: onnx-wgsl vs onnxruntime-node',
     '',
-    `Produced by \`${command}\` on ${e.date.slice(0, 10)}.`,
+    `Produced by \`${command}\` (from the repository root, after \`npm run build\`) on ${e.date.slice(0, 10)}.`,
     '',
     `- Adapter: ${e.adapter} — ours and onnxruntime's WebGPU execution provider run on it in one process.`,
     `- Host: ${e.cpu}, Node ${e.node}, ${e.onnxruntime}.`,
-    `- Machine load (1-minute average): ${e.loadStart.toFixed(2)} at the start, ${e.loadEnd.toFixed(2)} at the end. ` +
-      'The machine is shared, so expect noise of several percent between runs.',
+    `- Machine load (1-minute average): ${e.loadStart.toFixed(2)} before the bench, ${e.loadEnd.toFixed(2)} after it (which counts the bench itself). ` +
+      'The machine is shared, so expect noise of several percent between runs; p90 shows how much a run suffered.',
     `- Each time is the median (p90) in ms of ${report.runs} runs after ${report.warmup} warm-up runs, host inputs in → host outputs out, ` +
       "the same seeded inputs for every provider (models.json's shapes and ranges). " +
       '"ours GPU" is the GPU time of one run from timestamp queries. "kernels" is GPU dispatches per inference. ' +

@@ -270,7 +270,7 @@ async function environment(adapter: string | undefined, loadStart: number): Prom
     adapter: adapter ?? 'unknown (no model loaded)',
     node: process.version,
     onnxruntime: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common ?? '?'}`,
-    cpu: `${cpuList[0]?.model.trim() ?? 'unknown CPU'} × ${cpuList.length}`,
+    cpu: `${cpuList.length} × ${cpuList[0]?.model.trim() ?? 'unknown CPU'}`,
     loadStart,
     loadEnd: loadavg()[0]!,
     date: new Date().toISOString(),
@@ -289,6 +289,8 @@ export async function benchOne(path: string, opts: BenchOptions): Promise<BenchR
 export async function benchZoo(dir: string, opts: BenchOptions, only?: readonly string[]): Promise<BenchReport> {
   const loadStart = loadavg()[0]!;
   const zoo = readZoo(dir);
+  const unknown = (only ?? []).filter((m) => !(m in zoo.models));
+  if (unknown.length > 0) throw new UsageError(`--only ${unknown.join(', ')}: not in ${join(dir, 'models.json')} (models: ${Object.keys(zoo.models).join(', ')})`);
   const env: { adapter?: string } = {};
   const rows: BenchRow[] = [];
   for (const [name, entry] of Object.entries(zoo.models)) {

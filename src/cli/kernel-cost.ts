@@ -20,7 +20,7 @@ import type { ModelPlan } from '../../runtime/plan.js';
 
 export interface KernelCost {
   name: string;
-  /** The node's op ('conv', 'binary.add', …), or '?' when no node matches. */
+  /** The node's op plus the kernel name's suffix ('conv', 'conv+relu', 'conv/pad'), or '?'. */
   op: string;
   flops: number | null;
   bytes: number;
@@ -196,7 +196,8 @@ export function kernelCosts(plan: Pick<ModelPlan, 'kernels'>, graph: Graph): Ker
     const bytes = [...k.inputs, ...k.outputs].reduce((n, b) => n + b.size, 0);
     if (!owner) return { name: k.name, op: '?', flops: null, bytes };
     const { node, fused } = owner;
-    const op = opLabel(node) + fusedPart(k.name.slice(node.name.length));
+    // 'conv', 'conv+relu', 'conv/pad', 'rnn:proj': the op plus what the name adds to its node's.
+    const op = opLabel(node) + k.name.slice(node.name.length);
     const flops = carrier.get(node) === i ? nodeFlops(node) + fused * count(node.outputs[0]) : 0;
     return { name: k.name, op, flops, bytes };
   });

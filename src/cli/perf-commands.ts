@@ -34,9 +34,12 @@ interface BenchFlags {
   verbose?: boolean;
 }
 
-/** The command line that reproduces a bench, for the markdown report's header. */
+/**
+ * The command line that reproduces a bench, for the markdown report's header: the built CLI run
+ * from the repository root (after `npm run build`), which is where the report is made.
+ */
 function benchCommandLine(model: string | undefined, o: BenchFlags): string {
-  const parts = ['npx onnx-wgsl bench'];
+  const parts = ['node dist/src/cli/main.js bench'];
   if (o.zoo !== undefined) parts.push('--zoo', o.zoo);
   else if (model !== undefined) parts.push(model);
   for (const m of o.only ?? []) parts.push('--only', m);

@@ -1,7 +1,8 @@
 /**
- * The `onnx-wgsl` command line: compile, run, compare, inspect (commander), and the one place that
- * turns errors into exit codes. `main(argv, io)` never calls process.exit — it returns the exit
- * code — so tests run the CLI in-process and bin/main.ts only sets process.exitCode.
+ * The `onnx-wgsl` command line: compile, run, compare, inspect, bench and profile (the last two
+ * registered from perf-commands.ts), with commander, and the one place that turns errors into
+ * exit codes. `main(argv, io)` never calls process.exit — it returns the exit code — so tests run
+ * the CLI in-process and bin/main.ts only sets process.exitCode.
  *
  * Errors: a known error class (src/errors.ts: decode, unsupported ops/form, import, codegen,
  * compile, input validation, device limits, …) prints one line `onnx-wgsl: <message>` and exits 1

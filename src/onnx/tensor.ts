@@ -15,6 +15,7 @@
 import type { Tensor } from '../../ir/graph.js';
 import type { DType, HostArray } from '../../ir/dtype.js';
 import { ONNX_DTYPE_CODES, allocHost, hostBytesPerElement } from '../../ir/dtype.js';
+import { halfToFloat } from '../../runtime/convert.js';
 import { DecodeProblem, invalid } from './decode-error.js';
 import { has } from './proto.js';
 import type { LongLike, SparseTensorProtoMsg, TensorProtoMsg } from './proto.js';
@@ -73,29 +74,10 @@ function dimOf(v: LongLike, where: string): number {
   return Number(big);
 }
 
-/** Float32 bit pattern of an IEEE half: rebias the exponent, widen the mantissa, keep NaN payloads. */
-function halfToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  let mant = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0; // ±inf, NaN
-  if (exp !== 0) return (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0; // normal: bias 15 → 127
-  if (mant === 0) return sign >>> 0; // ±0
-  // Subnormal half (mant · 2^-24) is a normal float: shift the leading 1 into the implicit bit.
-  let e = 113;
-  while ((mant & 0x400) === 0) {
-    mant <<= 1;
-    e--;
-  }
-  return (sign | (e << 23) | ((mant & 0x3ff) << 13)) >>> 0;
-}
-
 /** IEEE half bit patterns (low 16 bits of each element) → their exact float32 values. */
 export function halfToFloat32(bits: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bits.length);
-  const outBits = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) outBits[i] = halfToFloatBits(bits[i] & 0xffff);
-  return out;
+  // One decoder for the whole project: the runtime's (it must stay import-free, so it owns it).
+  return Float32Array.from(bits, (b) => halfToFloat(b & 0xffff));
 }
 
 /** A copy of `bytes` in a fresh ArrayBuffer (offset 0, so aligned for every element type). */

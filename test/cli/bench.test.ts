@@ -74,7 +74,7 @@ describe('bench MODEL.onnx', () => {
 
   test('--markdown: the command, the adapter and the table', () => {
     const text = readFileSync(md, 'utf8');
-    expect(text).toContain(`Produced by \`npx onnx-wgsl bench ${tinyCnn} --runs 3 --warmup 1 --markdown ${md}\``);
+    expect(text).toContain(`Produced by \`node dist/src/cli/main.js bench ${tinyCnn} --runs 3 --warmup 1 --markdown ${md}\``);
     expect(text).toContain(`Adapter: ${report.env.adapter}`);
     expect(text).toContain('| model | kernels | ours e2e | ours GPU | ORT WebGPU | ORT CPU | ours÷WebGPU | ours÷CPU | matches |');
     const row = text.split('\n').find((l) => l.startsWith('| tiny-cnn |'))!;
@@ -145,6 +145,9 @@ describe('bench --zoo', () => {
     }
     const only = await cli('bench', '--zoo', zoo, '--only', 'tiny-cnn', '--runs', '1', '--json');
     expect((JSON.parse(only.out) as BenchReport).models.map((m) => m.model)).toEqual(['tiny-cnn']);
+    const typo = await cli('bench', '--zoo', zoo, '--only', 'tiny_cnn');
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/--only tiny_cnn: not in .*models\.json \(models: sym, absent, tiny-cnn\)/);
     expect(existsSync(join(zoo, 'models.json'))).toBe(true);
   });
 

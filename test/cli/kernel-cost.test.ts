@@ -73,7 +73,7 @@ describe('nodeFlops', () => {
 });
 
 describe('kernelCosts', () => {
-  test("matches kernels to nodes through ':suffix' and '+fn'; the node's FLOPs go to its main kernel", () => {
+  test("matches kernels to nodes through ':suffix', '/suffix' and '+fn'; the node's FLOPs go to its main kernel", () => {
     const g = new Graph();
     const x = g.addInput('x', f32([1, 2, 6, 6]));
     const conv = node(g, { kind: 'conv', strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 }, [x, weight(g, 'w', [3, 2, 3, 3])], 'stem/conv');
@@ -87,11 +87,23 @@ describe('kernelCosts', () => {
       outputs: [{ buffer: 1, size: sizes[0]! }],
       workgroups: [1, 1, 1],
     });
-    const costs = kernelCosts({ kernels: [kernel('stem/conv:pad', [400, 288]), kernel('stem/conv+relu+mul', [192, 400, 216, 4]), kernel('fc', [32, 96, 48]), kernel('mystery', [8])] }, g);
+    const costs = kernelCosts(
+      {
+        kernels: [
+          kernel('stem/conv:pad', [400, 288]),
+          kernel('stem/conv+relu+mul', [192, 400, 216, 4]),
+          kernel('fc/pad', [96, 96]),
+          kernel('fc', [32, 96, 48]),
+          kernel('mystery', [8]),
+        ],
+      },
+      g,
+    );
     const convOut = 3 * 4 * 4;
     expect(costs).toEqual([
-      { name: 'stem/conv:pad', op: 'conv', flops: 0, bytes: 688 },
+      { name: 'stem/conv:pad', op: 'conv:pad', flops: 0, bytes: 688 },
       { name: 'stem/conv+relu+mul', op: 'conv+relu+mul', flops: nodeFlops(conv) + 2 * convOut, bytes: 812 },
+      { name: 'fc/pad', op: 'matmul/pad', flops: 0, bytes: 192 },
       { name: 'fc', op: 'matmul', flops: 2 * 4 * 2 * 6, bytes: 176 },
       { name: 'mystery', op: '?', flops: null, bytes: 8 },
     ]);

@@ -58,7 +58,7 @@ describe('profile', () => {
       expect(k.gbps).toBeCloseTo(k.bytes / (k.ms / 1e3) / 1e9, 9);
     }
     // tiny-cnn: Conv 1→4 channels, 3×3, pad 1 on 8×8 (+ bias, + relu when fused); Gemm 64→10 + bias.
-    const conv = r.kernels.find((k) => k.op.startsWith('conv'))!;
+    const conv = r.kernels.find((k) => /^conv(\+|$)/.test(k.op))!; // not a 'conv/pad' helper
     const convOut = 4 * 8 * 8;
     expect(conv.flops).toBe(2 * convOut * 9 + convOut + (conv.op.includes('+relu') ? convOut : 0));
     const fc = r.kernels.find((k) => k.op === 'matmul')!;

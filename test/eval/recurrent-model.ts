@@ -1,27 +1,20 @@
 /**
  * One-node ONNX RNN / GRU / LSTM models for the recurrent tests (evaluator, importer, kernels),
- * built in memory and run on onnxruntime-node's CPU provider, the independent reference.
- *
- * The shared one-node writer (test/eval/helpers/onnx-model.ts) has no string-list attributes and
- * names every output, but these ops need `activations` (a list of strings) and omitted outputs
- * (''), so models here are encoded with protobufjs from the project's own ONNX schema. Also here:
- * random canonical inputs for a cell, and the ONNX attribute form of an IR `rnn` op.
+ * run on onnxruntime-node's CPU provider (test/import/ort.ts), the independent reference. The bytes come from the
+ * project's one model writer (test/import/one-node-model.ts); this file adds the recurrent
+ * vocabulary on top: inputs named in0…, outputs out0… with omitted slots, random canonical
+ * inputs for a cell, and the ONNX attribute form of an IR `rnn` op.
  */
 
-import protobuf from 'protobufjs';
-import * as ort from 'onnxruntime-node';
-import { onnxDTypeCode } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/graph.js';
 import type { Op, RnnActivation } from '../../ir/ops.js';
-import { ONNX_SCHEMA } from '../../src/onnx/onnx-schema.js';
+import { buildNodeModel, type Attr, type ConstInput, type RuntimeInput } from '../import/one-node-model.js';
 import { randomTensor, rng } from '../helpers/random.js';
 
+export type { Attr } from '../import/one-node-model.js';
 export type RnnOp = Extract<Op, { kind: 'rnn' }>;
 export type Cell = RnnOp['cell'];
 export type Direction = RnnOp['direction'];
-
-/** An attribute value: int, float ({ f }), string, ints, floats ({ floats }) or strings ({ strings }). */
-export type Attr = number | { f: number } | string | number[] | { floats: number[] } | { strings: string[] };
 
 /**
  * A node input: fed at run time (declared with `dims`, which may name symbols, or the feed's
@@ -38,87 +31,23 @@ export interface ModelSpec {
   outputs: boolean[];
 }
 
-let modelType: protobuf.Type | undefined;
-
-function tensorProto(name: string, t: Tensor): object {
-  const d = t.data;
-  return {
-    name,
-    dims: t.dims,
-    data_type: onnxDTypeCode(t.dtype),
-    raw_data: new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)),
-  };
-}
-
-function attribute(name: string, v: Attr): object {
-  if (typeof v === 'number') return { name, type: 2, i: v };
-  if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: 7, ints: v };
-  if ('f' in v) return { name, type: 1, f: v.f };
-  if ('floats' in v) return { name, type: 6, floats: v.floats };
-  return { name, type: 8, strings: v.strings.map((s) => new TextEncoder().encode(s)) };
-}
-
 /** The model's bytes and the feeds (by input name) its fed inputs need. */
 export function buildRecurrentModel(spec: ModelSpec): { bytes: Uint8Array; feeds: Record<string, Tensor>; outputs: string[] } {
-  modelType ??= protobuf.parse(ONNX_SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
   const feeds: Record<string, Tensor> = {};
-  const inputNames: string[] = [];
-  const initializer: object[] = [];
-  const graphInputs: object[] = [];
-  spec.inputs.forEach((inp, i) => {
-    if (inp === null) return inputNames.push('');
+  const inputs = spec.inputs.map((inp, i): RuntimeInput | ConstInput | '' => {
+    if (inp === null) return '';
     const name = `in${i}`;
-    inputNames.push(name);
-    if ('init' in inp) initializer.push(tensorProto(name, inp.init));
-    else {
-      feeds[name] = inp.feed;
-      const shape = { dim: (inp.dims ?? inp.feed.dims).map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) };
-      graphInputs.push({ name, type: { tensor_type: { elem_type: onnxDTypeCode(inp.feed.dtype), shape } } });
-    }
-    return undefined;
+    if ('init' in inp) return { name, tensor: inp.init };
+    feeds[name] = inp.feed;
+    return { name, dtype: inp.feed.dtype, dims: [...(inp.dims ?? inp.feed.dims)] };
   });
-  while (inputNames.length > 0 && inputNames[inputNames.length - 1] === '') inputNames.pop();
+  // Trailing omitted inputs and outputs are left out of the node, as exporters do.
+  while (inputs.length > 0 && inputs[inputs.length - 1] === '') inputs.pop();
   const outs = [...spec.outputs];
   while (outs.length > 0 && !outs[outs.length - 1]) outs.pop();
   const outputNames = outs.map((on, i) => (on ? `out${i}` : ''));
-  const node = {
-    name: 'node',
-    op_type: spec.opType,
-    input: inputNames,
-    output: outputNames,
-    attribute: Object.entries(spec.attrs).map(([k, v]) => attribute(k, v)),
-  };
-  const elem = onnxDTypeCode('float32');
-  const graph = {
-    name: 'recurrent',
-    node: [node],
-    initializer,
-    input: graphInputs,
-    output: outputNames.filter((n) => n !== '').map((name) => ({ name, type: { tensor_type: { elem_type: elem } } })),
-  };
-  // IR version 8 covers opsets up to 18; 9 (19–20) and 10 (21) for the newer ones.
-  const irVersion = spec.opset <= 18 ? 8 : spec.opset <= 20 ? 9 : 10;
-  const model = { ir_version: irVersion, producer_name: 'onnx-wgsl-test', graph, opset_import: [{ domain: '', version: spec.opset }] };
-  const bytes = modelType.encode(modelType.fromObject(model)).finish();
+  const bytes = buildNodeModel({ op: spec.opType, nodeName: 'node', opset: spec.opset, attrs: spec.attrs, inputs, outputs: outputNames });
   return { bytes, feeds, outputs: outputNames.filter((n) => n !== '') };
-}
-
-/** Runs a model on onnxruntime's CPU provider; outputs by name. */
-export async function runOrtModel(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
-  try {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
-    const result = await session.run(ortFeeds);
-    const out: Record<string, Tensor> = {};
-    for (const [name, r] of Object.entries(result)) {
-      out[name] = { dtype: 'float32', dims: [...r.dims], data: (r.data as Float32Array).slice() };
-    }
-    return out;
-  } finally {
-    await session.release();
-  }
 }
 
 export const GATES: Record<Cell, number> = { rnn: 1, gru: 3, lstm: 4 };
@@ -176,7 +105,7 @@ export function onnxAttrs(op: RnnOp): Record<string, Attr> {
   const beta = op.activations.flatMap((a, i) => (USES_BETA.has(a) ? [op.activationBeta[i]!] : []));
   if (alpha.length) attrs.activation_alpha = { floats: alpha };
   if (beta.length) attrs.activation_beta = { floats: beta };
-  if (op.clip !== Infinity) attrs.clip = { f: op.clip };
+  if (op.clip !== Infinity) attrs.clip = { float: op.clip };
   if (op.cell === 'lstm') attrs.input_forget = op.inputForget ? 1 : 0;
   if (op.cell === 'gru') attrs.linear_before_reset = op.linearBeforeReset ? 1 : 0;
   return attrs;

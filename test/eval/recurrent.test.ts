@@ -14,12 +14,12 @@ import type { Tensor } from '../../ir/graph.js';
 import type { RnnActivation } from '../../ir/ops.js';
 import { evaluate } from '../../ir/eval/index.js';
 import { compareTensors } from '../helpers/random.js';
+import { runOrt } from '../import/ort.js';
 import {
   buildRecurrentModel,
   onnxAttrs,
   randomInputs,
   rnnOp,
-  runOrtModel,
   type Cell,
   type Direction,
   type RnnOp,
@@ -49,7 +49,7 @@ async function checkAgainstOrt(op: RnnOp, sizes: Sizes, seed: number, lens?: num
     inputs: inputs.map((t) => ({ feed: t })),
     outputs: new Array<boolean>(nOut).fill(true),
   });
-  const want = await runOrtModel(bytes, feeds);
+  const want = await runOrt(bytes, feeds, false);
   const what = `${op.cell} ${op.direction} ${JSON.stringify(sizes)} lens ${lens ?? 'full'}`;
   got.forEach((t, i) => expectNear(t, want[`out${i}`]!, `${what} output ${i}`));
   return got;

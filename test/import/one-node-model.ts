@@ -1,19 +1,30 @@
 /**
- * Test helper: a one-node ONNX model built in memory (protobufjs with the project's schema), so a
- * test can state an op form — attributes, which inputs are initializers (constants), symbolic
- * input dims, the opset — next to its assertions, then run the same bytes through our importer
- * and through onnxruntime (test/import/ort.ts) on the same inputs.
+ * Test helper: the one writer of one-node ONNX models for every test folder (importer, evaluator,
+ * recurrent ops, IR shape inference, conformance). A test states an op form — attributes, which
+ * inputs are initializers (constants), symbolic input dims, omitted optional inputs and outputs,
+ * the opset — next to its assertions, then runs the same bytes through our importer and through
+ * onnxruntime (test/import/ort.ts) on the same inputs.
+ *
+ * Encoded with protobufjs from the project's own ONNX schema, so every attribute kind ONNX has is
+ * available without a hand-written wire encoder. Output types are left undeclared: onnxruntime
+ * infers them, so nothing of ours decides what the reference computes.
  */
 
 import protobuf from 'protobufjs';
 import { onnxDTypeCode, type DType } from '../../ir/dtype.js';
 import type { Tensor } from '../../ir/graph.js';
 import type { Dim } from '../../ir/shape.js';
+import { float16ArrayToBits } from '../../ir/eval/index.js';
 import { ONNX_SCHEMA } from '../../src/onnx/onnx-schema.js';
 
 const ModelProto = protobuf.parse(ONNX_SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
 
-export type Attr = number | number[] | string | { float: number } | { floats: number[] };
+/**
+ * An attribute value. A plain number is an INT when integral and a FLOAT otherwise; `{ float }`
+ * forces FLOAT for an integral value. Arrays of numbers are INTS; `{ floats }` and `{ strings }`
+ * are the other list kinds.
+ */
+export type Attr = number | number[] | string | { float: number } | { floats: number[] } | { strings: string[] };
 
 /** A graph input fed at run time, with the dims the model declares (symbols allowed). */
 export interface RuntimeInput {
@@ -37,20 +48,36 @@ export interface NodeModel {
   attrs?: Record<string, Attr>;
   opset: number;
   domain?: string;
+  /** The node's name ('' by default), which our importer's error messages quote. */
+  nodeName?: string;
 }
+
+// AttributeProto.AttributeType codes (onnx.proto).
+const FLOAT = 1;
+const INT = 2;
+const STRING = 3;
+const FLOATS = 6;
+const INTS = 7;
+const STRINGS = 8;
 
 function attribute(name: string, v: Attr): Record<string, unknown> {
-  if (typeof v === 'number') return { name, type: 2, i: v };
-  if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: 7, ints: v };
-  if ('float' in v) return { name, type: 1, f: v.float };
-  return { name, type: 6, floats: v.floats };
+  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: INT, i: v } : { name, type: FLOAT, f: v };
+  if (typeof v === 'string') return { name, type: STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: INTS, ints: v };
+  if ('float' in v) return { name, type: FLOAT, f: v.float };
+  if ('floats' in v) return { name, type: FLOATS, floats: v.floats };
+  return { name, type: STRINGS, strings: v.strings.map((s) => new TextEncoder().encode(s)) };
 }
 
-/** Little-endian raw bytes of a host tensor (bool as one byte per element). */
+/** Little-endian raw_data bytes of a host tensor (float16 as half bits, bool one byte each). */
 function rawBytes(t: Tensor): Uint8Array {
-  const d = t.data;
+  const d = t.dtype === 'float16' ? float16ArrayToBits(t.data as Float32Array) : t.data;
   return new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
+}
+
+/** The lowest IR version that allows `opset`: 8 up to opset 18, 9 for 19–20, 10 from 21. */
+function irVersionFor(opset: number): number {
+  return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
 }
 
 /** The model's bytes. */
@@ -62,6 +89,7 @@ export function buildNodeModel(m: NodeModel): Uint8Array {
     name: 'g',
     node: [
       {
+        name: m.nodeName ?? '',
         op_type: m.op,
         domain: m.domain ?? '',
         input: m.inputs.map((i) => (i === '' ? '' : i.name)),
@@ -79,9 +107,9 @@ export function buildNodeModel(m: NodeModel): Uint8Array {
         },
       },
     })),
-    // No output types: onnxruntime infers them, so nothing of ours decides what it computes.
     output: m.outputs.filter((o) => o !== '').map((name) => ({ name })),
   };
   const opsets = [{ domain: m.domain ?? '', version: m.opset }];
-  return ModelProto.encode(ModelProto.fromObject({ ir_version: 8, opset_import: opsets, graph })).finish();
+  const model = { ir_version: irVersionFor(m.opset), producer_name: 'onnx-wgsl-test', opset_import: opsets, graph };
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }

@@ -11,7 +11,7 @@
  * Tolerance rtol 1e-4 / atol 1e-5: float64 reference vs float32 onnxruntime through a recurrence.
  */
 
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { evaluate, evaluateGraph } from '../../ir/eval/index.js';
@@ -27,12 +27,12 @@ import {
   onnxAttrs,
   randomInputs,
   rnnOp,
-  runOrtModel,
   type Attr,
   type Cell,
   type ModelInput,
   type ModelSpec,
 } from '../eval/recurrent-model.js';
+import { checkDataInstalled, dataRoot } from '../conformance/cases.js';
 import { ZOO } from './fixtures.js';
 import { runOrt } from './ort.js';
 
@@ -57,7 +57,7 @@ async function checkModel(spec: ModelSpec, dims: Record<string, number> = {}): P
   const g = importBytes(bytes, dims);
   expect(g.outputs.map((v) => v.name)).toEqual(outputs);
   const got = evaluateGraph(g, feeds);
-  const want = await runOrtModel(bytes, feeds);
+  const want = await runOrt(bytes, feeds, false);
   for (const name of outputs) expectNear(got.get(name)!, want[name]!, `${spec.opType} opset ${spec.opset} ${name}`);
   return g;
 }
@@ -118,7 +118,7 @@ describe('recurrent importers vs onnxruntime', () => {
       const model = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: { ...onnxAttrs(op), layout: 1 }, inputs: modelInputs(batchFirst), outputs: allOutputs(n) });
       const got = evaluateGraph(importBytes(model.bytes), model.feeds);
       const ref = buildRecurrentModel({ opType: OP_TYPE[cell], opset: 14, attrs: onnxAttrs(op), inputs: modelInputs(t), outputs: allOutputs(n) });
-      const want = await runOrtModel(ref.bytes, ref.feeds);
+      const want = await runOrt(ref.bytes, ref.feeds, false);
       expectNear(got.get('out0')!, swap(want.out0!, [2, 0, 1, 3]), 'Y');
       for (let i = 1; i < n; i++) expectNear(got.get(`out${i}`)!, swap(want[`out${i}`]!, [1, 0, 2]), `output ${i}`);
     });
@@ -215,19 +215,22 @@ describe('recurrent importers vs onnxruntime', () => {
     expect(() => importSpec({ direction: 'sideways' })).toThrow(/direction 'sideways'/);
     expect(() => importSpec({ layout: 1 }, 13)).toThrow(/'layout' exists from opset 14/);
     expect(() => importSpec({ hidden_size: 4 })).toThrow(/w must have dims \[1, 12, 5\]/);
-    expect(() => importSpec({ clip: { f: -1 } })).toThrow(/clip must be positive/);
+    expect(() => importSpec({ clip: { float: -1 } })).toThrow(/clip must be positive/);
   });
 });
 
 // The ONNX backend node tests: reference outputs from ONNX's own implementation, which also
-// covers layout 1 (the *_batchwise cases) independently of onnxruntime.
-const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
-describe.runIf(existsSync(NODE_TESTS))('ONNX backend node tests', () => {
-  const cases = existsSync(NODE_TESTS) ? readdirSync(NODE_TESTS).filter((n) => /^test_(lstm|gru|rnn|simple_rnn)_/.test(n)) : [];
+// covers layout 1 (the *_batchwise cases) independently of onnxruntime. Missing data fails (via
+// checkDataInstalled) rather than skipping, like the conformance suite.
+const NODE_TESTS = join(dataRoot(), 'node');
+describe('ONNX backend node tests', () => {
+  checkDataInstalled();
+  const cases = readdirSync(NODE_TESTS).filter((n) => /^test_(lstm|gru|rnn|simple_rnn)_/.test(n));
+  test('the recurrent cases are there', () => expect(cases.length).toBeGreaterThanOrEqual(12));
   test.each(cases)('%s', (name) => {
     const data = join(NODE_TESTS, name, 'test_data_set_0');
-    const files = existsSync(data) ? readdirSync(data).sort() : [];
-    if (!files.some((f) => f.startsWith('output'))) return; // a case shipped without data
+    const files = readdirSync(data).sort();
+    expect(files.some((f) => f.startsWith('output')), `${name} has no reference outputs`).toBe(true);
     const g = importModel(loadModelFile(join(NODE_TESTS, name, 'model.onnx')));
     verifyGraph(g);
     const read = (prefix: string) => files.filter((f) => f.startsWith(prefix)).map((f) => decodeTensorFile(readFileSync(join(data, f)), f));
@@ -257,7 +260,7 @@ describe('zoo recurrent models vs onnxruntime', () => {
   }
 
   const dtln = join(ZOO, 'real/dtln_model_1.onnx');
-  test.runIf(existsSync(dtln))('dtln_model_1 (LSTM with initial states, opset 11)', async () => {
+  test('dtln_model_1 (LSTM with initial states, opset 11)', async () => {
     const g = importModel(loadModelFile(dtln));
     verifyGraph(g);
     const rand = rng(31);

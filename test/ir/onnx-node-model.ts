@@ -1,63 +1,57 @@
 /**
- * Test helper: builds a one-node ONNX model in memory (protobufjs with the project's ONNX schema)
- * and runs it in onnxruntime-node, returning the output dims — or the error ORT raised. The IR
- * shape-inference tests use it as an independent reference for ONNX's shape rules.
+ * Test helper: runs one ONNX node in onnxruntime-node and returns the output dims — or the error
+ * ORT raised. The IR shape-inference tests use it as an independent reference for ONNX's shape
+ * rules. The model comes from the project's one writer (test/import/one-node-model.ts) and runs
+ * through the shared ORT runner (test/import/ort.ts); this file only adds deterministic feed data.
  */
 
-import protobuf from 'protobufjs';
-import * as ort from 'onnxruntime-node';
-import { ONNX_SCHEMA } from '../../src/onnx/onnx-schema.js';
+import type { Tensor } from '../../ir/graph.js';
+import { buildNodeModel, type Attr } from '../import/one-node-model.js';
+import { runOrt } from '../import/ort.js';
 
-const root = protobuf.parse(ONNX_SCHEMA, { keepCase: true }).root;
-const ModelProto = root.lookupType('onnx.ModelProto');
-
-export type OnnxAttr = number | number[] | string | { float: number } | { floats: number[] };
+export type OnnxAttr = Attr;
 
 export interface OnnxFeed {
   name: string;
   dtype: 'float32' | 'int64' | 'bool' | 'int32';
   dims: number[];
-  /** Values; omitted: random non-zero data. */
+  /** Values; omitted: deterministic non-zero data. */
   data?: number[];
   /** Give it as an initializer (for inputs ONNX requires to be known, like Slice starts). */
   initializer?: boolean;
 }
 
-const ELEM: Record<OnnxFeed['dtype'], number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
-
-function attribute(name: string, v: OnnxAttr): Record<string, unknown> {
-  if (typeof v === 'number') return { name, type: 2, i: v };
-  if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: 7, ints: v };
-  if ('float' in v) return { name, type: 1, f: v.float };
-  return { name, type: 6, floats: v.floats };
-}
-
+/** The feed's values (its own, or a deterministic non-zero pattern that differs per `seed`). */
 function values(feed: OnnxFeed, seed: number): number[] {
-  const n = feed.dims.reduce((a, b) => a * b, 1);
   if (feed.data) return feed.data;
+  const n = feed.dims.reduce((a, b) => a * b, 1);
   return Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 97) / 13 + 0.5);
 }
 
-function tensorProto(feed: OnnxFeed): Record<string, unknown> {
-  const data = values(feed, 1);
-  const base = { name: feed.name, dims: feed.dims, data_type: ELEM[feed.dtype] };
-  if (feed.dtype === 'float32') return { ...base, float_data: data };
-  if (feed.dtype === 'int64') return { ...base, int64_data: data };
-  return { ...base, int32_data: data };
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A number as int64, saturated: tests write the INT64_MAX sentinel as 2^63 (the nearest double),
+ * which must stay "to the end" rather than wrap to INT64_MIN.
+ */
+function toInt64(x: number): bigint {
+  const v = BigInt(Math.trunc(x));
+  return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : v;
 }
 
-function ortTensor(feed: OnnxFeed): ort.Tensor {
-  const data = values(feed, 2);
+/** The feed as a host tensor; integer and bool dtypes take the integer part of each value. */
+function tensorOf(feed: OnnxFeed, seed: number): Tensor {
+  const data = values(feed, seed);
   switch (feed.dtype) {
     case 'float32':
-      return new ort.Tensor('float32', Float32Array.from(data), feed.dims);
+      return { dtype: 'float32', dims: feed.dims, data: Float32Array.from(data) };
     case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(data), feed.dims);
+      return { dtype: 'int32', dims: feed.dims, data: Int32Array.from(data, Math.trunc) };
     case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(data.map((x) => BigInt(Math.trunc(x)))), feed.dims);
+      return { dtype: 'int64', dims: feed.dims, data: BigInt64Array.from(data, toInt64) };
     case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from(data.map((x) => (Math.trunc(x) % 2 === 0 ? 0 : 1))), feed.dims);
+      return { dtype: 'bool', dims: feed.dims, data: Uint8Array.from(data, (x) => (Math.trunc(x) % 2 === 0 ? 0 : 1)) };
   }
 }
 
@@ -71,25 +65,16 @@ export async function runOnnxNode(
   attrs: Record<string, OnnxAttr> = {},
   opset = 17,
 ): Promise<number[] | { error: string }> {
-  const inputs = feeds.filter((f) => !f.initializer);
-  const graph = {
-    name: 'g',
-    node: [{ op_type: opType, input: feeds.map((f) => f.name), output: ['out__'], attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }],
-    initializer: feeds.filter((f) => f.initializer).map(tensorProto),
-    input: inputs.map((f) => ({
-      name: f.name,
-      type: { tensor_type: { elem_type: ELEM[f.dtype], shape: { dim: f.dims.map((d) => ({ dim_value: d })) } } },
-    })),
-    // No output type: ORT infers it, so our inference is compared with ORT's run, not with ours.
-    output: [{ name: 'out__' }],
-  };
-  const bytes = ModelProto.encode(
-    ModelProto.fromObject({ ir_version: 8, opset_import: [{ domain: '', version: opset }], graph }),
-  ).finish();
+  const bytes = buildNodeModel({
+    op: opType,
+    inputs: feeds.map((f) => (f.initializer ? { name: f.name, tensor: tensorOf(f, 1) } : { name: f.name, dtype: f.dtype, dims: f.dims })),
+    outputs: ['out__'],
+    attrs,
+    opset,
+  });
+  const runtime = feeds.filter((f) => !f.initializer);
   try {
-    const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 4 });
-    const result = await session.run(Object.fromEntries(inputs.map((f) => [f.name, ortTensor(f)])));
-    await session.release();
+    const result = await runOrt(bytes, Object.fromEntries(runtime.map((f) => [f.name, tensorOf(f, 2)])));
     return [...result.out__!.dims];
   } catch (e) {
     return { error: (e as Error).message };

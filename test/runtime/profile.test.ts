@@ -2,14 +2,16 @@
  * The runtime's profiling mode (runtime/profile.ts through createModel's `profile` option), on
  * examples/tiny-cnn.onnx compiled in memory: per-kernel timestamps are positive, in plan order,
  * non-overlapping and add up to no more than the run's GPU span, which is no more than the
- * wall-clock time of the run; 'run' mode gives only the span; profiling changes no output; and an
- * unprofiled model records nothing. Never asserts speed.
+ * wall-clock time of the run; 'run' mode gives only the span; profiling changes no output; an
+ * unprofiled model records nothing; more kernels than one query set holds (4096 timestamps) are
+ * timed across several sets. Never asserts speed.
  */
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createModel, type Model } from '../../runtime/index.js';
+import { TimestampRecorder } from '../../runtime/profile.js';
 import { compileToMemory, type CompiledModel } from '../../src/compile.js';
 import { rng } from '../helpers/random.js';
 
@@ -91,5 +93,43 @@ describe('profile: run', () => {
     await expect(createModel(compiled.plan, compiled.weights, { device: m.device, profile: true })).rejects.toThrow(
       /profiling needs the 'timestamp-query' feature/,
     );
+  });
+});
+
+describe('TimestampRecorder', () => {
+  test('more passes than one query set holds: every pass timed, in order', async () => {
+    const device = (await load('run')).device;
+    const module = device.createShaderModule({
+      code: '@group(0) @binding(0) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = y[0] + 1u; }',
+    });
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const buffer = device.createBuffer({ size: 4, usage: 0x0080 /* STORAGE */ });
+    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer } }] });
+    const names = Array.from({ length: 2100 }, (_, i) => `k${i}`); // 4200 timestamps: two query sets
+    const recorder = new TimestampRecorder(device, 'kernels', names);
+    const encoder = device.createCommandEncoder();
+    names.forEach((_, i) => {
+      const pass = encoder.beginComputePass({ timestampWrites: recorder.passTimestamps(i) });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+    });
+    expect(recorder.passTimestamps(2047).querySet).toBe(recorder.passTimestamps(0).querySet);
+    expect(recorder.passTimestamps(2048).querySet).not.toBe(recorder.passTimestamps(0).querySet);
+    recorder.resolve(encoder);
+    device.queue.submit([encoder.finish()]);
+    await recorder.map();
+    const p = recorder.read();
+    expect(p.kernels.map((k) => k.name)).toEqual(names);
+    let end = 0;
+    for (const k of p.kernels) {
+      expect(k.startNs).toBeGreaterThanOrEqual(end);
+      end = k.startNs + k.durationNs;
+    }
+    expect(p.kernels.at(-1)!.startNs).toBeGreaterThan(0); // the second set was resolved, not left zero
+    expect(p.gpuNs).toBe(end);
+    recorder.destroy();
+    buffer.destroy();
   });
 });

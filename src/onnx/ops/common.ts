@@ -133,11 +133,9 @@ export function iota(n: number, start = 0): number[] {
 export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 
 export function readAutoPad(ctx: ImportContext): AutoPad {
-  const s = ctx.getString('auto_pad', 'NOTSET');
   // Some old exporters wrote an empty string for the default.
-  if (s === '') return 'NOTSET';
-  if (s === 'NOTSET' || s === 'SAME_UPPER' || s === 'SAME_LOWER' || s === 'VALID') return s;
-  return ctx.fail(`auto_pad '${s}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  if (ctx.hasAttr('auto_pad') && ctx.getString('auto_pad') === '') return 'NOTSET';
+  return ctx.getEnum<AutoPad>('auto_pad', ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'], 'NOTSET');
 }
 
 /** A per-spatial-axis ints attribute (strides, dilations, kernel_shape) with length checked. */

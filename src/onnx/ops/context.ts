@@ -162,6 +162,20 @@ export class ImportContext {
     return this.attr(name, ['string'], fallback);
   }
 
+  /**
+   * A string attribute that must be one of `allowed` (the op's enumeration); anything else fails
+   * with a message listing the choices, so importers need not repeat that check and its wording.
+   */
+  getEnum<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
+    const s = this.getString(name, fallback);
+    if (!(allowed as readonly string[]).includes(s)) this.fail(`${name} '${s}' is not one of ${allowed.join(', ')}`);
+    return s as T;
+  }
+
+  getStrings(name: string, fallback?: string[]): string[] {
+    return [...this.attr(name, ['strings'], fallback)];
+  }
+
   getInts(name: string, fallback?: number[]): number[] {
     return [...this.attr(name, ['ints'], fallback)];
   }

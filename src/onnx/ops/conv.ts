@@ -18,24 +18,24 @@ import type { Value } from '../../../ir/graph.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { explicitPads, importer, readAutoPad, resolveWindowPads, spatialInts, staticDim } from './common.js';
 
-interface ConvCommon {
-  x: Value;
-  w: Value;
-  inputs: Value[];
+/** The window attributes Conv, ConvTranspose, ConvInteger and QLinearConv share. */
+export interface ConvWindow {
   kernel: number[];
   strides: number[];
   dilations: number[];
   group: number;
 }
 
-function readCommon(ctx: ImportContext): ConvCommon {
-  const x = ctx.input(0, 'X');
-  const w = ctx.input(1, 'W');
-  const b = ctx.optionalInput(2);
-  if (x.rank < 3) ctx.fail(`input X must have rank ≥ 3 (N, C, spatial…), got rank ${x.rank}`);
-  if (w.rank !== x.rank) ctx.fail(`weight W has rank ${w.rank}, expected ${x.rank} like X`);
+/**
+ * Checks the ranks of X and W and reads the shared window attributes; `names` are the op's own
+ * spellings of its two inputs (X/W for Conv, x/w for ConvInteger) so errors name what the user wrote.
+ */
+export function readConvWindow(ctx: ImportContext, x: Value, w: Value, names: [string, string] = ['X', 'W']): ConvWindow {
+  const [xn, wn] = names;
+  if (x.rank < 3) ctx.fail(`input ${xn} must have rank ≥ 3 (N, C, spatial…), got rank ${x.rank}`);
+  if (w.rank !== x.rank) ctx.fail(`weight ${wn} has rank ${w.rank}, expected ${x.rank} like ${xn}`);
   const n = x.rank - 2;
-  const kernel = w.type.shape.slice(2).map((d) => staticDim(d, 'the kernel size (W dims)'));
+  const kernel = w.type.shape.slice(2).map((d) => staticDim(d, `the kernel size (${wn} dims)`));
   if (ctx.hasAttr('kernel_shape')) {
     const attr = ctx.getInts('kernel_shape');
     if (attr.length !== n || attr.some((k, i) => k !== kernel[i])) {
@@ -44,21 +44,30 @@ function readCommon(ctx: ImportContext): ConvCommon {
   }
   const group = ctx.getInt('group', 1);
   if (group < 1) ctx.fail(`group must be ≥ 1, got ${group}`);
-  return {
-    x,
-    w,
-    inputs: b === undefined ? [x, w] : [x, w, b],
-    kernel,
-    strides: spatialInts(ctx, 'strides', n, 1),
-    dilations: spatialInts(ctx, 'dilations', n, 1),
-    group,
-  };
+  return { kernel, strides: spatialInts(ctx, 'strides', n, 1), dilations: spatialInts(ctx, 'dilations', n, 1), group };
+}
+
+/** Explicit pads of a (non-transposed) convolution window, auto_pad resolved against X's shape. */
+export function convPads(ctx: ImportContext, x: Value, c: ConvWindow): number[] {
+  const n = c.kernel.length;
+  return resolveWindowPads(readAutoPad(ctx), x.type.shape.slice(2), c.kernel, c.strides, c.dilations, explicitPads(ctx, n));
+}
+
+interface ConvCommon extends ConvWindow {
+  x: Value;
+  inputs: Value[];
+}
+
+function readCommon(ctx: ImportContext): ConvCommon {
+  const x = ctx.input(0, 'X');
+  const w = ctx.input(1, 'W');
+  const b = ctx.optionalInput(2);
+  return { x, inputs: b === undefined ? [x, w] : [x, w, b], ...readConvWindow(ctx, x, w) };
 }
 
 function conv(ctx: ImportContext) {
   const c = readCommon(ctx);
-  const n = c.kernel.length;
-  const pads = resolveWindowPads(readAutoPad(ctx), c.x.type.shape.slice(2), c.kernel, c.strides, c.dilations, explicitPads(ctx, n));
+  const pads = convPads(ctx, c.x, c);
   return [ctx.addOut1({ kind: 'conv', strides: c.strides, pads, dilations: c.dilations, group: c.group }, c.inputs)];
 }
 

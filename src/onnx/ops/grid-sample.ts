@@ -29,10 +29,7 @@ function gridSample(ctx: ImportContext) {
   const x = ctx.input(0, 'X');
   const grid = ctx.input(1, 'grid');
   if (ctx.opset < 20 && x.rank !== 4) ctx.fail(`X must be 4-D at opset ${ctx.opset} (N-d sampling exists since opset 20), got rank ${x.rank}`);
-  const padding = ctx.getString('padding_mode', 'zeros');
-  if (padding !== 'zeros' && padding !== 'border' && padding !== 'reflection') {
-    ctx.fail(`padding_mode '${padding}' is not one of zeros, border, reflection`);
-  }
+  const padding = ctx.getEnum('padding_mode', ['zeros', 'border', 'reflection'], 'zeros');
   const op: GridSampleOp = { kind: 'gridSample', mode: mode(ctx), padding, alignCorners: ctx.getInt('align_corners', 0) !== 0 };
   return [ctx.addOut1(op, [x, grid])];
 }

@@ -29,7 +29,8 @@ import type { DType } from '../../../ir/dtype.js';
 import type { Value } from '../../../ir/graph.js';
 import type { Op } from '../../../ir/ops.js';
 import type { ImportContext, ImportResult, OpImporter } from './context.js';
-import { explicitPads, importer, readAutoPad, resolveWindowPads, spatialInts, staticDim } from './common.js';
+import { importer, staticDim } from './common.js';
+import { convPads, readConvWindow } from './conv.js';
 import { binary, castTo, perAxisParam, reshapeTo } from './lowering.js';
 import { quantizedRange, quantizeValue } from './quantize.js';
 
@@ -151,19 +152,8 @@ interface ConvAttrs {
 }
 
 function convAttrs(ctx: ImportContext, x: Value, w: Value): ConvAttrs {
-  if (x.rank < 3) ctx.fail(`input x must have rank ≥ 3 (N, C, spatial…), got rank ${x.rank}`);
-  if (w.rank !== x.rank) ctx.fail(`weight w has rank ${w.rank}, expected ${x.rank} like x`);
-  const n = x.rank - 2;
-  const kernel = w.type.shape.slice(2).map((d) => staticDim(d, 'the kernel size (w dims)'));
-  if (ctx.hasAttr('kernel_shape') && ctx.getInts('kernel_shape').some((k, i) => k !== kernel[i])) {
-    ctx.fail(`kernel_shape [${ctx.getInts('kernel_shape').join(', ')}] does not match w's spatial dims [${kernel.join(', ')}]`);
-  }
-  const strides = spatialInts(ctx, 'strides', n, 1);
-  const dilations = spatialInts(ctx, 'dilations', n, 1);
-  const pads = resolveWindowPads(readAutoPad(ctx), x.type.shape.slice(2), kernel, strides, dilations, explicitPads(ctx, n));
-  const group = ctx.getInt('group', 1);
-  if (group < 1) ctx.fail(`group must be ≥ 1, got ${group}`);
-  return { strides, pads, dilations, group };
+  const c = readConvWindow(ctx, x, w, ['x', 'w']);
+  return { strides: c.strides, pads: convPads(ctx, x, c), dilations: c.dilations, group: c.group };
 }
 
 /** int32 conv(x − x_zp, w − w_zp); `build` adds the final node. */

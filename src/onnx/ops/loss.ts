@@ -26,9 +26,7 @@ import { binary, insertDim, reduce, reshapeTo, scalarOf, where } from './lowerin
 type Reduction = 'none' | 'sum' | 'mean';
 
 function readReduction(ctx: ImportContext): Reduction {
-  const r = ctx.getString('reduction', 'mean');
-  if (r !== 'none' && r !== 'sum' && r !== 'mean') ctx.fail(`reduction '${r}' is not one of none, sum, mean`);
-  return r;
+  return ctx.getEnum<Reduction>('reduction', ['none', 'sum', 'mean'], 'mean');
 }
 
 /**

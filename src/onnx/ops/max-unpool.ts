@@ -12,6 +12,7 @@
  * write order (unspecified on the GPU for 'none') cannot change the result.
  */
 
+import { convTransposeOutputSize } from '../../../ir/infer.js';
 import type { Dim } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { explicitPads, importer, spatialInts, staticDim } from './common.js';
@@ -29,7 +30,12 @@ function outputDims(ctx: ImportContext, xShape: readonly Dim[]): number[] {
   const pads = explicitPads(ctx, n);
   const spatial = xShape.slice(2).map((d, i) => {
     const size = staticDim(d, 'MaxUnpool output size');
-    return (size - 1) * strides[i]! + kernel[i]! - pads[i]! - pads[n + i]!;
+    // The inverse of the pool's window arithmetic: a transposed window with no dilation.
+    try {
+      return convTransposeOutputSize(size, kernel[i]!, strides[i]!, pads[i]!, pads[n + i]!, 1, 0);
+    } catch (e) {
+      return ctx.fail(`spatial axis ${i}: ${(e as Error).message}`);
+    }
   });
   return [staticDim(xShape[0]!, 'MaxUnpool batch'), staticDim(xShape[1]!, 'MaxUnpool channels'), ...spatial];
 }

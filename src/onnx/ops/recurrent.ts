@@ -72,24 +72,21 @@ const DEFAULT_ACTIVATIONS: Readonly<Record<Cell, RnnActivation[]>> = {
 const GATES: Readonly<Record<Cell, number>> = { rnn: 1, gru: 3, lstm: 4 };
 
 function readDirection(ctx: ImportContext): RnnOp['direction'] {
-  const s = ctx.getString('direction', 'forward');
-  if (s === 'forward' || s === 'reverse' || s === 'bidirectional') return s;
-  return ctx.fail(`direction '${s}' is not one of forward, reverse, bidirectional`);
+  return ctx.getEnum<RnnOp['direction']>('direction', ['forward', 'reverse', 'bidirectional'], 'forward');
 }
 
 /** The activation list with one resolved alpha and beta per entry (see the file header). */
 function readActivations(ctx: ImportContext, cell: Cell, directions: number): Pick<RnnOp, 'activations' | 'activationAlpha' | 'activationBeta'> {
-  const attr = ctx.node.attributes.get('activations');
   let activations: RnnActivation[];
-  if (attr === undefined) {
+  if (!ctx.hasAttr('activations')) {
     activations = Array.from({ length: directions }, () => DEFAULT_ACTIVATIONS[cell]).flat();
   } else {
-    if (attr.type !== 'strings') ctx.fail(`attribute 'activations' has type ${attr.type}, expected strings`);
+    const names = ctx.getStrings('activations');
     const known = 'Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus';
-    activations = attr.value.map((name) => ACTIVATIONS[name.toLowerCase()] ?? ctx.unsupported(`activation function '${name}' is not one of ${known}`));
+    activations = names.map((name) => ACTIVATIONS[name.toLowerCase()] ?? ctx.unsupported(`activation function '${name}' is not one of ${known}`));
     const want = directions * DEFAULT_ACTIVATIONS[cell].length;
     if (activations.length !== want) {
-      ctx.fail(`a ${directions === 2 ? 'bidirectional' : 'one-direction'} ${ctx.opType} needs ${want} activations, got [${attr.value.join(', ')}]`);
+      ctx.fail(`a ${directions === 2 ? 'bidirectional' : 'one-direction'} ${ctx.opType} needs ${want} activations, got [${names.join(', ')}]`);
     }
   }
   const alphas = ctx.getFloats('activation_alpha', []);

@@ -14,12 +14,10 @@ function roiAlign(ctx: ImportContext) {
   const x = ctx.input(0, 'X');
   const rois = ctx.input(1, 'rois');
   const batchIndices = ctx.input(2, 'batch_indices');
-  const mode = ctx.getString('mode', 'avg');
-  if (mode !== 'avg' && mode !== 'max') ctx.fail(`mode '${mode}' is not one of avg, max`);
+  const mode = ctx.getEnum('mode', ['avg', 'max'], 'avg');
   let halfPixel = false;
   if (ctx.opset >= 16) {
-    const t = ctx.getString('coordinate_transformation_mode', 'half_pixel');
-    if (t !== 'half_pixel' && t !== 'output_half_pixel') ctx.fail(`coordinate_transformation_mode '${t}' is not one of half_pixel, output_half_pixel`);
+    const t = ctx.getEnum('coordinate_transformation_mode', ['half_pixel', 'output_half_pixel'], 'half_pixel');
     halfPixel = t === 'half_pixel';
   } else if (ctx.hasAttr('coordinate_transformation_mode')) {
     ctx.fail(`attribute 'coordinate_transformation_mode' is not valid at opset ${ctx.opset} (it exists since opset 16)`);
