@@ -224,7 +224,9 @@ describe('load failures', () => {
     const plan = structuredClone(compiled.plan);
     plan.shaders[plan.kernels[0]!.shader] = 'fn main( {';
     await expect(createModel(plan, compiled.weights, { device })).rejects.toThrow(ModelLoadError);
-    await expect(createModel(plan, compiled.weights, { device })).rejects.toThrow(new RegExp(`kernel '${plan.kernels[0]!.name}' does not compile`));
+    // Fused kernel names contain regex operators ('+'), so match the text literally.
+    const name = plan.kernels[0]!.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await expect(createModel(plan, compiled.weights, { device })).rejects.toThrow(new RegExp(`kernel '${name}' does not compile`));
   });
 
   test('weights of the wrong size are refused', async () => {
