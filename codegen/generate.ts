@@ -1,11 +1,13 @@
 /**
  * From an IR graph to the kernel list. The fusion stage (codegen/schedule/fuse.ts) partitions the
- * graph into kernel groups — an anchor node plus the elementwise epilogue it absorbs — and views;
- * one exhaustive switch over op kinds maps each anchor to its generator in codegen/kernels/, and
- * the anchors whose generators render an epilogue are listed in `FUSED`. Groups come in execution
- * order, so kernels run in the order they are listed. Reshapes are views — their output shares the
- * input's buffer and no kernel runs — which the memory planner learns from `views`; values inside
- * a group appear in no kernel at all, so they get no buffer.
+ * graph into kernel groups — an anchor node plus the elementwise epilogue it absorbs, and where it
+ * stores (slices, transposes, concat parts, padded conv inputs: codegen/schedule/stores.ts) — and
+ * views; one exhaustive switch over op kinds maps each anchor to its generator in
+ * codegen/kernels/, and the anchors whose generators render an epilogue and remapped stores are
+ * listed in `FUSED` (elementwise and copy groups have their own kernels, schedule/epilogue.ts).
+ * Groups come in execution order, so kernels run in the order they are listed. Reshapes are views
+ * — their output shares the input's buffer and no kernel runs — which the memory planner learns
+ * from `views`; values inside a group appear in no kernel at all, so they get no buffer.
  *
  * Shape computations that survive import (a `shape` or `range` node that did not fold to a
  * constant) only exist when dims are still symbolic; the GPU path has no kernels for them yet, so
@@ -44,14 +46,14 @@ import { generateConv } from './kernels/conv.js';
 import { generateConvTranspose } from './kernels/conv-transpose.js';
 import { generatePool } from './kernels/pool.js';
 import { generateBatchNorm } from './kernels/batch-norm.js';
-import { convKernels } from './kernels/conv.js';
+import { convKernels, convPaddedSource, isPointwiseConv } from './kernels/conv.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { poolKernels } from './kernels/pool.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { layerNormKernels } from './kernels/layer-norm.js';
 import { partitionGraph, type FusedGroup } from './schedule/fuse.js';
-import { generateElementwiseGroup } from './schedule/epilogue.js';
+import { generateCopyGroup, generateElementwiseGroup, isPlainGroup } from './schedule/epilogue.js';
 import { isElementwise, type OpKind } from '../ir/ops.js';
 
 /** A node the code generator cannot (yet) turn into kernels, or a generator's own refusal. */
@@ -198,6 +200,13 @@ export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIM
     acceptsEpilogue: (node) => FUSED[node.op.kind] !== undefined,
     maxBindings: limits.maxStorageBuffersPerShaderStage,
     fuse: options.fuse,
+    paddedSource: (node) => (node.op.kind === 'conv' ? convPaddedSource(node) : undefined),
+    acceptsInputScale: (node) => node.op.kind === 'conv' && isPointwiseConv(node),
+    scratch(type: TensorType, name: string): Value {
+      const v = new Value(nextScratchId--, name, type);
+      scratch.push(v);
+      return v;
+    },
   });
   for (const item of schedule) {
     if (item.kind === 'view') {
@@ -221,8 +230,9 @@ export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIM
     const fused = FUSED[node.op.kind];
     let generated: Kernel[];
     try {
-      if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
-      else if (group.epilogue.length > 0 && fused) generated = fused(node, ctx, group);
+      if (group.copy) generated = generateCopyGroup(group, ctx);
+      else if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
+      else if (fused && !isPlainGroup(group)) generated = fused(node, ctx, group);
       else generated = choice.generator(node, ctx);
     } catch (e) {
       // Generators usually name the node already (kernels/common.ts `unsupported`).

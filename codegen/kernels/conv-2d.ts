@@ -12,10 +12,11 @@
  * itself when it already qualifies. Pixels past the row end compute on the zero tail and are not
  * stored.
  *
- * Weights are read in ONNX layout as scalars (a SIMD group's lanes share the channel block, so
- * these are broadcast loads). Repacking them so 4 output channels sit together
- * ([M/4, C/g, kH, kW, 4], read as vec4) measured 15–40% faster on resnet18's 3×3 layers on
- * lavapipe; that is a compile-time weight transform for a later stage, not done here.
+ * Weights: when they are constants (always, in exported models) conv.ts repacks them at compile
+ * time with `packConv2dWeights` so that 4 consecutive output channels of one (input channel,
+ * window position) sit together — [G, ⌈Mg/4⌉, C/g, kH, kW, 4] — and the kernel reads one vec4 per
+ * 4 channels instead of 4 scalars (the lanes of a SIMD group share the channel block, so either
+ * way these are broadcast loads). Weights given at run time are read in ONNX layout as scalars.
  */
 
 import type { ConvGeometry, ConvOutput } from './conv.js';
@@ -75,7 +76,39 @@ const LANES = ['x', 'y', 'z', 'w'];
  * Emits the kernel reading `x` laid out as [N, C, rows, rowW] (rowW from `rowWidth`, pads
  * already applied).
  */
-export function emitConv2d(geo: ConvGeometry, out: ConvOutput, rows: number, rowW: number, tiling: Conv2dTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+/**
+ * ONNX conv weights (M, C/g, kH, kW) as [G, ⌈Mg/4⌉, C/g, kH, kW, 4]: element (m, c, k) of group g
+ * at (((g·Mb + m/4)·Cg + c)·K + k)·4 + m%4, zeros filling the last block when 4 ∤ Mg.
+ */
+export function packConv2dWeights(data: ArrayLike<number>, M: number, G: number, Cg: number, K: number): Float32Array {
+  const Mg = M / G;
+  const Mb = Math.ceil(Mg / 4);
+  const out = new Float32Array(G * Mb * Cg * K * 4);
+  for (let g = 0; g < G; g++) {
+    for (let m = 0; m < Mg; m++) {
+      for (let c = 0; c < Cg; c++) {
+        const src = ((g * Mg + m) * Cg + c) * K;
+        const dst = (((g * Mb + (m >> 2)) * Cg + c) * K) * 4 + (m & 3);
+        for (let k = 0; k < K; k++) out[dst + 4 * k] = data[src + k]!;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The kernel's WGSL and dispatch. `packed` says the weights come from `packConv2dWeights` (needs
+ * a channel block that is a multiple of 4).
+ */
+export function emitConv2d(
+  geo: ConvGeometry,
+  out: ConvOutput,
+  rows: number,
+  rowW: number,
+  tiling: Conv2dTiling,
+  maxDim: number,
+  packed = false,
+): { wgsl: string; workgroups: [number, number, number] } {
   const { N, C, M, group: G, hasBias } = geo;
   const g2 = as2d(geo);
   const [kH, kW] = g2.kernel;
@@ -84,6 +117,7 @@ export function emitConv2d(geo: ConvGeometry, out: ConvOutput, rows: number, row
   const [dh, dw] = g2.dilations;
   const { channels: TM, pixels: TN, wgX, wgY } = tiling;
   if (TN % 4 !== 0) throw new Error(`conv tiling: pixels (${TN}) must be a multiple of 4`);
+  if (packed && TM % 4 !== 0) throw new Error(`conv tiling: packed weights need channels (${TM}) to be a multiple of 4`);
   const Cg = C / G;
   const Mg = M / G;
   const W4 = rowW / 4;
@@ -110,16 +144,20 @@ export function emitConv2d(geo: ConvGeometry, out: ConvOutput, rows: number, row
     for (let c = 0; c < chunks; c++) out.push(`let v${c} = x[xc + ${rowOff} + ${c}u];`);
     const wRow = khConst === undefined ? `${kh} * ${kW}u` : `${khConst * kW}u`;
     for (let kw = 0; kw < kW; kw++) {
-      for (let i = 0; i < TM; i++) out.push(`let w${i}_${kw} = w[pw${i} + wc + ${wRow} + ${kw}u];`);
+      if (packed) for (let b = 0; b < TM / 4; b++) out.push(`let w${b}_${kw} = w[pw${b} + wc + ${wRow} + ${kw}u];`);
+      else for (let i = 0; i < TM; i++) out.push(`let w${i}_${kw} = w[pw${i} + wc + ${wRow} + ${kw}u];`);
       for (let i = 0; i < TM; i++) {
-        for (let q = 0; q < groups; q++) out.push(`acc${i}_${q} = fma(vec4<f32>(w${i}_${kw}), ${window(kw, q)}, acc${i}_${q});`);
+        const wi = packed ? `w${i >> 2}_${kw}.${LANES[i & 3]}` : `w${i}_${kw}`;
+        for (let q = 0; q < groups; q++) out.push(`acc${i}_${q} = fma(vec4<f32>(${wi}), ${window(kw, q)}, acc${i}_${q});`);
       }
     }
     return out;
   };
 
   const lines: string[] = [];
-  for (let i = 0; i < TM; i++) lines.push(`let pw${i} = (g * ${Mg}u + min(m0 + ${i}u, ${Mg - 1}u)) * ${Cg * K}u;`);
+  const Mb = Math.ceil(Mg / 4);
+  if (packed) for (let b = 0; b < TM / 4; b++) lines.push(`let pw${b} = (g * ${Mb}u + min(m0 / 4u + ${b}u, ${Mb - 1}u)) * ${Cg * K}u;`);
+  else for (let i = 0; i < TM; i++) lines.push(`let pw${i} = (g * ${Mg}u + min(m0 + ${i}u, ${Mg - 1}u)) * ${Cg * K}u;`);
   for (let i = 0; i < TM; i++) for (let q = 0; q < groups; q++) lines.push(`var acc${i}_${q} = vec4<f32>(0.0);`);
   lines.push(`for (var c = 0u; c < ${opaqueBound(Cg, 'wid.x')}; c++) {`);
   lines.push(`  let xc = xb + c * ${rows * W4}u;`);
@@ -132,19 +170,33 @@ export function emitConv2d(geo: ConvGeometry, out: ConvOutput, rows: number, row
     lines.push('  }');
   }
   lines.push('}');
-  for (let i = 0; i < TM; i++) {
-    lines.push(`if (m0 + ${i}u < ${Mg}u) {`);
-    lines.push(`  let ch = g * ${Mg}u + m0 + ${i}u;`);
-    lines.push(`  let ob = ((n * ${M}u + ch) * ${OH}u + oy) * ${OW}u + ox0;`);
-    for (let j = 0; j < TN; j++) {
-      const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
-      lines.push(`  ${guard}{ ${out.store('ch', `ob + ${j}u`, `acc${i}_${j >> 2}.${LANES[j & 3]}`)} }`);
+  if (out.looped) {
+    // A big store (a padded-copy border, a long epilogue) is emitted once, in a loop over the
+    // block, rather than once per element: unrolled, it multiplied shader compile time.
+    const accs = Array.from({ length: TM * groups }, (_, x) => `acc${Math.floor(x / groups)}_${x % groups}`);
+    lines.push(`var res = array<vec4<f32>, ${TM * groups}>(${accs.join(', ')});`);
+    lines.push(`for (var t = 0u; t < ${opaqueBound(TM * TN, 'wid.x')}; t++) {`);
+    lines.push(`  let i = t / ${TN}u;`, `  let j = t % ${TN}u;`);
+    lines.push(`  if (m0 + i < ${Mg}u && ox0 + j < ${OW}u) {`);
+    lines.push(`    let ch = g * ${Mg}u + m0 + i;`);
+    lines.push(`    let ob = ((n * ${M}u + ch) * ${OH}u + oy) * ${OW}u + ox0 + j;`);
+    lines.push(`    ${out.store('ch', 'ob', `res[i * ${groups}u + j / 4u][j % 4u]`).split('\n').join('\n    ')}`);
+    lines.push('  }', '}');
+  } else {
+    for (let i = 0; i < TM; i++) {
+      lines.push(`if (m0 + ${i}u < ${Mg}u) {`);
+      lines.push(`  let ch = g * ${Mg}u + m0 + ${i}u;`);
+      lines.push(`  let ob = ((n * ${M}u + ch) * ${OH}u + oy) * ${OW}u + ox0;`);
+      for (let j = 0; j < TN; j++) {
+        const guard = OW % TN === 0 ? '' : `if (ox0 + ${j}u < ${OW}u) `;
+        lines.push(`  ${guard}{ ${out.store('ch', `ob + ${j}u`, `acc${i}_${j >> 2}.${LANES[j & 3]}`)} }`);
+      }
+      lines.push('}');
     }
-    lines.push('}');
   }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<${packed ? 'vec4<f32>' : 'f32'}>;
 ${hasBias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;\n' : ''}${out.declarations()}
 
 @compute @workgroup_size(${wgX}, ${wgY})

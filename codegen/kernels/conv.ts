@@ -21,16 +21,16 @@
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node, Value } from '../../ir/graph.js';
 import { convOutputSize } from '../../ir/infer.js';
-import { dimsOf, dispatch1d, flatMain, offsetToCoords, WG } from '../wgsl.js';
+import { dimsOf, dispatch1d, flatMain, offsetToCoords, sizeOf, WG } from '../wgsl.js';
 import { stridesOf } from '../../ir/shape.js';
 import { defaultGemmTiling, emitGemm, type GemmTiling } from './gemm-core.js';
 import { requireFloat } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
-import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, type Conv2dTiling } from './conv-2d.js';
+import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, packConv2dWeights, type Conv2dTiling } from './conv-2d.js';
 import { emitDepthwiseConv, defaultDepthwiseTiling, type DepthwiseTiling } from './conv-depthwise.js';
 import { WgslHelpers } from './wgsl-math.js';
 import { anchorEpilogue, groupKernelName, type Epilogue } from '../schedule/epilogue.js';
-import type { FusedGroup } from '../schedule/fuse.js';
+import type { FusedGroup, InputScale } from '../schedule/fuse.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -101,6 +101,8 @@ export interface ConvOutput {
    * functions. Call it after the last `store` (stores record the helpers they use).
    */
   declarations(): string;
+  /** The store is big enough that kernels should emit it once, in a loop, not once per element. */
+  looped: boolean;
 }
 
 /** Tilings for each strategy; absent ones use the heuristics. */
@@ -109,6 +111,8 @@ export interface ConvTilings {
   conv2d?: Conv2dTiling;
   direct?: DirectConvTiling;
   depthwise?: DepthwiseTiling;
+  /** Read constant weights in ONNX layout instead of repacking them (for comparisons). */
+  unpacked?: boolean;
 }
 
 export const generateConv = (node: Node, ctx: CodegenContext): Kernel[] => convKernels(node, ctx);
@@ -121,26 +125,39 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
+  const scale = group?.inputScale;
+  if (scale && !pointwise) throw new Error(`conv '${node.name}': an input scale is only folded into a 1×1 conv`);
   const h = new WgslHelpers();
-  const ep = anchorEpilogue(group, y, { firstBinding: bias ? 3 : 2, helpers: h });
+  const ep = anchorEpilogue(group, y, { firstBinding: (bias ? 3 : 2) + (scale ? 1 : 0), helpers: h });
   const out: ConvOutput = {
     store: (channel, offset, acc) => (bias ? `let v = ${acc} + bias[${channel}];\n${ep.store(offset, 'v')}` : ep.store(offset, acc)),
     declarations: () => [ep.declarations(), h.render()].filter((d) => d !== '').join('\n\n'),
+    looped: ep.isHeavy(),
   };
   const name = groupKernelName(node, group);
-  if (pointwise) return [pointwiseKernel(node, geo, out, ep, tilings.pointwise, maxDim)];
+  if (pointwise) return [pointwiseKernel(node, geo, out, ep, tilings.pointwise, maxDim, scale)];
   const kernels: Kernel[] = [];
   const hasPads = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0);
-  /** The kernel's input: x itself, or a zero-padded copy of it with the given spatial dims. */
+  /**
+   * The kernel's input: x itself, or a zero-padded copy of it with the given spatial dims — made
+   * here by a pad kernel, unless the groups producing x already wrote it (`group.padded`).
+   */
   const source = (dims: number[]): Value => {
     if (!hasPads && dims.join(',') === geo.inDims.join(',')) return x;
+    if (group?.padded) {
+      const want = [geo.N, geo.C, ...dims];
+      if (dimsOf(group.padded).join(',') !== want.join(',')) {
+        throw new Error(`conv '${node.name}': the padded input written for it is [${dimsOf(group.padded)}], the kernel reads [${want}]`);
+      }
+      return group.padded;
+    }
     const padded = ctx.scratch({ dtype: x.type.dtype, shape: [geo.N, geo.C, ...dims] }, `${node.name}_padded`);
     kernels.push(padKernel(`${node.name}/pad`, x, padded, geo.padBegin, maxDim));
     return padded;
   };
-  const finish = (src: Value, emitted: { wgsl: string; workgroups: [number, number, number] }): Kernel[] => {
-    const inputs = [...(bias ? [src, w, bias] : [src, w]), ...ep.inputs];
-    kernels.push({ name, wgsl: emitted.wgsl, inputs, outputs: [ep.output], workgroups: emitted.workgroups });
+  const finish = (src: Value, emitted: { wgsl: string; workgroups: [number, number, number] }, weights: Value = w): Kernel[] => {
+    const inputs = [...(bias ? [src, weights, bias] : [src, weights]), ...ep.inputs];
+    kernels.push({ name, wgsl: emitted.wgsl, inputs, outputs: ep.outputs, workgroups: emitted.workgroups });
     return kernels;
   };
   if (geo.inDims.length <= 2 && geo.C === geo.group) {
@@ -153,15 +170,84 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     const g2 = as2d(geo);
     const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
     const src = source(geo.inDims.length === 2 ? [rows, rowW] : [rowW]);
-    return finish(src, emitConv2d(geo, out, rows, rowW, t, maxDim));
+    // Constant weights are repacked for vec4 loads (conv-2d.ts); the packed copy is a constant
+    // of its own, so weights.bin holds that layout and nothing is rearranged at load or run time.
+    const pack = w.data !== undefined && t.channels % 4 === 0 && !tilings.unpacked;
+    const weights = pack ? packedWeights(w, geo, ctx) : w;
+    return finish(src, emitConv2d(geo, out, rows, rowW, t, maxDim, pack), weights);
   }
   const padded = geo.inDims.map((n, i) => n + geo.padBegin[i]! + geo.padEnd[i]!);
   return finish(source(padded), emitDirectConv(geo, out, padded, tilings.direct ?? defaultDirectTiling(geo), maxDim));
 }
 
+/** Whether `node` is a conv its GEMM kernel computes (1×1 window, stride 1, no pads). */
+export function isPointwiseConv(node: Node): boolean {
+  const op = node.op;
+  if (op.kind !== 'conv') return false;
+  const w = node.inputs[1];
+  return !!w && w.type.shape.slice(2).every((k) => k === 1) && op.strides.every((s) => s === 1) && op.pads.every((p) => p === 0);
+}
+
+/** The zero-padded copy of a conv's input its kernel reads: full dims and pads before the data. */
+export interface PaddedSource {
+  dims: number[];
+  /** Zeros before the data on each spatial axis (the rest of each axis after the data is zeros too). */
+  padBegin: number[];
+}
+
+/**
+ * The padded copy of its input the 1-d/2-d conv kernel of `node` reads (rows widened and aligned
+ * for vec4 loads, see conv-2d.ts), or undefined when the kernel reads the input itself (pointwise,
+ * depthwise, rows that already fit) or pads it its own way (3-d and up). Producers of the input
+ * may write this copy directly (codegen/schedule/stores.ts), so no pad kernel runs.
+ */
+export function convPaddedSource(node: Node, tilings: ConvTilings = {}): PaddedSource | undefined {
+  let geo: ConvGeometry;
+  try {
+    geo = convGeometry(node);
+  } catch {
+    return undefined;
+  }
+  const spatial = geo.inDims.length;
+  const pads = [...geo.padBegin, ...geo.padEnd];
+  const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && pads.every((p) => p === 0);
+  if (pointwise || spatial > 2 || geo.C === geo.group || prod(geo.outDims) === 0) return undefined;
+  const t = tilings.conv2d ?? defaultConv2dTiling(geo);
+  const rowW = rowWidth(geo, t.pixels);
+  const g2 = as2d(geo);
+  const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
+  const dims = spatial === 2 ? [rows, rowW] : [rowW];
+  if (pads.every((p) => p === 0) && dims.join(',') === geo.inDims.join(',')) return undefined;
+  return { dims: [geo.N, geo.C, ...dims], padBegin: geo.padBegin };
+}
+
+/** `w` repacked by `packConv2dWeights`, as a new constant value. */
+function packedWeights(w: Value, geo: ConvGeometry, ctx: CodegenContext): Value {
+  const Cg = geo.C / geo.group;
+  const K = prod(geo.kernel);
+  const data = packConv2dWeights(w.data!.data as ArrayLike<number>, geo.M, geo.group, Cg, K);
+  const v = ctx.scratch({ dtype: w.type.dtype, shape: [data.length] }, `${w.name}.packed`);
+  v.data = { dtype: w.type.dtype, dims: [data.length], data };
+  return v;
+}
+
 /** 1×1 stride-1 conv: out[n, g·Mg + m, p] = Σ_c W[g·Mg + m, c] · X[n, g·Cg + c, p]. */
-function pointwiseKernel(node: Node, geo: ConvGeometry, out: ConvOutput, ep: Epilogue, tiling: GemmTiling | undefined, maxDim: number): Kernel {
+function pointwiseKernel(
+  node: Node,
+  geo: ConvGeometry,
+  out: ConvOutput,
+  ep: Epilogue,
+  tiling: GemmTiling | undefined,
+  maxDim: number,
+  scale?: InputScale,
+): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
+  // x · scale (one factor per image and input channel, or one for all) read as scaled weights.
+  const sCount = scale ? sizeOf(scale.scale) : 0;
+  if (scale && sCount !== 1 && sCount !== C && sCount !== N * C) {
+    throw new Error(`conv '${node.name}': input scale '${scale.scale.name}' is not per channel`);
+  }
+  const sBase = sCount === 1 ? '0u' : sCount === C ? `g * ${C / G}u` : `n * ${C}u + g * ${C / G}u`;
   const Cg = C / G;
   const Mg = M / G;
   const P = prod(geo.inDims);
@@ -174,6 +260,7 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, out: ConvOutput, ep: Epi
       `@group(0) @binding(0) var<storage, read> x: ${t(bVec4)};`,
       `@group(0) @binding(1) var<storage, read> w: ${t(aVec4)};`,
       ...(hasBias ? ['@group(0) @binding(2) var<storage, read> bias: array<f32>;'] : []),
+      ...(scale ? [`@group(0) @binding(${hasBias ? 3 : 2}) var<storage, read> sc: array<f32>;`] : []),
       out.declarations(),
     ].join('\n');
   };
@@ -183,7 +270,13 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, out: ConvOutput, ep: Epi
       N: P,
       K: Cg,
       batch,
-      a: { name: 'w', kContiguous: true, ld: Cg, baseAligned4: aligned([G, Mg * Cg]) },
+      a: {
+        name: 'w',
+        kContiguous: true,
+        ld: Cg,
+        baseAligned4: aligned([G, Mg * Cg]),
+        kScale: scale ? (k) => (sCount === 1 ? 'sc[0]' : `sc[sBase + ${k}]`) : undefined,
+      },
       b: { name: 'x', kContiguous: false, ld: P, baseAligned4: aligned([N, C * P], [G, Cg * P]) },
       declarations,
       batchPrologue: [
@@ -193,13 +286,17 @@ function pointwiseKernel(node: Node, geo: ConvGeometry, out: ConvOutput, ep: Epi
         `let bBase = n * ${C * P}u + g * ${Cg * P}u;`,
         `let oBase = n * ${M * P}u + g * ${Mg * P}u;`,
         `let chBase = g * ${Mg}u;`,
+        ...(scale ? [`let sBase = ${sBase};`] : []),
       ].join('\n  '),
       store: (m, p, acc) => out.store(`chBase + ${m}`, `oBase + ${m} * ${P}u + ${p}`, acc),
+      loopedStore: out.looped,
     },
     tiling ?? defaultGemmTiling(Mg, P, Cg),
     maxDim,
   );
-  return { name: groupKernelName(node, ep.group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: [ep.output], workgroups };
+  const [x, w, bias] = node.inputs;
+  const inputs = [scale ? scale.source : x!, w!, ...(bias ? [bias] : []), ...(scale ? [scale.scale] : []), ...ep.inputs];
+  return { name: groupKernelName(node, ep.group), wgsl, inputs, outputs: ep.outputs, workgroups };
 }
 
 /**

@@ -44,6 +44,12 @@ export interface GemmOperand {
   ld: number;
   /** True when every per-batch base offset is a multiple of 4 elements. */
   baseAligned4: boolean;
+  /**
+   * A factor per k applied to this operand as it is loaded (only for a k-contiguous operand):
+   * the WGSL f32 expression for k-step `k` (a u32 expression). Folds a per-input-channel scale
+   * of a 1×1 conv's input (squeeze-excitation) into its weights, once per k-step and row.
+   */
+  kScale?: (k: string) => string;
 }
 
 export interface GemmSpec {
@@ -60,6 +66,11 @@ export interface GemmSpec {
   batchPrologue: string;
   /** WGSL statements that write output element (m, n) (u32 expressions) with accumulated value `acc` (f32). */
   store(m: string, n: string, acc: string): string;
+  /**
+   * Emit `store` once, in a loop over the block, instead of once per element: for big stores (a
+   * fused epilogue writing several values), whose unrolled copies multiply shader compile time.
+   */
+  loopedStore?: boolean;
 }
 
 /** A reasonable tiling without measurements; a tuner may replace it per device. */
@@ -111,15 +122,20 @@ function planOperand(op: GemmOperand, tag: string, base: string, t0: string, til
       setup,
       loads: (k, span) => {
         const out: string[] = [];
+        const ks = (kk: number) => op.kScale!(kk === 0 ? k : `${k} + ${kk}u`);
+        const scaled = (kk?: number) => (!op.kScale ? '' : kk === undefined ? ` * ${tag}_s` : ` * ${tag}_s${kk}`);
+        if (op.kScale && vec4) out.push(`let ${tag}_s = vec4<f32>(${[0, 1, 2, 3].map(ks).join(', ')});`);
+        if (op.kScale && !vec4) for (let kk = 0; kk < span; kk++) out.push(`let ${tag}_s${kk} = ${ks(kk)};`);
         for (let t = 0; t < tiles; t++) {
-          if (vec4) out.push(`let ${tag}${t} = ${name}[p${tag}${t} + ${k} / 4u];`);
-          else for (let kk = 0; kk < span; kk++) out.push(`let ${tag}${t}_${kk} = ${name}[p${tag}${t} + ${k} + ${kk}u];`);
+          if (vec4) out.push(`let ${tag}${t} = ${name}[p${tag}${t} + ${k} / 4u]${scaled()};`);
+          else for (let kk = 0; kk < span; kk++) out.push(`let ${tag}${t}_${kk} = ${name}[p${tag}${t} + ${k} + ${kk}u]${scaled(kk)};`);
         }
         return out;
       },
       at: (t, kk) => (vec4 ? `${tag}${t}.${LANES[kk]}` : `${tag}${t}_${kk}`),
     };
   }
+  if (op.kScale) throw new Error(`GEMM operand '${name}': a per-k scale needs k-contiguous storage`);
   // Element (t, k) at base + k*ld + t: contiguous along the tile axis, so vec4 loads cover 4 tiles.
   const vec4 = tiling.vec4 && op.baseAligned4 && ld % 4 === 0 && extent % 4 === 0 && tiles % 4 === 0;
   if (vec4) {
@@ -205,13 +221,24 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
     body.push(...[...A.loads('k', 1), ...B.loads('k', 1), ...fmas(1)].map((s) => `  ${s}`));
     body.push('}');
   }
-  for (let i = 0; i < TM; i++) {
-    body.push(`if (r0 + ${i}u < ${M}u) {`);
-    for (let j = 0; j < TN; j++) {
-      const acc = vecAcc ? `acc${i}_${Math.floor(j / 4)}.${LANES[j % 4]}` : `acc${i}_${j}`;
-      body.push(`  if (c0 + ${j}u < ${N}u) { ${spec.store(`(r0 + ${i}u)`, `(c0 + ${j}u)`, acc)} }`);
+  if (spec.loopedStore) {
+    const accs = Array.from({ length: TM * groupsN }, (_, x) => `acc${Math.floor(x / groupsN)}_${x % groupsN}`);
+    body.push(`var res = array<${accType}, ${TM * groupsN}>(${accs.join(', ')});`);
+    body.push(`for (var t = 0u; t < ${opaqueBound(TM * TN, 'wid.x')}; t++) {`);
+    body.push(`  let i = t / ${TN}u;`, `  let j = t % ${TN}u;`);
+    const acc = vecAcc ? `res[i * ${groupsN}u + j / 4u][j % 4u]` : `res[i * ${TN}u + j]`;
+    body.push(`  if (r0 + i < ${M}u && c0 + j < ${N}u) {`);
+    body.push(`    ${spec.store('(r0 + i)', '(c0 + j)', acc).split('\n').join('\n    ')}`);
+    body.push('  }', '}');
+  } else {
+    for (let i = 0; i < TM; i++) {
+      body.push(`if (r0 + ${i}u < ${M}u) {`);
+      for (let j = 0; j < TN; j++) {
+        const acc = vecAcc ? `acc${i}_${Math.floor(j / 4)}.${LANES[j % 4]}` : `acc${i}_${j}`;
+        body.push(`  if (c0 + ${j}u < ${N}u) { ${spec.store(`(r0 + ${i}u)`, `(c0 + ${j}u)`, acc)} }`);
+      }
+      body.push('}');
     }
-    body.push('}');
   }
 
   const wgsl = `${spec.declarations(A.vec4, B.vec4)}

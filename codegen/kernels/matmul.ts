@@ -138,7 +138,7 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
     return lines.filter((l) => l !== '').join('\n');
   };
   // Unused bindings are dropped from 'auto' layouts; touching c keeps the layout stable.
-  const keepC = c && !cDims ? `if (bz > 0xffffffffu) { y[0] = ${scalarOf(ep.output.type.dtype)}(c[0]); }\n  ` : '';
+  const keepC = c && !cDims ? `if (bz > 0xffffffffu) { y[0] = ${scalarOf(ep.outputs[0]!.type.dtype)}(c[0]); }\n  ` : '';
 
   const t = tiling ?? defaultGemmTiling(M, N, K);
   const { wgsl, workgroups } = emitGemm(
@@ -152,9 +152,10 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
       declarations,
       batchPrologue: keepC + prologue.join('\n  '),
       store,
+      loopedStore: ep.isHeavy(),
     },
     t,
     ctx.limits.maxComputeWorkgroupsPerDimension,
   );
-  return [{ name: groupKernelName(node, group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: [ep.output], workgroups }];
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: ep.outputs, workgroups }];
 }

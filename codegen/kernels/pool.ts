@@ -107,5 +107,5 @@ ${flatMain(total, WG, maxDim)}
   ${lines.join('\n  ')}
 }
 `;
-  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs: [ep.output], workgroups: dispatch1d(total, WG, maxDim) }];
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs: ep.outputs, workgroups: dispatch1d(total, WG, maxDim) }];
 }

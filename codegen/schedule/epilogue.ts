@@ -1,12 +1,14 @@
 /**
- * Renders a fused group's elementwise epilogue (codegen/schedule/fuse.ts) as WGSL at an anchor
- * kernel's one store, and the kernel of a purely elementwise group.
+ * Renders a fused group (codegen/schedule/fuse.ts) as WGSL at an anchor kernel's one store — its
+ * elementwise epilogue, then a store into every value the group writes (remapped through movement
+ * ops and into padded conv inputs by remap.ts) — and the kernels of purely elementwise groups and
+ * of copy groups.
  *
  * An anchor kernel (conv, matmul, pool, reduce, softmax, layer norm) owns its bindings up to its
- * own inputs; an `Epilogue` adds the group's extra inputs after them and the group's output after
- * those (the Kernel binding contract: inputs, then outputs), and turns "the anchor's value `acc`
- * at flat output offset `offset`" into statements that evaluate the epilogue and store the result.
- * Without a group it is the plain store, so anchors have one code path.
+ * own inputs; an `Epilogue` adds the group's extra inputs after them and the values it stores
+ * after those (the Kernel binding contract: inputs, then outputs), and turns "the anchor's value
+ * `acc` at flat output offset `offset`" into statements that evaluate the epilogue and store the
+ * result. Without a group it is the plain store, so anchors have one code path.
  *
  * Index math: each external operand is read at its broadcast offset, computed straight from the
  * flat output offset over merged axes (a per-channel bias of a conv output is `offset / (H·W)`,
@@ -24,7 +26,8 @@ import type { CodegenContext, Kernel } from '../kernel.js';
 import { dimsOf, scalarOf, WG, dispatch1d, flatMain } from '../wgsl.js';
 import { elementwiseExpr, WgslHelpers } from '../kernels/elementwise.js';
 import { mergeAxes, typedLit } from '../kernels/common.js';
-import { isInlineConstant, type FusedGroup } from './fuse.js';
+import { isInlineConstant, type FusedGroup, type StoreTarget } from './fuse.js';
+import { padBorderFn, renderPath } from './remap.js';
 
 type ElementwiseOp = Extract<Op, { kind: 'unary' | 'binary' | 'where' | 'cast' }>;
 
@@ -69,25 +72,29 @@ function literal(v: Value, h: WgslHelpers): string {
 
 /** A name for the kernel of a group: the anchor's node name and the fused ops. */
 export function groupKernelName(node: Node, group: FusedGroup | undefined): string {
-  if (!group || group.epilogue.length === 0) return node.name;
+  const scaled = group?.inputScale ? 'mul+' : '';
+  if (!group || group.epilogue.length === 0) return `${scaled}${node.name}`;
   const what = group.epilogue.map((n) => (n.op.kind === 'unary' || n.op.kind === 'binary' ? n.op.fn : n.op.kind));
-  return `${node.name}+${what.join('+')}`;
+  return `${scaled}${node.name}+${what.join('+')}`;
 }
 
 export class Epilogue {
   /** Extra inputs, bound in this order from `firstBinding`. */
   readonly inputs: Value[];
-  /** The value the kernel stores. */
-  readonly output: Value;
+  /** The values the kernel stores into, bound in this order after the extra inputs. */
+  readonly outputs: Value[];
   readonly outputBinding: number;
   readonly outputName: string;
   private readonly nodes: Node[];
+  private readonly stores: StoreTarget[];
   private readonly h: WgslHelpers;
   private readonly firstBinding: number;
+  /** Module-scope functions the stores call (by name), declared with the bindings. */
+  private readonly fns = new Map<string, string>();
 
   /**
    * `anchorOut` is the anchor's own output (the value its kernel computes as `acc`), or undefined
-   * for an elementwise group, whose nodes are all rendered here.
+   * for an elementwise group, whose nodes are all rendered here. A copy group's value is `acc`.
    */
   constructor(
     readonly group: FusedGroup | undefined,
@@ -95,8 +102,9 @@ export class Epilogue {
     opts: EpilogueOptions,
   ) {
     if (!group && !anchorOut) throw new Error('Epilogue needs a group or an anchor output');
-    this.inputs = group?.inputs ?? [];
-    this.output = group?.output ?? anchorOut!;
+    this.inputs = group && !group.copy ? group.inputs : [];
+    this.stores = group?.stores ?? [{ value: anchorOut!, path: [] }];
+    this.outputs = [...new Set(this.stores.map((t) => t.value))];
     this.nodes = group ? (anchorOut ? group.epilogue : [group.anchor, ...group.epilogue]) : [];
     this.h = opts.helpers;
     this.firstBinding = opts.firstBinding;
@@ -107,13 +115,29 @@ export class Epilogue {
     }
   }
 
-  /** The extra inputs' and the output's storage declarations. */
+  /**
+   * Whether the store is costly enough in code that a kernel storing many elements per invocation
+   * should loop over one copy of it rather than unroll it: it writes a padded copy's border, or
+   * evaluates a long epilogue.
+   */
+  isHeavy(): boolean {
+    return this.stores.some((t) => t.path.some((s) => s.pad)) || this.nodes.length > 4;
+  }
+
+  /** WGSL name of output `j`: the anchor's own name for the first, `ep_out<j>` for the others. */
+  private outName(j: number): string {
+    return j === 0 ? this.outputName : `ep_out${j}`;
+  }
+
+  /** The extra inputs' and the outputs' storage declarations, and functions the stores call. */
   declarations(): string {
     const lines = this.inputs.map(
       (v, k) => `@group(0) @binding(${this.firstBinding + k}) var<storage, read> ep_in${k}: array<${scalarOf(v.type.dtype)}>;`,
     );
-    lines.push(`@group(0) @binding(${this.outputBinding}) var<storage, read_write> ${this.outputName}: array<${scalarOf(this.output.type.dtype)}>;`);
-    return lines.join('\n');
+    this.outputs.forEach((v, j) => {
+      lines.push(`@group(0) @binding(${this.outputBinding + j}) var<storage, read_write> ${this.outName(j)}: array<${scalarOf(v.type.dtype)}>;`);
+    });
+    return [...lines, ...this.fns.values()].join('\n');
   }
 
   /**
@@ -122,7 +146,8 @@ export class Epilogue {
    * for an elementwise group). Meant for a block of its own: it declares `ep_*` names.
    */
   store(offset: string, acc = ''): string {
-    if (this.nodes.length === 0 && this.anchorOut) return `${this.outputName}[${offset}] = ${acc};`;
+    const plain = this.stores.length === 1 && this.stores[0]!.path.length === 0;
+    if (this.nodes.length === 0 && this.anchorOut && plain) return `${this.outputName}[${offset}] = ${acc};`;
     const lines: string[] = [`let ep_i = ${offset};`];
     const names = new Map<Value, string>();
     if (this.anchorOut) {
@@ -138,7 +163,7 @@ export class Epilogue {
       return x;
     };
     const frames = this.frames(resolve);
-    const total = numel(this.output.type.shape);
+    const total = numel(this.valueShape());
     const loads = new Map<string, string>();
     const operand = (v: Value, frame: number[]): string => {
       const r = resolve(v);
@@ -170,10 +195,32 @@ export class Epilogue {
       lines.push(`let ${name} = ${expr};`);
       names.set(n.outputs[0]!, name);
     });
-    const result = names.get(resolve(this.output));
-    if (!result) throw new Error(`epilogue output '${this.output.name}' is not computed by the group`);
-    lines.push(`${this.outputName}[ep_i] = ${result};`);
+    const value = this.group?.output ?? this.anchorOut!;
+    const result = names.get(resolve(value));
+    if (!result) throw new Error(`epilogue value '${value.name}' is not computed by the group`);
+    this.stores.forEach((t, s) => {
+      const out = this.outName(this.outputs.indexOf(t.value));
+      if (t.path.length === 0) {
+        lines.push(`${out}[ep_i] = ${result};`);
+        return;
+      }
+      const p = renderPath('ep_i', dimsOf(value), t.path, `ep_p${s}_`);
+      let write = `${out}[${p.offset}] = ${result};`;
+      if (p.pad) {
+        // The padded copy's border zeros are written by the elements on the data's edges.
+        const fn = `ep_border_${out}`;
+        const zero = scalarOf(t.value.type.dtype) === 'f32' ? '0.0' : `${scalarOf(t.value.type.dtype)}(0)`;
+        this.fns.set(fn, padBorderFn(fn, out, zero, p.pad));
+        write += ` ${fn}(${p.pad.base}, ${p.pad.h}, ${p.pad.w});`;
+      }
+      lines.push('{', ...p.lines, p.conditions.length ? `if (${p.conditions.join(' && ')}) { ${write} }` : write, '}');
+    });
     return lines.join('\n');
+  }
+
+  /** Dims of the value the group computes per element. */
+  private valueShape(): number[] {
+    return dimsOf(this.group?.output ?? this.anchorOut!);
   }
 
   /**
@@ -181,7 +228,7 @@ export class Epilogue {
    * every output element, else the frame of the node that consumes it.
    */
   private frames(resolve: (v: Value) => Value): Map<Node, number[]> {
-    const total = numel(this.output.type.shape);
+    const total = numel(this.valueShape());
     const frames = new Map<Node, number[]>();
     for (let j = this.nodes.length - 1; j >= 0; j--) {
       const n = this.nodes[j]!;
@@ -198,29 +245,43 @@ export class Epilogue {
   }
 }
 
-/** A plain store (no fusion) or the group's epilogue for an anchor whose output is `anchorOut`. */
-export function anchorEpilogue(group: FusedGroup | undefined, anchorOut: Value, opts: EpilogueOptions): Epilogue {
-  return new Epilogue(group && group.epilogue.length > 0 ? group : undefined, anchorOut, opts);
+/** Whether a group only stores its anchor's output as is (no epilogue, no remapped stores). */
+export function isPlainGroup(group: FusedGroup): boolean {
+  const [t, ...rest] = group.stores;
+  const own = !t || (t.path.length === 0 && t.value === group.output);
+  return group.epilogue.length === 0 && !group.copy && !group.padded && !group.inputScale && rest.length === 0 && own;
 }
 
-/** One kernel for a purely elementwise group: one invocation per output element. */
+/** A plain store (no fusion) or the group's epilogue for an anchor whose output is `anchorOut`. */
+export function anchorEpilogue(group: FusedGroup | undefined, anchorOut: Value, opts: EpilogueOptions): Epilogue {
+  return new Epilogue(group && !isPlainGroup(group) ? group : undefined, anchorOut, opts);
+}
+
+/** One kernel for a purely elementwise group: one invocation per element of its value. */
 export function generateElementwiseGroup(group: FusedGroup, ctx: CodegenContext): Kernel[] {
   const total = numel(group.output.type.shape);
   if (total === 0) return [];
   const h = new WgslHelpers();
   const ep = new Epilogue(group, undefined, { firstBinding: 0, helpers: h, outputName: 'out0' });
+  return [flatGroupKernel(groupKernelName(group.anchor, group), ep, h, '', ep.store('idx'), total, group.inputs, ctx)];
+}
+
+/** The kernel of a copy group: reads each element of its value once and stores it along its paths. */
+export function generateCopyGroup(group: FusedGroup, ctx: CodegenContext): Kernel[] {
+  const src = group.output;
+  const total = numel(src.type.shape);
+  if (total === 0) return [];
+  const h = new WgslHelpers();
+  const ep = new Epilogue(group, src, { firstBinding: 1, helpers: h, outputName: 'out0' });
+  const decl = `@group(0) @binding(0) var<storage, read> src: array<${scalarOf(src.type.dtype)}>;`;
+  const targets = ep.outputs.map((v) => v.name).join(', ');
+  return [flatGroupKernel(`copy ${src.name} → ${targets}`, ep, h, decl, ep.store('idx', 'src[idx]'), total, [src], ctx)];
+}
+
+function flatGroupKernel(name: string, ep: Epilogue, h: WgslHelpers, decl: string, body: string, total: number, inputs: Value[], ctx: CodegenContext): Kernel {
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const body = ep.store('idx');
-  const wgsl = [ep.declarations(), h.render(), `${flatMain(total, WG, maxPerDim)}\n  ${body.split('\n').join('\n  ')}\n}\n`]
+  const wgsl = [[decl, ep.declarations()].filter((d) => d !== '').join('\n'), h.render(), `${flatMain(total, WG, maxPerDim)}\n  ${body.split('\n').join('\n  ')}\n}\n`]
     .filter((s) => s !== '')
     .join('\n\n');
-  return [
-    {
-      name: groupKernelName(group.anchor, { ...group, epilogue: group.epilogue }),
-      wgsl,
-      inputs: group.inputs,
-      outputs: [group.output],
-      workgroups: dispatch1d(total, WG, maxPerDim),
-    },
-  ];
+  return { name, wgsl, inputs, outputs: ep.outputs, workgroups: dispatch1d(total, WG, maxPerDim) };
 }

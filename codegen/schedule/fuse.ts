@@ -4,11 +4,13 @@
  *
  * A group is data, not a synthetic op: an `anchor` node (a heavy op whose generator accepts an
  * epilogue — conv, matmul, pooling, reductions, softmax, layer norm — or the first op of a purely
- * elementwise group), the elementwise `epilogue` nodes evaluated per output element before the one
+ * elementwise group), the elementwise `epilogue` nodes evaluated per output element before the
  * store, the reshapes crossed on the way (views inside a group need no buffer), the values the
- * epilogue reads from outside (`inputs`, each an extra binding), and the one `output` the group
- * stores. codegen/generate.ts hands the group to the anchor's generator, which renders the
- * epilogue at its store (codegen/schedule/epilogue.ts).
+ * epilogue reads from outside (`inputs`, each an extra binding), the `output` value it computes,
+ * and where that value is stored (`stores`: itself, and/or through transposes, slices and concats
+ * into other values, and into the padded input copies of the convs that read it — stores.ts).
+ * codegen/generate.ts hands the group to the anchor's generator, which renders the epilogue and
+ * the stores at its one store site (codegen/schedule/epilogue.ts).
  *
  * How nodes join, in graph order: an elementwise node joins the group whose output it reads when
  * that output has no other user and is not a graph output (a value read twice must be stored, so
@@ -16,17 +18,21 @@
  * output element once; a broadcast that grows the tensor would recompute it), and the bindings
  * still fit the device. Purely elementwise groups may grow by broadcasting instead — their values
  * are cheap to recompute — and merge into whichever group their single-use output joins, so a DAG
- * with several external inputs becomes one kernel. Scalar constants become WGSL literals, not
+ * with several external inputs becomes one kernel; afterwards, a value read by several nodes that
+ * all landed in one group is merged into it too. Scalar constants become WGSL literals, not
  * bindings.
  *
- * Order: a group runs where its last node stood. Only a group's output leaves it, so everything a
- * group reads was stored by a group whose last node came earlier, and whatever reads its output
- * comes later: the order of last nodes is a valid kernel order.
+ * Order: a group runs where its last node stood. Everything a group reads was stored by a group
+ * whose last node came earlier (or, for a copy group, right after the value it copies was
+ * complete), and whatever reads what it stores comes later: that order is a valid kernel order.
  */
 
-import type { Graph, Node, Value } from '../../ir/graph.js';
+import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
 import { isElementwise, isView } from '../../ir/ops.js';
 import { numel } from '../../ir/shape.js';
+import { planStores, type PadLayout, type StoreGroup, type StoreTarget } from './stores.js';
+
+export type { PadLayout, PathStep, StoreTarget } from './stores.js';
 
 export interface FusedGroup {
   /** The node whose kernel computes the group: a heavy op, or the first node of an elementwise DAG. */
@@ -41,8 +47,35 @@ export interface FusedGroup {
    * Scalar constants are not listed: they are rendered as literals.
    */
   inputs: Value[];
-  /** The one value the group stores. */
+  /**
+   * The value the group computes per element: the last epilogue node's output, else the
+   * anchor's; for a copy group, the stored value it moves.
+   */
   output: Value;
+  /**
+   * Where that value goes: itself (an empty path) and/or, through movement ops, into other values
+   * (slices, transposes, parts of a concat; codegen/schedule/stores.ts).
+   */
+  stores: StoreTarget[];
+  /** A copy group computes nothing: its kernel reads `output` and stores it along `stores`. */
+  copy: boolean;
+  /**
+   * For a conv anchor: the zero-padded copy of its input, already written by the groups that
+   * produce the input (their stores end in a pad step), which the conv reads instead of padding.
+   */
+  padded?: Value;
+  /**
+   * For a 1×1 conv anchor: its input is `source · scale` (one `mul` node, the scale per input
+   * channel — a squeeze-excitation gate), folded into the weights as the kernel reads them, so
+   * the product is never stored.
+   */
+  inputScale?: InputScale;
+}
+
+export interface InputScale {
+  node: Node;
+  source: Value;
+  scale: Value;
 }
 
 /** One step of the schedule: a view (no kernel) or a kernel group, in execution order. */
@@ -55,6 +88,12 @@ export interface FusionPolicy {
   maxBindings: number;
   /** Set to false to schedule one node per group (no fusion), e.g. to compare results. */
   fuse?: boolean;
+  /** The zero-padded input copy a conv kernel reads, for its producers to write (stores.ts). */
+  paddedSource?(node: Node): PadLayout | undefined;
+  /** A new value outside the graph (a padded copy); without it convs pad their own inputs. */
+  scratch?(type: TensorType, name: string): Value;
+  /** Whether the kernel of `node` folds a per-input-channel scale of its input (a 1×1 conv). */
+  acceptsInputScale?(node: Node): boolean;
 }
 
 /** A scalar constant the epilogue renders as a literal instead of binding a buffer. */
@@ -80,12 +119,25 @@ export function isInlineConstant(v: Value): boolean {
   }
 }
 
+/**
+ * Whether `s` broadcast onto `x` (N, C, …) is one factor per image and channel: every axis after
+ * the channel axis has size 1, and the image axis is 1 unless the channel axis is C too.
+ */
+function perChannel(s: Value, x: Value): boolean {
+  const xd = x.type.shape as number[];
+  if (xd.length < 2 || s.rank > xd.length) return false;
+  const sd = [...Array<number>(xd.length - s.rank).fill(1), ...(s.type.shape as number[])];
+  if (sd.slice(2).some((d) => d !== 1)) return false;
+  const [n, c] = sd as [number, number];
+  return (c === 1 || c === xd[1]) && (n === 1 || (n === xd[0] && c === xd[1]));
+}
+
 /** The element count of a value (static: codegen runs after symbols are bound). */
 function count(v: Value): number {
   return numel(v.type.shape);
 }
 
-interface Building extends FusedGroup {
+interface Building extends FusedGroup, StoreGroup {
   /** Position of the group's last node in graph order (where its kernel runs). */
   last: number;
   /** True when the anchor is elementwise, so the whole group is one elementwise DAG. */
@@ -187,11 +239,50 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
     }
     const elementwise = isElementwise(node.op);
     const open = node.outputs.length === 1 && (elementwise || policy.acceptsEpilogue(node));
-    const g: Building = { anchor: node, epilogue: [], views: [], inputs: [], output: out, last: at, elementwise, open };
+    const g: Building = {
+      anchor: node,
+      epilogue: [],
+      views: [],
+      inputs: [],
+      output: out,
+      stores: [],
+      copy: false,
+      last: at,
+      elementwise,
+      open,
+      remappable: open,
+      readBindings: 0,
+    };
     groups.push(g);
     if (open) groupOf.set(out, g);
   }
   if (fuse) while (mergeShared());
+  if (fuse && policy.acceptsInputScale) foldInputScales(policy.acceptsInputScale);
+
+  /**
+   * A conv whose input is `source · scale`, the scale one factor per input channel, computed by a
+   * group of just that multiply: the conv folds the scale into its weights (InputScale) and the
+   * multiply's group disappears, its product never stored.
+   */
+  function foldInputScales(accepts: (node: Node) => boolean): void {
+    for (const g of [...groups]) {
+      const conv = g.anchor;
+      const x = conv.inputs[0];
+      if (!x || g.elementwise || !accepts(conv) || soleUser(x) !== conv || conv.inputs.slice(1).includes(x)) continue;
+      const h = groupOf.get(x);
+      const mul = h?.anchor;
+      if (!h || !mul || !h.elementwise || h.epilogue.length > 0 || mul.op.kind !== 'binary' || mul.op.fn !== 'mul') continue;
+      const [a, b] = mul.inputs as [Value, Value];
+      const split = count(a) === count(x) && perChannel(b, x) ? [a, b] : count(b) === count(x) && perChannel(a, x) ? [b, a] : undefined;
+      if (!split || split[0] === split[1]) continue;
+      const inside = new Set<Value>([conv, ...g.epilogue, ...g.views].flatMap((n) => n.outputs));
+      const inputs = groupInputs(conv, g.epilogue, false, (v) => inside.has(v));
+      if (bindingsOf({ anchor: conv, elementwise: false, inputs }) + 1 > policy.maxBindings) continue;
+      g.inputScale = { node: mul, source: split[0]!, scale: split[1]! };
+      groupOf.delete(x);
+      groups.splice(groups.indexOf(h), 1);
+    }
+  }
 
   /**
    * A value read by several nodes that all ended up in one group need not be stored: merges the
@@ -242,13 +333,43 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
     return bindingsOf({ anchor: host.anchor, elementwise: host.elementwise, inputs }) <= policy.maxBindings;
   }
 
-  const items: ScheduleItem[] = [];
-  for (const g of groups.sort((a, b) => a.last - b.last)) {
+  for (const g of groups) {
     g.epilogue.sort((a, b) => position.get(a)! - position.get(b)!);
     const inside = new Set<Value>([g.anchor, ...g.epilogue, ...g.views].flatMap((n) => n.outputs));
     g.inputs = groupInputs(g.anchor, g.epilogue, g.elementwise, (v) => inside.has(v));
-    const { anchor, epilogue, views: gv, inputs, output } = g;
-    items.push({ kind: 'group', group: { anchor, epilogue, views: gv, inputs, output } });
+    g.readBindings = bindingsOf(g) - 1 + (g.inputScale ? 1 : 0);
+    g.stores = [{ value: g.output, path: [] }];
+  }
+  let scheduled: StoreGroup[] = groups;
+  if (fuse) {
+    const plan = planStores(groups, {
+      graph,
+      users,
+      position,
+      maxBindings: policy.maxBindings,
+      paddedSource: policy.paddedSource,
+      scratch: policy.scratch,
+    });
+    for (const g of groups) g.padded = plan.padded.get(g.anchor);
+    scheduled = [...groups.filter((g) => !plan.dropped.has(g)), ...plan.copies];
+  }
+
+  const items: ScheduleItem[] = [];
+  for (const g of scheduled.sort((a, b) => a.last - b.last)) {
+    const group: FusedGroup = g.copy
+      ? { anchor: g.anchor, epilogue: [], views: [], inputs: [g.output], output: g.output, stores: g.stores, copy: true }
+      : (({ anchor, epilogue, views: gv, inputs, output, stores, padded, inputScale }: Building) => ({
+          anchor,
+          epilogue,
+          views: gv,
+          inputs,
+          output,
+          stores,
+          copy: false,
+          padded,
+          inputScale,
+        }))(g as Building);
+    items.push({ kind: 'group', group });
   }
   for (const r of views) items.push({ kind: 'view', node: r });
   return items;

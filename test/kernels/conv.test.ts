@@ -3,7 +3,8 @@
  * 1-d, strides, dilations, asymmetric pads, groups, batch, a 7×7 stride-2 window, no pads where
  * the input is read directly), the N-d kernel (3-d), the depthwise kernel (a channel multiplier,
  * strides, dilations, 1-d, rows narrower than a tile) and the pointwise GEMM (groups, batch).
- * Sizes avoid multiples of the tiles; bias is tested present and absent.
+ * Sizes avoid multiples of the tiles; bias is tested present and absent. Constant weights of the
+ * 2-d kernel are repacked at compile time; one case feeds them at run time instead.
  *
  * Tolerance: f32 sums of C/group · prod(kernel) terms in a different order (and with fma) than
  * the float64 reference, so atol grows with sqrt of the reduction length.
@@ -27,7 +28,7 @@ async function conv(
   xDims: number[],
   M: number,
   kernel: number[],
-  o: Partial<Omit<Conv, 'kind'>> & { bias?: boolean } = {},
+  o: Partial<Omit<Conv, 'kind'>> & { bias?: boolean; runtimeWeights?: boolean } = {},
   gen = generateConv,
 ) {
   const op: Conv = {
@@ -41,7 +42,8 @@ async function conv(
   const inputs = [rand(xDims), rand([M, C / op.group, ...kernel])];
   if (o.bias ?? true) inputs.push(rand([M]));
   const K = (C / op.group) * kernel.reduce((a, b) => a * b, 1);
-  return check(gen, op, inputs, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(K), constants: [1, 2].filter((i) => i < inputs.length) });
+  const constants = (o.runtimeWeights ? [2] : [1, 2]).filter((i) => i < inputs.length);
+  return check(gen, op, inputs, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(K), constants });
 }
 
 describe('conv', () => {
@@ -59,6 +61,17 @@ describe('conv', () => {
     const { kernels } = await conv([1, 8, 9, 9], 6, [3, 3], { group: 2, pads: [1, 1, 1, 1] });
     expect(kernels.length).toBe(2); // pad + conv
     await conv([2, 6, 7, 8], 9, [3, 1], { group: 3, strides: [1, 2], pads: [0, 1, 2, 0], bias: false });
+  });
+
+  it('2-d weights: repacked at compile time (groups, a partial block of 4) or read as given at run time', async () => {
+    // 2 groups of 10 channels, 8 per invocation: packed blocks of 4, the third half zeros.
+    const { kernels } = await conv([1, 6, 9, 8], 20, [3, 3], { group: 2, pads: [1, 1, 1, 1] });
+    const packed = kernels[kernels.length - 1]!.inputs[1]!;
+    expect(packed.isConstant).toBe(true);
+    expect(packed.type.shape).toEqual([2 * 3 * 3 * 9 * 4]);
+    // The same conv with weights fed at run time reads the ONNX layout.
+    const fed = await conv([1, 6, 9, 8], 20, [3, 3], { group: 2, pads: [1, 1, 1, 1], runtimeWeights: true });
+    expect(fed.kernels[fed.kernels.length - 1]!.wgsl).toContain('var<storage, read> w: array<f32>');
   });
 
   it('1-d and 3-d', async () => {

@@ -38,14 +38,18 @@ describe('layerNorm', () => {
     // A mean rounded to f32 near 1000 would be off by ~3e-5, i.e. 1e-4 of the output's scale.
     await check(generateLayerNorm, { kind: 'layerNorm', axis: 1, epsilon: 1e-5 }, [x, scale, bias], { rtol: 2e-5, atol: 2e-6 });
   });
-  it('splits rows over a 2-d grid', async () => {
+  it('splits rows over a 2-d grid in both strategies', async () => {
     const r = rng(4);
-    const x = randomTensor('float32', [7, 300], r, -2, 2);
-    const { kernels } = await check(generateLayerNorm, { kind: 'layerNorm', axis: 1, epsilon: 1e-5 }, [x, randomTensor('float32', [300], r)], {
-      limits: { maxComputeWorkgroupsPerDimension: 3 },
-      rtol: 2e-5,
-      atol: 2e-6,
-    });
-    expect(kernels[0]!.workgroups).toEqual([3, 3, 1]);
+    // 7 rows of 7200: a workgroup per row, 7 groups → 3 × 3; 200 rows of 30: a loop per row,
+    // 4 groups of 64 → 2 × 2.
+    for (const [dims, grid] of [[[7, 7200], [3, 3, 1]], [[200, 30], [2, 2, 1]]] as const) {
+      const x = randomTensor('float32', [...dims], r, -2, 2);
+      const { kernels } = await check(generateLayerNorm, { kind: 'layerNorm', axis: 1, epsilon: 1e-5 }, [x, randomTensor('float32', [dims[1]], r)], {
+        limits: { maxComputeWorkgroupsPerDimension: 3 },
+        rtol: 2e-5,
+        atol: 2e-6,
+      });
+      expect(kernels[0]!.workgroups).toEqual(grid);
+    }
   });
 });

@@ -109,12 +109,13 @@ describe('argReduce', () => {
 
 describe('dispatch', () => {
   it('splits rows over a 2-d grid in both strategies', async () => {
-    const x = input('sum', 31);
-    const limits = { maxComputeWorkgroupsPerDimension: 4 };
-    // [1, 3]: 15 rows of 481 (a workgroup per row: 15 groups → 4 × 4); [3]: 555 rows of 13
-    // (a loop per row: 9 groups of 64 → 3 × 3).
-    for (const axes of [[1, 3], [3]]) {
-      const { kernels } = await check(generateReduce, { kind: 'reduce', fn: 'sum', axes, keepdims: false }, [x], { limits, rtol: 2e-5, atol: 2e-5 });
+    const limits = { maxComputeWorkgroupsPerDimension: 3 };
+    // 5 rows of 6000 (a workgroup per row: 5 groups → 3 × 2); 555 rows of 13 (a loop per row:
+    // 9 groups of 64 → 3 × 3).
+    const long = randomTensor('float32', [5, 2, 3000], rng(31), -1, 1);
+    const short = input('sum', 31);
+    for (const [x, axes] of [[long, [1, 2]], [short, [3]]] as const) {
+      const { kernels } = await check(generateReduce, { kind: 'reduce', fn: 'sum', axes: [...axes], keepdims: false }, [x], { limits, rtol: 2e-5, atol: 2e-5 });
       expect(kernels[0]!.workgroups[1]).toBeGreaterThan(1);
     }
   });

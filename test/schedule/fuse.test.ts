@@ -180,3 +180,41 @@ describe('elementwise groups', () => {
     expect(fused.kernels.length).toBeLessThan(plain.kernels.length);
   });
 });
+
+describe('input scales folded into a 1×1 conv', () => {
+  test('squeeze-excitation: reduce → conv → silu → conv → sigmoid → mul → 1×1 conv', async () => {
+    const b = new Builder(71);
+    const x = b.input('x', [1, 8, 6, 5]);
+    const se = b.op({ kind: 'reduce', fn: 'mean', axes: [2, 3], keepdims: true }, [x]);
+    const fc1 = b.op(unary('silu'), [b.op(conv([0, 0, 0, 0]), [se, b.constant('w1', [2, 8, 1, 1]), b.constant('b1', [2])])]);
+    const gate = b.op(unary('sigmoid'), [b.op(conv([0, 0, 0, 0]), [fc1, b.constant('w2', [8, 2, 1, 1]), b.constant('b2', [8])])]);
+    const scaled = b.op(binary('mul'), [gate, x]);
+    const y = b.op(binary('add'), [b.op(conv([0, 0, 0, 0]), [scaled, b.constant('w3', [6, 8, 1, 1]), b.constant('b3', [6])]), b.input('r', [1, 6, 6, 5])], 'y');
+    const { kernels } = await runScheduled(b.outputs(y), b.feeds, { rtol: 1e-4 });
+    // reduce, fc1+silu, fc2+sigmoid, and the projection reading x with the gate folded in.
+    expect(kernels).toHaveLength(4);
+    expect(kernels[3]!.name.startsWith('mul+')).toBe(true);
+  });
+
+  test('a per-image scale with batch 2 and groups; K not a multiple of 4 (scalar loads)', async () => {
+    const b = new Builder(72);
+    const x = b.input('x', [2, 6, 3, 4]);
+    const s = b.input('s', [2, 6, 1, 1]);
+    const y1 = b.op(conv([0, 0, 0, 0], 2), [b.op(binary('mul'), [x, s]), b.constant('w', [4, 3, 1, 1])], 'y1');
+    const t = b.input('t', [2, 7, 3, 4]);
+    const y2 = b.op(conv([0, 0, 0, 0]), [b.op(binary('mul'), [b.input('k', [7, 1, 1]), t]), b.constant('w2', [5, 7, 1, 1])], 'y2');
+    const { kernels } = await runScheduled(b.outputs(y1, y2), b.feeds, { rtol: 1e-4 });
+    expect(kernels).toHaveLength(2);
+  });
+
+  test('a scale that is not per channel, or a product read elsewhere, stays a multiply', async () => {
+    const b = new Builder(73);
+    const x = b.input('x', [1, 4, 3, 4]);
+    const p = b.op(binary('mul'), [x, b.input('w4', [4])]); // per column, not per channel
+    const y1 = b.op(conv([0, 0, 0, 0]), [p, b.constant('w', [3, 4, 1, 1])], 'y1');
+    const q = b.op(binary('mul'), [x, b.input('c', [1, 4, 1, 1])]);
+    const y2 = b.op(conv([0, 0, 0, 0]), [q, b.constant('v', [3, 4, 1, 1])], 'y2');
+    const { kernels } = await runScheduled(b.outputs(y1, y2, q), b.feeds, { rtol: 1e-4 });
+    expect(kernels).toHaveLength(4);
+  });
+});
