@@ -7,31 +7,16 @@
  * every provider fails on reported cell by cell without crashing. Never asserts speed.
  */
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import { compileToMemory } from '../../src/compile.js';
 import type { BenchReport } from '../../src/cli/bench.js';
-import type { Io } from '../../src/cli/io.js';
 import { applyFills } from '../../src/cli/zoo.js';
 import type { TimingStats } from '../../src/cli/stats.js';
+import { cli, fixture, tempDir, tinyCnn } from './helpers.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const tinyCnn = join(repo, 'examples/tiny-cnn.onnx');
-const fixture = (name: string) => join(repo, 'test/fixtures/cli', name);
-const tmp = mkdtempSync(join(tmpdir(), 'onnx-wgsl-bench-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const tmp = tempDir('bench');
 
 function expectStats(s: TimingStats, runs: number): void {
   expect(s.samples).toHaveLength(runs);

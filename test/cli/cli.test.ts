@@ -4,29 +4,16 @@
  * compiled folder) and compare (passing models, a forced mismatch, --json, --range, --dim).
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { judge } from '../../src/cli/compare.js';
 import type { Io } from '../../src/cli/io.js';
+import { cli, fixture, tempDir, tinyCnn } from './helpers.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const tinyCnn = join(repo, 'examples/tiny-cnn.onnx');
-const fixture = (name: string) => join(repo, 'test/fixtures/cli', name);
-const tmp = mkdtempSync(join(tmpdir(), 'onnx-wgsl-cli-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const tmp = tempDir('cli');
 
 /** stderr without Dawn's two harmless adapter warnings. */
 const errorLines = (err: string) => err.split('\n').filter((l) => l !== '' && !l.startsWith('Warning: max'));

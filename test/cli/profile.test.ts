@@ -7,30 +7,15 @@
  * (equal to the plan's), and a model that does not compile without --dim. Never asserts speed.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import type { ProfileResult } from '../../src/cli/profile.js';
 import type { InspectResult } from '../../src/cli/inspect.js';
-import type { Io } from '../../src/cli/io.js';
 import { compileToMemory } from '../../src/compile.js';
+import { cli, fixture, tempDir, tinyCnn } from './helpers.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const tinyCnn = join(repo, 'examples/tiny-cnn.onnx');
-const fixture = (name: string) => join(repo, 'test/fixtures/cli', name);
-const tmp = mkdtempSync(join(tmpdir(), 'onnx-wgsl-profile-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const tmp = tempDir('profile');
 
 describe('profile', () => {
   const html = join(tmp, 'tiny.html');
