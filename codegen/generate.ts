@@ -55,6 +55,7 @@ import { layerNormKernels } from './kernels/layer-norm.js';
 import { partitionGraph, type FusedGroup } from './schedule/fuse.js';
 import { generateCopyGroup, generateElementwiseGroup, isPlainGroup } from './schedule/epilogue.js';
 import { isElementwise, type OpKind } from '../ir/ops.js';
+import { attachDims, DimTable, withDimTable } from './dims.js';
 
 /** A node the code generator cannot (yet) turn into kernels, or a generator's own refusal. */
 export class CodegenError extends Error {
@@ -75,6 +76,11 @@ export interface KernelPlan {
   views: Map<Value, Value>;
   /** Values created by generators for their own multi-kernel steps. */
   scratch: Value[];
+  /**
+   * The dims table (codegen/dims.ts): the symbolic sizes kernels marked `usesDims` read, by slot.
+   * Empty when every size is static.
+   */
+  dims: string[];
 }
 
 type Choice = { generator: KernelGenerator } | { view: true } | { unsupported: string };
@@ -190,6 +196,12 @@ function choose(node: Node): Choice {
  * generator's own error (an unsupported variant, a limit) keeps its message.
  */
 export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIMITS, options: GenerateOptions = {}): KernelPlan {
+  const table = new DimTable();
+  const plan = withDimTable(table, () => generateAll(graph, limits, options));
+  return { ...plan, kernels: plan.kernels.map(attachDims), dims: table.exprs };
+}
+
+function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOptions): Omit<KernelPlan, 'dims'> {
   const kernels: Kernel[] = [];
   const views = new Map<Value, Value>();
   const scratch: Value[] = [];

@@ -4,6 +4,7 @@
  *
  * Binding order is fixed: `inputs` at @group(0) @binding(0..n-1) (read-only storage), then
  * `outputs` at the following bindings (read_write storage). Every kernel's entry point is `main`.
+ * Sizes that depend on the model's symbolic dims are read from a uniform table (codegen/dims.ts).
  * Pipelines are cached by WGSL source, so two kernels with the same source share one pipeline —
  * the cache key is derived, never hand-written.
  *
@@ -11,6 +12,7 @@
  * creates them with `ctx.scratch`, and the memory planner treats them like any other value.
  */
 
+import type { Dim } from '../ir/dim.js';
 import type { Node, TensorType, Value } from '../ir/graph.js';
 
 export interface Kernel {
@@ -19,7 +21,13 @@ export interface Kernel {
   wgsl: string;
   inputs: Value[];
   outputs: Value[];
-  workgroups: [number, number, number];
+  /** Symbolic counts (a model compiled for any batch or length) are evaluated per run. */
+  workgroups: [Dim, Dim, Dim];
+  /**
+   * Set by codegen/generate.ts when the WGSL reads the dims table (codegen/dims.ts): the runtime
+   * then binds the table's uniform buffer at @group(1) @binding(0).
+   */
+  usesDims?: boolean;
 }
 
 /** Device facts a generator may read to choose a kernel variant. */

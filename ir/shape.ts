@@ -1,13 +1,16 @@
 /**
  * Tensor shapes with numeric or symbolic dimensions.
  *
- * A dimension is a non-negative integer or the name of a symbol (`batch`, `sequence`) taken from
- * the model's inputs. Symbols are bound to numbers by `bindDims` (the compile-time `--dim` values
+ * A dimension is a non-negative integer or a symbolic expression (ir/dim.ts): the name of a symbol
+ * (`batch`, `sequence`) taken from the model's inputs, or sums, products, floor divisions and
+ * min/max of symbols and constants, in a canonical text form so equal sizes compare equal. Symbols are bound to numbers by `bindDims` (the compile-time `--dim` values
  * or a run's actual input dims). Shape rules compare symbols by name: two equal names are the same
  * size, a symbol against 1 broadcasts to the symbol.
  */
 
-export type Dim = number | string;
+import { dimMul, type Dim } from './dim.js';
+
+export type { Dim };
 export type Shape = Dim[];
 
 export function isStaticShape(shape: readonly Dim[]): shape is number[] {
@@ -31,6 +34,17 @@ export function stridesOf(shape: readonly number[]): number[] {
   for (let i = shape.length - 1; i >= 0; i--) {
     s[i] = acc;
     acc *= shape[i]!;
+  }
+  return s;
+}
+
+/** Row-major strides of a shape whose dims may be symbolic. */
+export function dimStrides(shape: readonly Dim[]): Dim[] {
+  const s = new Array<Dim>(shape.length);
+  let acc: Dim = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc = dimMul(acc, shape[i]!);
   }
   return s;
 }

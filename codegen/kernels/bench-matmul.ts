@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       const pass = enc.beginComputePass();
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...kernel!.workgroups);
+      pass.dispatchWorkgroups(...(kernel!.workgroups as [number, number, number]));
       pass.end();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();

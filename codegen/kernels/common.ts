@@ -9,6 +9,8 @@ import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { CodegenContext, Kernel } from '../kernel.js';
 import { WG, declareBindings, dispatch1d, f32Lit, flatMain, offsetToCoords } from '../wgsl.js';
+import { dimMul, type Dim } from '../../ir/dim.js';
+import { u32 } from '../dims.js';
 import type { WgslHelpers } from './wgsl-math.js';
 
 /**
@@ -53,9 +55,10 @@ export function highestLit(scalar: GpuScalar, h: WgslHelpers): string {
 
 /**
  * A WGSL function `fn name(i: u32) -> u32` mapping flat index `i`, row-major over `dims`, to
- * Σ coord_k · strides[k]. Dims of size 1 cost nothing; the outermost needs no modulo.
+ * Σ coord_k · strides[k]. Dims of size 1 cost nothing; the outermost needs no modulo. Symbolic
+ * dims and strides read the dims table.
  */
-export function stridedOffsetFn(name: string, dims: readonly number[], strides: readonly number[]): string {
+export function stridedOffsetFn(name: string, dims: readonly Dim[], strides: readonly Dim[]): string {
   if (dims.every((d, k) => d === 1 || strides[k] === 0)) return `fn ${name}(i: u32) -> u32 { return 0u; }`;
   const lines = [`fn ${name}(i: u32) -> u32 {`, '  var r = i;', '  var o = 0u;'];
   let outer = 0;
@@ -64,10 +67,10 @@ export function stridedOffsetFn(name: string, dims: readonly number[], strides: 
     const d = dims[k]!;
     if (d === 1) continue;
     const s = strides[k]!;
-    if (s !== 0) lines.push(`  o = o + (r % ${d}u)${s === 1 ? '' : ` * ${s}u`};`);
-    lines.push(`  r = r / ${d}u;`);
+    if (s !== 0) lines.push(`  o = o + (r % ${u32(d)})${s === 1 ? '' : ` * ${u32(s)}`};`);
+    lines.push(`  r = r / ${u32(d)};`);
   }
-  if (dims.length > 0 && strides[outer] !== 0) lines.push(`  o = o + r * ${strides[outer]}u;`);
+  if (dims.length > 0 && strides[outer] !== 0) lines.push(`  o = o + r * ${u32(strides[outer]!)};`);
   lines.push('  return o;', '}');
   return lines.join('\n');
 }
@@ -75,14 +78,15 @@ export function stridedOffsetFn(name: string, dims: readonly number[], strides: 
 /**
  * Merges adjacent axes whose flat order is preserved: axes i and i+1 merge when they share a
  * `group` label and strides[i] = strides[i+1]·dims[i+1] (for every stride list given). Size-1
- * axes are dropped. Returns the merged dims and, per stride list, the merged strides.
+ * axes are dropped. Returns the merged dims and, per stride list, the merged strides. Works on
+ * symbolic dims too (strides compare in canonical form, ir/dim.ts).
  */
-export function mergeAxes(
-  dims: readonly number[],
-  strideLists: readonly (readonly number[])[],
+export function mergeAxes<D extends Dim = number>(
+  dims: readonly D[],
+  strideLists: readonly (readonly D[])[],
   group: (axis: number) => number = () => 0,
-): { dims: number[]; strides: number[][]; groups: number[] } {
-  const out = { dims: [] as number[], strides: strideLists.map(() => [] as number[]), groups: [] as number[] };
+): { dims: D[]; strides: D[][]; groups: number[] } {
+  const out = { dims: [] as D[], strides: strideLists.map(() => [] as D[]), groups: [] as number[] };
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i]!;
     if (d === 1) continue;
@@ -90,9 +94,9 @@ export function mergeAxes(
     const canMerge =
       last >= 0 &&
       out.groups[last] === group(i) &&
-      strideLists.every((s, j) => out.strides[j]![last] === s[i]! * d);
+      strideLists.every((s, j) => out.strides[j]![last] === dimMul(s[i]!, d));
     if (canMerge) {
-      out.dims[last] = out.dims[last]! * d;
+      out.dims[last] = dimMul(out.dims[last]!, d) as D;
       strideLists.forEach((s, j) => (out.strides[j]![last] = s[i]!));
     } else {
       out.dims.push(d);
@@ -107,7 +111,7 @@ export function mergeAxes(
  * WGSL statements binding `${prefix}0..` to the coordinates of flat offset `offset` in `dims`
  * (wgsl.ts `offsetToCoords`), one statement per line without indentation, ready to be embedded.
  */
-export function coordsOf(offset: string, dims: readonly number[], prefix: string): string {
+export function coordsOf(offset: string, dims: readonly Dim[], prefix: string): string {
   return offsetToCoords(offset, dims, prefix)
     .split('\n')
     .map((l) => l.trim())
@@ -126,7 +130,7 @@ export function kernelName(node: Node, suffix?: string): string {
 export function flatKernel(
   node: Node,
   ctx: CodegenContext,
-  opts: { inputs: Value[]; outputs: Value[]; total: number; prelude?: string; body: string; suffix?: string },
+  opts: { inputs: Value[]; outputs: Value[]; total: Dim; prelude?: string; body: string; suffix?: string },
 ): Kernel {
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const decls = [declareBindings(opts.inputs, opts.outputs), opts.prelude ?? ''].filter((d) => d !== '');

@@ -15,7 +15,7 @@
 import { isFloat, type DType } from '../../ir/dtype.js';
 import type { BinaryFn, Op, UnaryFn } from '../../ir/ops.js';
 import type { KernelGenerator } from '../kernel.js';
-import { broadcastOffset, dimsOf, f32Lit, scalarOf, sizeOf } from '../wgsl.js';
+import { broadcastOffset, f32Lit, numelOf, scalarOf, shapeOf } from '../wgsl.js';
 import { coordsOf, flatKernel, floatLit, typedLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -345,8 +345,8 @@ export const generateElementwise: KernelGenerator = (node, ctx) => {
     return unsupported(node, 'not an elementwise op');
   }
   const out = node.outputs[0]!;
-  const outDims = dimsOf(out);
-  const total = sizeOf(out);
+  const outDims = shapeOf(out);
+  const total = numelOf(out);
   const h = new WgslHelpers();
   const names = node.inputs.map((_, i) => `a${i}`);
   let expr: string;
@@ -362,8 +362,8 @@ export const generateElementwise: KernelGenerator = (node, ctx) => {
   }
   let needCoords = false;
   const loads = node.inputs.map((v, i) => {
-    const dims = dimsOf(v);
-    const n = sizeOf(v);
+    const dims = shapeOf(v);
+    const n = numelOf(v);
     let off: string;
     // Each input dim is 1 or the output's, so an equal element count means an identical layout.
     if (n === total) off = 'idx';

@@ -10,7 +10,8 @@
 import { create, globals } from 'webgpu';
 import type { Kernel } from '../../codegen/kernel.js';
 import type { Tensor, Value } from '../../ir/graph.js';
-import { numel } from '../../ir/shape.js';
+import { evalDim } from '../../ir/dim.js';
+import { dimTableWords, type DimTable } from '../../codegen/dims.js';
 import { toDeviceWords, fromDeviceWords, type ElemType } from '../../runtime/convert.js';
 
 let devicePromise: Promise<GPUDevice> | undefined;
@@ -43,12 +44,29 @@ const pipelines = new Map<string, GPUComputePipeline>();
 const POISON_F32 = 0x7fc00000; // quiet NaN bits
 const POISON_INT = 0x7eadbeef;
 
+/** For kernels generated with symbolic dims: the table they read and the symbols' values. */
+export interface SymbolicRun {
+  table: DimTable;
+  env: Record<string, number>;
+}
+
 /**
  * Runs `kernels` in order. `feeds` gives host data for non-constant inputs; constants come from
- * Value.data. Returns the host tensors of every value written by some kernel.
+ * Value.data. Returns the host tensors of every value written by some kernel. With `symbolic`,
+ * value sizes and dispatch counts are evaluated for `env` and kernels marked `usesDims` get the
+ * table's uniform buffer at @group(1), as the runtime does.
  */
-export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): Promise<Map<Value, Tensor>> {
+export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>, symbolic?: SymbolicRun): Promise<Map<Value, Tensor>> {
   const device = await getDevice();
+  const env = symbolic?.env ?? {};
+  const dimsOfValue = (v: Value): number[] => v.type.shape.map((d) => evalDim(d, env));
+  const numel = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+  let dimsBuffer: GPUBuffer | undefined;
+  if (symbolic) {
+    const words = dimTableWords(symbolic.table.exprs, env);
+    dimsBuffer = device.createBuffer({ size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(dimsBuffer, 0, words);
+  }
   const buffers = new Map<Value, GPUBuffer>();
   const written = new Set<Value>();
   for (const k of kernels) k.outputs.forEach((v) => written.add(v));
@@ -56,8 +74,7 @@ export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): 
   const bufferFor = (v: Value): GPUBuffer => {
     let b = buffers.get(v);
     if (b) return b;
-    const dims = v.type.shape as number[];
-    const n = numel(dims);
+    const n = numel(dimsOfValue(v));
     b = device.createBuffer({
       size: Math.max(4, n * 4),
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -95,10 +112,16 @@ export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): 
       layout: pipeline.getBindGroupLayout(0),
       entries: all.map((v, i) => ({ binding: i, resource: { buffer: bufferFor(v) } })),
     });
+    const workgroups = k.workgroups.map((d) => evalDim(d, env)) as [number, number, number];
+    if (workgroups.some((w) => w === 0)) continue;
     const pass = enc.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...k.workgroups);
+    if (k.usesDims) {
+      if (!dimsBuffer) throw new Error(`runKernels: kernel ${k.name} reads the dims table but no symbolic run was given`);
+      pass.setBindGroup(1, device.createBindGroup({ layout: pipeline.getBindGroupLayout(1), entries: [{ binding: 0, resource: { buffer: dimsBuffer } }] }));
+    }
+    pass.dispatchWorkgroups(...workgroups);
     pass.end();
   }
   const readbacks: [Value, GPUBuffer][] = [];
@@ -115,12 +138,13 @@ export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>): 
   const out = new Map<Value, Tensor>();
   for (const [v, rb] of readbacks) {
     await rb.mapAsync(GPUMapMode.READ);
-    const dims = v.type.shape as number[];
+    const dims = dimsOfValue(v);
     const data = fromDeviceWords(v.type.dtype as ElemType, rb.getMappedRange(), numel(dims));
     rb.unmap();
     rb.destroy();
     out.set(v, { dtype: v.type.dtype, dims: [...dims], data });
   }
   for (const b of buffers.values()) b.destroy();
+  dimsBuffer?.destroy();
   return out;
 }

@@ -10,6 +10,8 @@ import { Graph, type Node, type Tensor, type TensorType, type Value } from '../.
 import { evaluate } from '../../ir/eval/index.js';
 import type { Op } from '../../ir/ops.js';
 import { runKernels } from '../helpers/gpu.js';
+import { attachDims, DimTable, withDimTable } from '../../codegen/dims.js';
+import { evalDim, type Dim } from '../../ir/dim.js';
 import { compareTensors } from '../helpers/random.js';
 
 /** A codegen context over `graph` with the given limits; scratch values are plain graph values. */
@@ -33,6 +35,11 @@ export interface CheckOptions {
   kernels?: number;
   /** Evaluate this op instead for the expected output (an equivalent form the reference has). */
   reference?: Op;
+  /**
+   * Declared shapes (by input position) with symbols in them, e.g. `{ 0: ['batch', 16] }`: the
+   * kernels are generated for the symbolic shapes and run with the symbols bound to the fed dims.
+   */
+  symbolic?: Record<number, Dim[]>;
 }
 
 export interface CheckResult {
@@ -48,20 +55,30 @@ export interface CheckResult {
 export async function check(gen: KernelGenerator, op: Op, inputs: Tensor[], opts: CheckOptions = {}): Promise<CheckResult> {
   const g = new Graph();
   const feeds = new Map<Value, Tensor>();
+  const env: Record<string, number> = {};
   const values = inputs.map((t, i) => {
     if (opts.constants?.includes(i)) return g.addConstant(`c${i}`, t);
-    const v = g.addInput(`x${i}`, { dtype: t.dtype, shape: [...t.dims] });
+    const declared = opts.symbolic?.[i] ?? t.dims;
+    if (declared.length !== t.dims.length) throw new Error(`symbolic shape of input ${i} has the wrong rank`);
+    declared.forEach((d, axis) => {
+      if (typeof d !== 'string') return;
+      if (env[d] !== undefined && env[d] !== t.dims[axis]) throw new Error(`symbol ${d} fed as ${env[d]} and ${t.dims[axis]}`);
+      env[d] = t.dims[axis]!;
+    });
+    const v = g.addInput(`x${i}`, { dtype: t.dtype, shape: [...declared] });
     feeds.set(v, t);
     return v;
   });
   const [y] = g.add(op, values, 'node', [], false);
   const node = g.nodes[g.nodes.length - 1] as Node;
-  const kernels = gen(node, makeCtx(opts.limits));
+  const table = new DimTable();
+  const kernels = withDimTable(table, () => gen(node, makeCtx(opts.limits))).map(attachDims);
   if (opts.kernels !== undefined) expect(kernels.length).toBe(opts.kernels);
   for (const k of kernels) {
-    for (const d of k.workgroups) expect(d).toBeLessThanOrEqual(opts.limits?.maxComputeWorkgroupsPerDimension ?? 65535);
+    for (const d of k.workgroups) expect(evalDim(d, env)).toBeLessThanOrEqual(opts.limits?.maxComputeWorkgroupsPerDimension ?? 65535);
   }
-  const results = await runKernels(kernels, feeds);
+  if (opts.symbolic) expect(kernels.some((k) => k.usesDims), 'a symbolic test whose kernels never read the dims table').toBe(true);
+  const results = await runKernels(kernels, feeds, { table, env });
   const actual = results.get(y!);
   if (!actual) throw new Error('the kernels never wrote the output');
   const [expected] = evaluate(opts.reference ?? op, inputs);

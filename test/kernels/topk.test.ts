@@ -36,7 +36,7 @@ async function checkTopK(op: Extract<Op, { kind: 'topK' }>, x: Tensor, maxPerDim
       throw new Error(`${JSON.stringify(op)} on ${x.dtype}[${x.dims}] output ${i}: element ${c.firstBad} = ${got}, expected ${expected[i]!.data[c.firstBad]}`);
     }
   });
-  return kernels[0]!.workgroups;
+  return kernels[0]!.workgroups as number[];
 }
 
 const r = rng(5);
