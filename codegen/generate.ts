@@ -40,6 +40,7 @@ import { generateRoiAlign } from './kernels/roi-align.js';
 import { generateDet } from './kernels/det.js';
 import { generateDft } from './kernels/dft.js';
 import { generateResize } from './kernels/resize.js';
+import { generateArange } from './kernels/arange.js';
 import { generateCumSum, generateTrilu } from './kernels/scan.js';
 import { generateMatmul } from './kernels/matmul.js';
 import { generateConv } from './kernels/conv.js';
@@ -48,6 +49,7 @@ import { generatePool } from './kernels/pool.js';
 import { generateBatchNorm } from './kernels/batch-norm.js';
 import { convKernels, convPaddedSource, isPointwiseConv } from './kernels/conv.js';
 import { matmulKernels } from './kernels/matmul.js';
+import type { GemmTiling } from './kernels/gemm-core.js';
 import { poolKernels } from './kernels/pool.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { softmaxKernels } from './kernels/softmax.js';
@@ -91,7 +93,7 @@ type FusedGenerator = (node: Node, ctx: CodegenContext, group: FusedGroup) => Ke
 /** Anchors whose generators take an epilogue (elementwise groups have their own kernel). */
 const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
   conv: (node, ctx, group) => convKernels(node, ctx, {}, group),
-  matmul: (node, ctx, group) => matmulKernels(node, ctx, undefined, group),
+  matmul: (node, ctx, group) => matmulKernels(node, ctx, tuned.get(node), group),
   pool: poolKernels,
   reduce: reduceKernels,
   softmax: softmaxKernels,
@@ -101,7 +103,15 @@ const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
 export interface GenerateOptions {
   /** Fuse elementwise work into kernel groups (default true); false gives one group per node. */
   fuse?: boolean;
+  /**
+   * GEMM tilings chosen by measurement (`compile --tune`, src/tune) for matmul nodes; nodes
+   * without one use the heuristic default. The tiling used is recorded on the kernel (`config`).
+   */
+  tilings?: ReadonlyMap<Node, GemmTiling>;
 }
+
+/** The tilings of the generateKernels call in progress (codegen is synchronous). */
+let tuned: ReadonlyMap<Node, GemmTiling> = new Map();
 
 /** Which generator handles a node; exhaustive over op kinds. */
 function choose(node: Node): Choice {
@@ -179,6 +189,8 @@ function choose(node: Node): Choice {
       const dims = x ? ` of a value with dims ${formatShape(x.type.shape)}` : '';
       return { unsupported: `not supported yet: shape computation on symbolic dims (Shape${dims}); bind every symbol with --dim name=N` };
     }
+    case 'arange':
+      return { generator: generateArange };
     case 'range':
       return {
         unsupported:
@@ -197,7 +209,13 @@ function choose(node: Node): Choice {
  */
 export function generateKernels(graph: Graph, limits: DeviceLimits = DEFAULT_LIMITS, options: GenerateOptions = {}): KernelPlan {
   const table = new DimTable();
-  const plan = withDimTable(table, () => generateAll(graph, limits, options));
+  tuned = options.tilings ?? new Map();
+  let plan: Omit<KernelPlan, 'dims'>;
+  try {
+    plan = withDimTable(table, () => generateAll(graph, limits, options));
+  } finally {
+    tuned = new Map();
+  }
   return { ...plan, kernels: plan.kernels.map(attachDims), dims: table.exprs };
 }
 
@@ -245,13 +263,15 @@ function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOption
       if (group.copy) generated = generateCopyGroup(group, ctx);
       else if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
       else if (fused && !isPlainGroup(group)) generated = fused(node, ctx, group);
+      else if (node.op.kind === 'matmul') generated = matmulKernels(node, ctx, tuned.get(node));
       else generated = choice.generator(node, ctx);
     } catch (e) {
       // Generators usually name the node already (kernels/common.ts `unsupported`).
       const msg = (e as Error).message;
       throw new CodegenError(msg.startsWith(`node '`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
     }
-    kernels.push(...generated);
+    const tiling = tuned.get(node);
+    kernels.push(...generated.map((k) => ({ ...k, anchorKind: node.op.kind, ...(tiling ? { config: `tuned ${JSON.stringify(tiling)}` } : {}) })));
   }
   return { kernels, views, scratch };
 }

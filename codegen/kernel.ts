@@ -28,6 +28,10 @@ export interface Kernel {
    * then binds the table's uniform buffer at @group(1) @binding(0).
    */
   usesDims?: boolean;
+  /** The op kind of the node that anchors the kernel's group (set by codegen/generate.ts). */
+  anchorKind?: string;
+  /** The configuration chosen for it when not the default (e.g. a tuned GEMM tiling). */
+  config?: string;
 }
 
 /** Device facts a generator may read to choose a kernel variant. */

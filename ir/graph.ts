@@ -7,14 +7,23 @@
  * where it is built, naming the node), and folds the node into a constant when all its inputs are
  * constants and the CPU evaluator supports the op — which is how exporters' shape plumbing
  * (Shape → Gather → Concat → Reshape) disappears at import when shapes are known.
+ *
+ * With symbolic dims the same plumbing is evaluated symbolically (ir/eval/symbolic.ts): a small
+ * integer result whose entries are dim expressions is recorded on the output value
+ * (`Value.symbolic`), so importers read a Reshape target as `[batch, sequence, 4, 32]`; the node
+ * itself stays until nothing reads it (import drops such nodes when unused). Where inference
+ * assumed two dims equal that it cannot prove equal, the graph records a run-time assertion
+ * (`Graph.dimAssertions`).
  */
 
 import type { DType, HostArray } from './dtype.js';
 import type { Op } from './ops.js';
-import type { Dim } from './shape.js';
-import { formatShape } from './shape.js';
+import type { Dim, DimAssertion } from './shape.js';
+import { collectDimAssertions, formatShape } from './shape.js';
 import { inferTypes } from './infer.js';
 import { evaluate, canEvaluate } from './eval/index.js';
+import { evaluateSymbolic } from './eval/symbolic.js';
+import { fromFloat64 } from './eval/tensor.js';
 
 export interface TensorType {
   dtype: DType;
@@ -31,6 +40,12 @@ export interface Tensor {
 export class Value {
   /** Set when the value is a constant (initializer, Constant node, or folded result). */
   data?: Tensor;
+  /**
+   * Known contents of a small 0-d or 1-d int32/int64 value computed from symbolic dims (a shape
+   * computation), row-major: e.g. `[batch, sequence, 4, 32]` for the target of a Reshape. The value
+   * is still computed by its producer; this is what compile-time consumers read instead.
+   */
+  symbolic?: Dim[];
   /** The node that defines this value; undefined for graph inputs and constants. */
   producer?: Node;
   constructor(
@@ -63,6 +78,10 @@ export class Graph {
   readonly inputs: Value[] = [];
   outputs: Value[] = [];
   nodes: Node[] = [];
+  /** Dim equalities shape inference assumed and the runtime must check (see DimAssertion). */
+  dimAssertions: DimAssertion[] = [];
+  /** IR symbol → the name the model used for it (import sanitizes names; messages show these). */
+  symbolNames = new Map<string, string>();
   private nextValueId = 0;
   private nextNodeId = 0;
   private readonly names = new Set<string>();
@@ -89,12 +108,14 @@ export class Graph {
   add(op: Op, inputs: Value[], name?: string, outputNames: string[] = [], fold = true): Value[] {
     const nodeName = name ?? `${op.kind}_${this.nextNodeId}`;
     let types: TensorType[];
+    let assumed: { a: Dim; b: Dim }[];
     try {
-      types = inferTypes(op, inputs);
+      [types, assumed] = collectDimAssertions(() => inferTypes(op, inputs));
     } catch (e) {
       const shapes = inputs.map((v) => `${v.type.dtype}${formatShape(v.type.shape)}`).join(', ');
       throw new Error(`node '${nodeName}' (${op.kind}) on inputs (${shapes}): ${(e as Error).message}`);
     }
+    for (const { a, b } of assumed) this.assertDims(a, b, nodeName);
     if (fold && inputs.length > 0 && inputs.every((v) => v.isConstant) && canEvaluate(op)) {
       const size = types.reduce((n, t) => n + t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : Infinity), 1), 0);
       if (size <= FOLD_LIMIT_ELEMENTS) {
@@ -102,14 +123,27 @@ export class Graph {
         return results.map((t, i) => this.addConstant(outputNames[i] ?? `${nodeName}_out${i}`, t));
       }
     }
+    // Shape arithmetic with symbolic dims: known contents, or a constant when every entry is a number.
+    const symbolic = types.length === 1 ? evaluateSymbolic(op, inputs, types[0]!) : undefined;
+    if (fold && symbolic && symbolic.every((d) => typeof d === 'number')) {
+      const t = types[0]!;
+      return [this.addConstant(outputNames[0] ?? `${nodeName}_out0`, fromFloat64(t.dtype, t.shape as number[], symbolic as number[]))];
+    }
     const node: Node = { id: this.nextNodeId++, name: nodeName, op, inputs, outputs: [] };
     node.outputs = types.map((t, i) => {
       const v = this.newValue(outputNames[i] ?? `${nodeName}_out${i}`, t);
       v.producer = node;
       return v;
     });
+    if (symbolic) node.outputs[0]!.symbolic = symbolic;
     this.nodes.push(node);
     return node.outputs;
+  }
+
+  /** Records that dims `a` and `b` must be equal at run time (once per pair), naming `where`. */
+  assertDims(a: Dim, b: Dim, where: string): void {
+    if (a === b || this.dimAssertions.some((x) => x.a === a && x.b === b)) return;
+    this.dimAssertions.push({ a, b, where });
   }
 
   /** Replaces every use of `from` (node inputs and graph outputs) with `to`. */
@@ -190,6 +224,7 @@ export class Graph {
       const node: Node = { id: n.id, name: n.name, op: structuredClone(n.op), inputs: n.inputs.map(copy), outputs: [] };
       node.outputs = n.outputs.map((v) => {
         const c = g.newValue(v.name, { dtype: v.type.dtype, shape: [...v.type.shape] });
+        if (v.symbolic) c.symbolic = [...v.symbolic];
         c.producer = node;
         map.set(v, c);
         return c;
@@ -197,6 +232,8 @@ export class Graph {
       g.nodes.push(node);
     }
     g.outputs = this.outputs.map(copy);
+    g.dimAssertions = this.dimAssertions.map((a) => ({ ...a }));
+    g.symbolNames = new Map(this.symbolNames);
     g.nextNodeId = this.nextNodeId;
     return g;
   }

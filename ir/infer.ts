@@ -17,7 +17,7 @@ import type { Op } from './ops.js';
 import { checkOpAttrs } from './infer/attrs.js';
 import { fail } from './infer/common.js';
 import { inferBinary, inferCast, inferUnary, inferWhere } from './infer/elementwise.js';
-import { inferGather, inferGatherElements, inferRange, inferSlice } from './infer/indexing.js';
+import { inferArange, inferGather, inferGatherElements, inferRange, inferSlice } from './infer/indexing.js';
 import {
   inferArgReduce,
   inferAttention,
@@ -38,7 +38,7 @@ import { inferDet } from './infer/det.js';
 import { inferDft } from './infer/dft.js';
 
 export { convOutputSize, convTransposeOutputSize, poolOutputSize } from './infer/spatial.js';
-export { resolveSlice, scalarDim, type SliceRange } from './infer/indexing.js';
+export { resolveSlice, resolveSliceDims, scalarDim, type SliceRange, type SliceRangeDim } from './infer/indexing.js';
 export { normalizePerm, resolveShapeRange } from './infer/movement.js';
 export { reducedShape } from './infer/linalg.js';
 export { OP_ATTRS, checkOpAttrs, isOpKind, type AttrKind, type AttrValue } from './infer/attrs.js';
@@ -106,6 +106,8 @@ export function inferTypes(op: Op, inputs: Value[]): TensorType[] {
       return inferTrilu(op, inputs);
     case 'range':
       return inferRange(inputs);
+    case 'arange':
+      return inferArange(op, inputs);
     case 'rnn':
       return inferRnn(op, inputs);
     case 'scatterElements':

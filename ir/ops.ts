@@ -196,8 +196,10 @@ export type Op =
   /**
    * Inputs: [x]. One entry per sliced axis: ONNX starts/ends/steps (may be negative or out of
    * range; clamped against the input dims by shape inference and codegen, as ONNX specifies).
+   * starts/ends may be symbolic (an end read from another tensor's shape, e.g. `sequence`); a
+   * symbolic start or end must have a known sign (ir/dim-range.ts) so its meaning is decided.
    */
-  | { kind: 'slice'; axes: number[]; starts: number[]; ends: number[]; steps: number[] }
+  | { kind: 'slice'; axes: number[]; starts: Dim[]; ends: Dim[]; steps: number[] }
   /** Inputs: [data, indices]. Negative indices count from the end. */
   | { kind: 'gather'; axis: number }
   /** Inputs: [data, indices] (same rank). */
@@ -231,6 +233,12 @@ export type Op =
   | { kind: 'trilu'; upper: boolean; k: number }
   /** int64 [start, limit) by delta; inputs are the scalars [start, limit, delta]. */
   | { kind: 'range' }
+  /**
+   * [start, start + delta, …] with `length` entries, of `dtype` (ONNX Range whose start and
+   * delta are constants and whose limit is symbolic: length = max(0, ⌈(limit − start) / delta⌉),
+   * e.g. `arange(sequence)` for position ids). No inputs; output shape [length].
+   */
+  | { kind: 'arange'; start: number; delta: number; length: Dim; dtype: DType }
   /**
    * One recurrent layer (ONNX RNN, GRU, LSTM) in layout 0 with every optional input present.
    * G = 1 (rnn), 3 (gru, gates z r h), 4 (lstm, gates i o f c); D = 2 when bidirectional, else 1.

@@ -1,7 +1,8 @@
 /**
  * Reads the textual IR written by `printGraph` (see ir/print.ts for the format) back into a Graph.
  *
- * The text is line-oriented: one statement per line; `//` starts a comment outside quotes.
+ * The text is line-oriented: one statement per line; `//` after a blank starts a comment outside
+ * quotes (inside a dim expression like `((seq+1)//2)` it is floor division).
  * Nodes are built through `Graph.add` with folding off, so every node's types are re-inferred and
  * compared with the printed ones — a mismatch is an error naming the line. Op objects are rebuilt
  * generically from their key/value pairs, checked against the attribute schema (ir/infer/attrs.ts)
@@ -14,6 +15,7 @@ import { attrMatches, attrSchema, isOpKind, type AttrValue } from './infer/attrs
 import type { Op } from './ops.js';
 import { DTYPE_NAMES, formatType } from './print.js';
 import type { Dim } from './shape.js';
+import { canonicalDim } from './dim.js';
 
 export class ParseError extends Error {
   constructor(
@@ -101,6 +103,27 @@ class Cursor {
     if (s === '') this.error('expected a value name');
     return s;
   }
+  /**
+   * The raw text of one list item or attribute value: up to the next `,`, `]` or `}` outside
+   * parentheses (so `min(512,sequence)` is one item), trimmed.
+   */
+  item(): string {
+    this.skip();
+    const start = this.pos;
+    let depth = 0;
+    while (this.pos < this.text.length) {
+      const ch = this.text[this.pos]!;
+      if (ch === '(') depth++;
+      else if (ch === ')') {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && (ch === ',' || ch === ']' || ch === '}')) break;
+      this.pos++;
+    }
+    const s = this.text.slice(start, this.pos).trim();
+    if (s === '') this.error('expected a value');
+    return s;
+  }
   /** The raw text up to (not including) `stop`; used for bulk constant data. */
   restUntil(stop: string): string {
     const end = this.text.indexOf(stop, this.pos);
@@ -134,14 +157,20 @@ function parseType(c: Cursor): TensorType {
   const name = c.ident();
   const dtype = DTYPE_BY_NAME.get(name) ?? c.error(`unknown dtype '${name}'`);
   c.expect('[');
-  const shape = c.list<Dim>(']', () => {
-    if (c.peek('"')) return c.quoted();
-    const w = c.word();
-    if (/^\d+$/.test(w)) return Number(w);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(w)) return w;
-    return c.error(`'${w}' is not a dimension`);
-  });
+  const shape = c.list<Dim>(']', () => parseDim(c));
   return { dtype, shape };
+}
+
+/** A dim: a number, a (canonicalized) symbolic expression, or a quoted name. */
+function parseDim(c: Cursor): Dim {
+  if (c.peek('"')) return c.quoted();
+  const w = c.item();
+  if (/^\d+$/.test(w)) return Number(w);
+  try {
+    return canonicalDim(w);
+  } catch {
+    return c.error(`'${w}' is not a dimension`);
+  }
 }
 
 /** An attribute value: number, true/false, identifier or quoted string, or a list of those. */
@@ -154,10 +183,16 @@ function parseAttr(c: Cursor): AttrValue {
     });
   }
   if (c.peek('"')) return c.quoted();
-  const w = c.word();
+  const w = c.item();
   if (w === 'true' || w === 'false') return w === 'true';
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(w) && w !== 'nan' && w !== 'inf') return w;
-  return parseNumber(w, c);
+  if (/^[+-]?(\d|\.\d|inf$|nan$)/.test(w) && !/[*/(]/.test(w.slice(1))) return parseNumber(w, c);
+  // A symbolic dim expression (`128*batch`, `min(512,sequence)`).
+  try {
+    return canonicalDim(w);
+  } catch {
+    return c.error(`'${w}' is not a value`);
+  }
 }
 
 /** One element of a constant, converted exactly for its dtype (range-checked for integers). */
@@ -227,14 +262,15 @@ function sameType(a: TensorType, b: TensorType): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 }
 
-/** Strips a `//` comment that is not inside a quoted string. */
+/** Strips a `//` comment (after a blank, not inside a quoted string). */
 function stripComment(line: string): string {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"') quoted = !quoted;
     else if (ch === '\\' && quoted) i++;
-    else if (ch === '/' && !quoted && line[i + 1] === '/') return line.slice(0, i);
+    // `//` after a blank (or at the start) is a comment; inside a dim expression it is floor division.
+    else if (ch === '/' && !quoted && line[i + 1] === '/' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) return line.slice(0, i);
   }
   return line;
 }
@@ -274,6 +310,8 @@ export function parseGraph(text: string): Graph {
       state = 'done';
     } else if (returned) {
       c.error('statements after return');
+    } else if (c.peek('assert ')) {
+      parseAssertion(c, g);
     } else if (c.peek('return')) {
       c.expect('return');
       const outputs: Value[] = [];
@@ -290,6 +328,35 @@ export function parseGraph(text: string): Graph {
   }
   if (state !== 'done') throw new ParseError(lines.length, state === 'header' ? 'no graph header' : "missing closing '}'");
   return g;
+}
+
+/** `assert A == B loc("where")`: a run-time dim equality (Graph.dimAssertions). */
+function parseAssertion(c: Cursor, g: Graph): void {
+  c.expect('assert');
+  const eq = c.text.indexOf(' == ', c.pos);
+  if (eq < 0) c.error("expected 'A == B'");
+  const left = c.text.slice(c.pos, eq).trim();
+  c.pos = eq + 4;
+  const end = c.text.indexOf(' loc(', c.pos);
+  if (end < 0) c.error("expected loc(\"node\")");
+  const right = c.text.slice(c.pos, end).trim();
+  c.pos = end;
+  const dim = (t: string): Dim => {
+    if (t.startsWith('"')) return JSON.parse(t) as string;
+    if (/^-?\d+$/.test(t)) return Number(t);
+    try {
+      return canonicalDim(t);
+    } catch {
+      return c.error(`'${t}' is not a dimension`);
+    }
+  };
+  const [a, b] = [dim(left), dim(right)];
+  c.expect('loc');
+  c.expect('(');
+  const where = c.quoted();
+  c.expect(')');
+  // Building the nodes re-records what inference assumed; this keeps each equality once.
+  g.assertDims(a, b, where);
 }
 
 /** A `const` or a node line. */

@@ -10,7 +10,8 @@
  *   }
  *
  * One statement per line: the inputs in the header, then constants (in first-use order), then
- * nodes in order, then `return`. Attributes print generically from the op object's keys (sorted,
+ * nodes in order, then the run-time dim assertions (`assert min(512,seq) == seq loc("add")`),
+ * then `return`. Attributes print generically from the op object's keys (sorted,
  * `kind` excluded), so a new op prints without touching this file. A node's name prints as
  * `loc("…")` unless it is a generated `<kind>_<n>`. Names outside [A-Za-z0-9_.] are quoted.
  * Constant data print in full and exactly: f32 in the shortest decimal that rounds back to the
@@ -20,6 +21,8 @@
 import type { DType } from './dtype.js';
 import type { Graph, Node, Tensor, TensorType, Value } from './graph.js';
 import type { Dim } from './shape.js';
+import { canonicalDim } from './dim.js';
+import { attrSchema, isOpKind } from './infer/attrs.js';
 
 /** Short dtype names in types (`f32[2, 3]`); the parser reads the same table. */
 export const DTYPE_NAMES: Record<DType, string> = {
@@ -79,8 +82,19 @@ export function formatFloat32(x: number): string {
   return String(Number(x.toPrecision(9)));
 }
 
-function formatDim(d: Dim): string {
-  return typeof d === 'number' ? String(d) : formatIdent(d);
+/**
+ * A dim as written in shapes and dim attributes: numbers and canonical symbolic expressions bare
+ * (`batch`, `128*batch*sequence`, `min(512,sequence)`); anything else quoted.
+ */
+export function formatDim(d: Dim): string {
+  if (typeof d === 'number') return String(d);
+  if (RESERVED.has(d)) return JSON.stringify(d);
+  try {
+    if (canonicalDim(d) === d) return d;
+  } catch {
+    // Not an expression: quoted below.
+  }
+  return formatIdent(d);
 }
 
 export function formatType(t: TensorType): string {
@@ -102,7 +116,15 @@ export function formatAttrs(op: object): string {
     .filter(([k, v]) => k !== 'kind' && v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return '';
-  return ` {${entries.map(([k, v]) => `${k} = ${formatAttr(v)}`).join(', ')}}`;
+  // Dim-valued attributes print their expressions bare, as shapes do.
+  const kind = (op as { kind?: unknown }).kind;
+  const schema = typeof kind === 'string' && isOpKind(kind) ? attrSchema(kind) : {};
+  const format = (k: string, v: unknown): string => {
+    if (schema[k] === 'dim' && (typeof v === 'number' || typeof v === 'string')) return formatDim(v);
+    if (schema[k] === 'dims' && Array.isArray(v)) return `[${(v as Dim[]).map(formatDim).join(', ')}]`;
+    return formatAttr(v);
+  };
+  return ` {${entries.map(([k, v]) => `${k} = ${format(k, v)}`).join(', ')}}`;
 }
 
 /** Element strings of a constant, each exact for its dtype. */
@@ -145,6 +167,8 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   lines.push(`graph(${g.inputs.map((v) => `${formatValueRef(v)}: ${formatType(v.type)}`).join(', ')}) {`);
   for (const c of g.constants()) lines.push(`  ${formatValueRef(c)} = const ${formatType(c.type)} ${formatDense(c.data!, opts)}`);
   for (const node of g.nodes) lines.push(`  ${formatNode(node)}`);
+  // Run-time dim equalities shape inference assumed (Graph.dimAssertions), after the nodes.
+  for (const { a, b, where } of g.dimAssertions) lines.push(`  assert ${formatDim(a)} == ${formatDim(b)} loc(${JSON.stringify(where)})`);
   lines.push(g.outputs.length > 0 ? `  return ${g.outputs.map(formatValueRef).join(', ')}` : '  return');
   lines.push('}');
   return lines.join('\n') + '\n';

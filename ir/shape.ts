@@ -5,7 +5,8 @@
  * (`batch`, `sequence`) taken from the model's inputs, or sums, products, floor divisions and
  * min/max of symbols and constants, in a canonical text form so equal sizes compare equal. Symbols are bound to numbers by `bindDims` (the compile-time `--dim` values
  * or a run's actual input dims). Shape rules compare symbols by name: two equal names are the same
- * size, a symbol against 1 broadcasts to the symbol.
+ * size, a symbol against 1 broadcasts to the symbol, and two different symbolic dims that must
+ * match unify to the simpler one with a recorded run-time assertion (`unifyDims`).
  */
 
 import { dimMul, type Dim } from './dim.js';
@@ -49,6 +50,54 @@ export function dimStrides(shape: readonly Dim[]): Dim[] {
   return s;
 }
 
+/**
+ * A run-time obligation recorded where shape inference met two dims it cannot prove equal but
+ * that must be (a broadcast of `min(512,sequence)` against `sequence`): "a must equal b at run
+ * time". `where` names the node. The graph keeps them (`Graph.dimAssertions`); the runtime checks
+ * them for each input shape.
+ */
+export interface DimAssertion {
+  a: Dim;
+  b: Dim;
+  where: string;
+}
+
+/** Pairs recorded by `unifyDims` while `collectDimAssertions` runs (a stack: calls may nest). */
+const sinks: { a: Dim; b: Dim }[][] = [];
+
+/** Runs `fn`, returning its result and the dim equalities shape rules assumed while it ran. */
+export function collectDimAssertions<T>(fn: () => T): [T, { a: Dim; b: Dim }[]] {
+  const sink: { a: Dim; b: Dim }[] = [];
+  sinks.push(sink);
+  try {
+    return [fn(), sink];
+  } finally {
+    sinks.pop();
+  }
+}
+
+/** How plain a dim is: numbers first, then plain symbols, then shorter expressions. */
+function simplicity(d: Dim): number {
+  if (typeof d === 'number') return 0;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(d) ? 1 : 2 + d.length;
+}
+
+/**
+ * Two dims that must be the same size (broadcast axes, matmul inner dims, concat side dims).
+ * Equal dims, or two numbers that differ (an error: returns undefined), are decided here. When a
+ * symbol is involved and the two are not provably equal, the simpler one is kept and "dropped ==
+ * kept" is recorded as a run-time assertion (see `collectDimAssertions`); by the symbolic-dim
+ * assumption (ir/dim-range.ts) a symbol never stands for a broadcast 1.
+ */
+export function unifyDims(a: Dim, b: Dim): Dim | undefined {
+  if (a === b) return a;
+  if (typeof a === 'number' && typeof b === 'number') return undefined;
+  const [keep, drop] = simplicity(b) < simplicity(a) || (simplicity(b) === simplicity(a) && String(b) < String(a)) ? [b, a] : [a, b];
+  const sink = sinks[sinks.length - 1];
+  if (sink && !sink.some((p) => p.a === drop && p.b === keep)) sink.push({ a: drop, b: keep });
+  return keep;
+}
+
 /** Numpy-style broadcast of several shapes; throws with both shapes on a mismatch. */
 export function broadcastShapes(...shapes: (readonly Dim[])[]): Dim[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
@@ -62,7 +111,11 @@ export function broadcastShapes(...shapes: (readonly Dim[])[]): Dim[] {
       if (e === 1) continue;
       if (d === 1) d = e;
       else if (d !== e) {
-        throw new Error(`shapes ${shapes.map(formatShape).join(' and ')} do not broadcast (axis ${i}: ${d} vs ${e})`);
+        const u = unifyDims(d, e);
+        if (u === undefined) {
+          throw new Error(`shapes ${shapes.map(formatShape).join(' and ')} do not broadcast (axis ${i}: ${d} vs ${e})`);
+        }
+        d = u;
       }
     }
     out.push(d);

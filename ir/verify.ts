@@ -8,7 +8,8 @@
  *   earlier node); graph outputs are defined.
  * - Links: each node output's `producer` is that node; no value points at a node outside the graph.
  * - Types: stored output types equal the types `inferTypes` computes now; constants' data match
- *   their type.
+ *   their type; symbolic contents (`Value.symbolic`) fit their value's type; dim assertions are
+ *   well formed.
  *
  * It collects every problem (naming the node) and throws one `VerifyError` listing them all.
  */
@@ -51,6 +52,25 @@ function checkConstant(v: Value, problems: string[]): void {
   // float16 is held in a Float32Array on the host; every other dtype has its own element size.
   const bytes = t.dtype === 'float16' ? 4 : hostBytesPerElement(t.dtype);
   if (t.data.BYTES_PER_ELEMENT !== bytes) problems.push(`${where}: ${t.dtype} data is held in a ${t.data.constructor.name}`);
+}
+
+/** Known symbolic contents fit the value: a 0-d or 1-d integer tensor with one dim per element. */
+function checkSymbolic(v: Value, where: string, problems: string[]): void {
+  const shape = v.type.shape;
+  const n = shape.length === 0 ? 1 : shape.length === 1 ? shape[0] : undefined;
+  const intLike = v.type.dtype === 'int64' || v.type.dtype === 'int32' || v.type.dtype === 'bool';
+  if (!intLike || n !== v.symbolic!.length) {
+    problems.push(`${where}: %${v.name} of type ${typeText(v.type)} carries symbolic contents [${v.symbolic!.join(', ')}]`);
+  }
+}
+
+/** Run-time dim assertions name nodes of the graph's history; each side must be a valid dim. */
+function checkAssertions(g: Graph, problems: string[]): void {
+  for (const { a, b, where } of g.dimAssertions) {
+    for (const d of [a, b]) {
+      if (typeof d === 'number' ? !Number.isInteger(d) : d === '') problems.push(`dim assertion at '${where}': ${a} = ${b} has an invalid side`);
+    }
+  }
 }
 
 export function verifyGraph(g: Graph): void {
@@ -110,6 +130,7 @@ export function verifyGraph(g: Graph): void {
         problems.push(`${where}: output %${v.name} names ${other} as its producer`);
       }
       if (v.isConstant) problems.push(`${where}: output %${v.name} also holds constant data`);
+      if (v.symbolic) checkSymbolic(v, where, problems);
       const t = inferred?.[i];
       if (t && !sameType(t, v.type)) {
         problems.push(`${where}: output %${v.name} is typed ${typeText(v.type)} but infers to ${typeText(t)}`);
@@ -119,5 +140,6 @@ export function verifyGraph(g: Graph): void {
   }
 
   g.outputs.forEach((v) => use(v, `graph output %${v.name}`));
+  checkAssertions(g, problems);
   if (problems.length > 0) throw new VerifyError(problems);
 }

@@ -4,10 +4,15 @@
  * requested with its limits raised to what the plan needs, and a plan that needs more than the
  * adapter offers fails here, at load, naming the tensor or kernel that does not fit — not later as
  * an opaque validation error in the middle of a run.
+ *
+ * Symbolic sizes are checked here at the declared upper bounds (`maxDims`) when every symbol they
+ * use has one; the others only have a size per run, where the model checks them (model.ts). A
+ * device the runtime requests for such a plan gets the adapter's largest buffer limits.
  */
 
+import { dimSymbols, evalDim } from './dim-expr.js';
 import { DeviceLimitError, ModelLoadError } from './errors.js';
-import type { ModelPlan } from './plan.js';
+import type { ModelPlan, PlanDim } from './plan.js';
 
 export interface AcquiredDevice {
   device: GPUDevice;
@@ -26,13 +31,26 @@ function mb(bytes: number): string {
 }
 
 /** Throws DeviceLimitError when the plan needs more than `limits`; `where` names the device. */
+/** The value of `d` at the plan's upper bounds, or undefined when a symbol it uses has none. */
+export function atMaxDims(plan: Pick<ModelPlan, 'maxDims'>, d: PlanDim): number | undefined {
+  const maxDims = plan.maxDims ?? {};
+  return dimSymbols(d).every((s) => s in maxDims) ? evalDim(d, maxDims) : undefined;
+}
+
+/** Whether some buffer's size is symbolic without a bound on every symbol it uses. */
+export function hasUnboundedSizes(plan: Pick<ModelPlan, 'buffers' | 'maxDims'>): boolean {
+  return plan.buffers.some((b) => atMaxDims(plan, b.size) === undefined);
+}
+
 export function checkLimits(plan: ModelPlan, limits: LimitsLike, where: string): void {
   const maxTensor = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const bounds = plan.symbols?.length ? ` at the declared maximum dims (${Object.entries(plan.maxDims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
   for (const b of plan.buffers) {
-    if (b.size > maxTensor) {
-      const which = b.size > limits.maxStorageBufferBindingSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+    const size = atMaxDims(plan, b.size);
+    if (size !== undefined && size > maxTensor) {
+      const which = size > limits.maxStorageBufferBindingSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
       throw new DeviceLimitError(
-        `tensor ${b.label} needs a ${mb(b.size)} buffer but ${where}'s ${which} is ${mb(limits[which])}`,
+        `tensor ${b.label} needs a ${mb(size)} buffer${typeof b.size === 'string' ? bounds : ''} but ${where}'s ${which} is ${mb(limits[which])}`,
       );
     }
   }
@@ -43,7 +61,7 @@ export function checkLimits(plan: ModelPlan, limits: LimitsLike, where: string):
         `kernel '${k.name}' binds ${bindings} storage buffers but ${where} allows ${limits.maxStorageBuffersPerShaderStage} per shader stage`,
       );
     }
-    const big = k.workgroups.find((n) => n > limits.maxComputeWorkgroupsPerDimension);
+    const big = k.workgroups.map((d) => atMaxDims(plan, d)).find((n) => n !== undefined && n > limits.maxComputeWorkgroupsPerDimension);
     if (big !== undefined) {
       throw new DeviceLimitError(
         `kernel '${k.name}' dispatches ${big} workgroups in one dimension but ${where} allows ${limits.maxComputeWorkgroupsPerDimension}`,
@@ -106,11 +124,13 @@ export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request:
   if (!adapter) throw new ModelLoadError('no WebGPU adapter is available (on Linux without a GPU, install Mesa lavapipe)');
   checkLimits(plan, adapter.limits, 'this adapter');
   // Ask for what the plan needs; values below WebGPU's defaults are raised to them by the API.
+  // Sizes known only per run may need anything up to what the adapter offers.
+  const unbounded = hasUnboundedSizes(plan);
   const device = await adapter.requestDevice({
     requiredFeatures: (request.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
     requiredLimits: {
-      maxStorageBufferBindingSize: plan.limits.maxStorageBufferBindingSize,
-      maxBufferSize: plan.limits.maxBufferSize,
+      maxStorageBufferBindingSize: unbounded ? adapter.limits.maxStorageBufferBindingSize : plan.limits.maxStorageBufferBindingSize,
+      maxBufferSize: unbounded ? adapter.limits.maxBufferSize : plan.limits.maxBufferSize,
       maxStorageBuffersPerShaderStage: plan.limits.maxStorageBuffersPerShaderStage,
       maxComputeWorkgroupsPerDimension: plan.limits.maxComputeWorkgroupsPerDimension,
     },

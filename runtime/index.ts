@@ -16,7 +16,7 @@ export { createModel } from './model.js';
 export type { Model, ModelStats, OutputTensor, CreateOptions } from './model.js';
 export type { InputTensor } from './validate.js';
 export type { ProfileMode, RunProfile, KernelTiming } from './profile.js';
-export type { ModelPlan, PlanTensor } from './plan.js';
+export type { ModelPlan, PlanTensor, PlanDim, PlanSymbol } from './plan.js';
 
 export interface LoadOptions extends CreateOptions {
   /** Where to read the weights from; relative URLs resolve against model.js. Default: its weights.bin. */

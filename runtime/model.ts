@@ -1,8 +1,20 @@
 /**
  * A loaded model: everything created once at load — pipelines (asynchronously, all of them),
- * buffers from the static memory plan, uploaded weights, bind groups, readback buffers — and a
- * run() that does only the per-inference work: validate and upload inputs, record every dispatch
- * in one command encoder, copy outputs to the readback buffers, one submit, map and convert.
+ * buffers from the memory plan, uploaded weights, bind groups, readback buffers — and a run() that
+ * does only the per-inference work: validate and upload inputs, record every dispatch in one
+ * command encoder, copy outputs to the readback buffers, one submit, map and convert.
+ *
+ * A symbolic plan (sizes that are expressions over `batch`, `sequence`, …) runs at any size with
+ * the same shaders and pipelines. Each run derives the symbols' values from the input dims
+ * (validate.ts); only when that binding differs from the last run's does the model check the
+ * plan's dim assertions, evaluate buffer sizes and workgroup counts, GROW the buffers (and
+ * readbacks) that are now too small — never shrink — re-create just the bind groups that
+ * reference a re-created buffer, and write the dims table into its one uniform buffer (bound at
+ * @group(1) to kernels marked `usesDims`). Same-shape runs evaluate nothing and upload only their
+ * inputs. With declared upper bounds (`maxDims`) the buffers are allocated for them at load. A
+ * size beyond the device's buffer limits is an error naming the tensor and the input dims, raised
+ * before anything is submitted. A static plan is the special case whose one binding is set up at
+ * load.
  *
  * run() calls are queued, not interleaved: the plan's buffers (inputs, intermediates, readbacks)
  * are shared state, so two inferences in flight at once would overwrite each other.
@@ -12,15 +24,17 @@
  */
 
 import { fromDeviceWords, type ElemType, type HostData } from './convert.js';
-import { acquireDevice } from './device.js';
-import { ModelLoadError } from './errors.js';
-import { PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanTensor } from './plan.js';
+import { acquireDevice, atMaxDims } from './device.js';
+import { DeviceLimitError, ModelLoadError } from './errors.js';
+import { DIMS_TABLE_BYTES, PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanKernel, type PlanTensor } from './plan.js';
 import { profileMode, TimestampRecorder, type ProfileMode, type RunProfile } from './profile.js';
+import { bindingKey, bindShapes, type BoundShapes } from './shapes.js';
 import { validateInputs, type InputTensor } from './validate.js';
 
 const MAP_READ = 0x0001;
 const COPY_SRC = 0x0004;
 const COPY_DST = 0x0008;
+const UNIFORM = 0x0040;
 const STORAGE = 0x0080;
 const SHADER_STAGE_COMPUTE = 0x4;
 const MAP_MODE_READ = 0x1;
@@ -44,13 +58,21 @@ export interface OutputTensor {
 
 /** Counters for tests and tooling: what load created and what each run does. */
 export interface ModelStats {
+  /** Created at load only: a run never creates a shader module or a pipeline. */
   shaderModulesCreated: number;
   pipelinesCreated: number;
+  /** At load, plus those re-created when a larger shape re-creates a buffer they bind. */
   bindGroupsCreated: number;
+  /** At load, plus buffers (and readbacks) grown for a larger shape. */
   buffersCreated: number;
+  /** Dispatches recorded by the last run (kernels whose workgroup count is 0 are skipped). */
   dispatchesPerRun: number;
   submitsPerRun: number;
   runs: number;
+  /** Writes of the dims table's uniform buffer: one per change of the input shapes. */
+  uniformUploads: number;
+  /** Runs whose input shapes differed from the previous run's (sizes re-evaluated). */
+  shapeChanges: number;
 }
 
 export interface Model {
@@ -66,9 +88,13 @@ export interface Model {
 }
 
 interface Step {
+  kernel: PlanKernel;
   pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  workgroups: [number, number, number];
+  layout: GPUBindGroupLayout;
+  /** Undefined until every buffer it binds exists (a symbolic plan's first run). */
+  bindGroup: GPUBindGroup | undefined;
+  /** The buffers it binds, to know which bind groups a re-created buffer invalidates. */
+  buffers: Set<number>;
 }
 
 class LoadedModel implements Model {
@@ -80,10 +106,19 @@ class LoadedModel implements Model {
     dispatchesPerRun: 0,
     submitsPerRun: 0,
     runs: 0,
+    uniformUploads: 0,
+    shapeChanges: 0,
   };
-  private buffers: GPUBuffer[] = [];
-  private readbacks: GPUBuffer[] = [];
+  /** Plan buffers, undefined until first allocated; `sizes` are their allocated bytes. */
+  private buffers: (GPUBuffer | undefined)[] = [];
+  private sizes: number[] = [];
+  private readbacks: (GPUBuffer | undefined)[] = [];
   private steps: Step[] = [];
+  /** The dims table's uniform buffer and the group(1) bind group over it (when the plan has one). */
+  private dimsBuffer: GPUBuffer | undefined;
+  private dimsGroup: GPUBindGroup | undefined;
+  /** The shapes of the last run (or, for a static plan, of load). */
+  private shapes: BoundShapes | undefined;
   private pending: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private timestamps: TimestampRecorder | undefined;
@@ -108,6 +143,87 @@ class LoadedModel implements Model {
     return this.device.createBuffer({ size, usage, label });
   }
 
+  /**
+   * Makes every plan buffer at least `bytes[i]` (undefined: not known yet) and re-creates the bind
+   * groups of steps that bind a re-created buffer. Buffers only grow.
+   */
+  private grow(bytes: readonly (number | undefined)[]): Set<number> {
+    const changed = new Set<number>();
+    bytes.forEach((n, i) => {
+      if (n === undefined || (this.buffers[i] && this.sizes[i]! >= n)) return;
+      this.buffers[i]?.destroy();
+      this.buffers[i] = this.createBuffer(n, STORAGE | COPY_SRC | COPY_DST, this.plan.buffers[i]!.label);
+      this.sizes[i] = n;
+      changed.add(i);
+    });
+    for (const s of this.steps) {
+      if (s.bindGroup && ![...s.buffers].some((b) => changed.has(b))) continue;
+      if (![...s.buffers].every((b) => this.buffers[b])) continue;
+      s.bindGroup = this.createBindGroup(s);
+    }
+    return changed;
+  }
+
+  /**
+   * Undoes an allocation the device could not make: the buffers (and readbacks) just created are
+   * dropped with the bind groups over them, and the shapes forgotten, so the next run allocates
+   * again instead of using an invalid buffer.
+   */
+  private dropAllocation(buffers: ReadonlySet<number>, readbacks: ReadonlySet<number>): void {
+    for (const i of buffers) {
+      this.buffers[i]?.destroy();
+      this.buffers[i] = undefined;
+      this.sizes[i] = 0;
+    }
+    for (const s of this.steps) if ([...s.buffers].some((b) => buffers.has(b))) s.bindGroup = undefined;
+    for (const i of readbacks) {
+      this.readbacks[i]?.destroy();
+      this.readbacks[i] = undefined;
+    }
+    this.shapes = undefined;
+  }
+
+  private createBindGroup(s: Step): GPUBindGroup {
+    const k = s.kernel;
+    // A static binding size is the value's exact bytes (as before symbolic plans); a symbolic one
+    // binds the whole buffer, so the group stays valid at every size the buffer holds.
+    const bind = (b: PlanBinding, binding: number): GPUBindGroupEntry => ({
+      binding,
+      resource: typeof b.size === 'number' ? { buffer: this.buffers[b.buffer]!, offset: 0, size: b.size } : { buffer: this.buffers[b.buffer]! },
+    });
+    this.stats.bindGroupsCreated++;
+    return this.device.createBindGroup({
+      layout: s.layout,
+      entries: [...k.inputs.map((b, i) => bind(b, i)), ...k.outputs.map((b, i) => bind(b, k.inputs.length + i))],
+    });
+  }
+
+  /**
+   * Sets the model up for a run's shapes: nothing when they equal the last run's; else evaluate
+   * and check them (shapes.ts), grow buffers and readbacks, and upload the dims table.
+   */
+  private applyShapes(env: Record<string, number>, inputDims: readonly number[][]): { shapes: BoundShapes; buffers: Set<number>; readbacks: Set<number> } {
+    const last = this.shapes;
+    if (last && last.key === bindingKey(this.plan, env)) return { shapes: last, buffers: new Set(), readbacks: new Set() };
+    const shapes = bindShapes(this.plan, env, inputDims, this.device.limits);
+    const buffers = this.grow(shapes.bufferBytes);
+    const readbacks = new Set<number>();
+    shapes.outputBytes.forEach((n, i) => {
+      const rb = this.readbacks[i];
+      if (rb && rb.size >= n) return;
+      rb?.destroy();
+      this.readbacks[i] = this.createBuffer(n, MAP_READ | COPY_DST, `readback ${this.plan.outputs[i]!.name}`);
+      readbacks.add(i);
+    });
+    if (shapes.table && this.dimsBuffer) {
+      this.device.queue.writeBuffer(this.dimsBuffer, 0, shapes.table);
+      this.stats.uniformUploads++;
+    }
+    if (last) this.stats.shapeChanges++;
+    this.shapes = shapes;
+    return { shapes, buffers, readbacks };
+  }
+
   /** Builds every GPU object the plan lists; called once by createModel. */
   async init(weights: Uint8Array): Promise<void> {
     const { plan, device } = this;
@@ -121,19 +237,44 @@ class LoadedModel implements Model {
     }
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
-    this.buffers = plan.buffers.map((b) => this.createBuffer(b.size, STORAGE | COPY_SRC | COPY_DST, b.label));
-    this.readbacks = plan.outputs.map((o) => this.createBuffer(plan.buffers[o.buffer]!.size, MAP_READ | COPY_DST, `readback ${o.name}`));
+    // Static sizes, and symbolic ones at their declared bounds, are allocated now; the rest at the
+    // first run. Constants always have static sizes, so the weights go up here.
+    this.buffers = plan.buffers.map(() => undefined);
+    this.sizes = plan.buffers.map(() => 0);
+    this.readbacks = plan.outputs.map(() => undefined);
+    this.grow(plan.buffers.map((b) => {
+      const n = atMaxDims(plan, b.size);
+      return n === undefined ? undefined : Math.max(4, n);
+    }));
     for (const w of plan.weights) {
       if (w.byteLength > 0) {
         device.queue.writeBuffer(this.buffers[w.buffer]!, 0, weights.buffer as ArrayBuffer, weights.byteOffset + w.offset, w.byteLength);
       }
     }
+    // Readbacks too, where every output dim is known at the bounds.
+    plan.outputs.forEach((o, i) => {
+      const dims = o.dims.map((d) => atMaxDims(plan, d));
+      if (dims.some((d) => d === undefined)) return;
+      const n = Math.max(4, 4 * (dims as number[]).reduce((a, b) => a * b, 1));
+      this.readbacks[i] = this.createBuffer(n, MAP_READ | COPY_DST, `readback ${o.name}`);
+    });
+    if (plan.kernels.some((k) => k.usesDims)) {
+      this.dimsBuffer = this.createBuffer(DIMS_TABLE_BYTES, UNIFORM | COPY_DST, 'dims table');
+    }
 
     // One bind group layout per (inputs, outputs) count: explicit layouts keep a binding valid even
-    // when a shader declares it without reading it ('auto' layouts would drop it).
+    // when a shader declares it without reading it ('auto' layouts would drop it). Kernels reading
+    // the dims table get a second group with its one uniform.
+    const dimsLayout = this.dimsBuffer
+      ? device.createBindGroupLayout({ entries: [{ binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: 'uniform' } }] })
+      : undefined;
+    if (dimsLayout && this.dimsBuffer) {
+      this.dimsGroup = device.createBindGroup({ layout: dimsLayout, entries: [{ binding: 0, resource: { buffer: this.dimsBuffer } }] });
+      this.stats.bindGroupsCreated++;
+    }
     const layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
-    const layoutFor = (nIn: number, nOut: number) => {
-      const key = `${nIn}:${nOut}`;
+    const layoutFor = (nIn: number, nOut: number, usesDims: boolean) => {
+      const key = `${nIn}:${nOut}:${usesDims ? 1 : 0}`;
       let l = layouts.get(key);
       if (!l) {
         const entries: GPUBindGroupLayoutEntry[] = [];
@@ -141,7 +282,8 @@ class LoadedModel implements Model {
           entries.push({ binding: i, visibility: SHADER_STAGE_COMPUTE, buffer: { type: i < nIn ? 'read-only-storage' : 'storage' } });
         }
         const group = device.createBindGroupLayout({ entries });
-        l = { group, pipeline: device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+        const groups = usesDims && dimsLayout ? [group, dimsLayout] : [group];
+        l = { group, pipeline: device.createPipelineLayout({ bindGroupLayouts: groups }) };
         layouts.set(key, l);
       }
       return l;
@@ -154,38 +296,35 @@ class LoadedModel implements Model {
 
     // Pipelines are keyed by shader and layout, so kernels sharing WGSL share one pipeline.
     const pipelines = new Map<string, Promise<GPUComputePipeline>>();
-    const pipelineFor = (shader: number, nIn: number, nOut: number) => {
-      const key = `${shader}:${nIn}:${nOut}`;
+    const pipelineFor = (k: PlanKernel) => {
+      const key = `${k.shader}:${k.inputs.length}:${k.outputs.length}:${k.usesDims ? 1 : 0}`;
       let p = pipelines.get(key);
       if (!p) {
         this.stats.pipelinesCreated++;
         p = device.createComputePipelineAsync({
-          layout: layoutFor(nIn, nOut).pipeline,
-          compute: { module: modules[shader]!, entryPoint: 'main' },
+          layout: layoutFor(k.inputs.length, k.outputs.length, !!k.usesDims).pipeline,
+          compute: { module: modules[k.shader]!, entryPoint: 'main' },
         });
         pipelines.set(key, p);
       }
       return p;
     };
-    const bind = (b: PlanBinding, binding: number): GPUBindGroupEntry => ({
-      binding,
-      resource: { buffer: this.buffers[b.buffer]!, offset: 0, size: b.size },
-    });
     // Shader errors first: they name the kernel, where the error scope only has Dawn's text.
     let failure: unknown;
     try {
       await Promise.all(modules.map((m, i) => this.checkShader(m, i)));
       this.steps = await Promise.all(
-        plan.kernels.map(async (k) => {
-          const pipeline = await pipelineFor(k.shader, k.inputs.length, k.outputs.length);
-          this.stats.bindGroupsCreated++;
-          const bindGroup = device.createBindGroup({
-            layout: layoutFor(k.inputs.length, k.outputs.length).group,
-            entries: [...k.inputs.map((b, i) => bind(b, i)), ...k.outputs.map((b, i) => bind(b, k.inputs.length + i))],
-          });
-          return { pipeline, bindGroup, workgroups: k.workgroups };
-        }),
+        plan.kernels.map(async (k) => ({
+          kernel: k,
+          pipeline: await pipelineFor(k),
+          layout: layoutFor(k.inputs.length, k.outputs.length, !!k.usesDims).group,
+          bindGroup: undefined,
+          buffers: new Set([...k.inputs, ...k.outputs].map((b) => b.buffer)),
+        })),
       );
+      this.grow([]); // bind groups of the steps whose buffers all exist
+      // A static plan has one shape: set it up now, so run() only uploads inputs.
+      if ((plan.symbols ?? []).length === 0) this.applyShapes({}, plan.inputs.map((t) => t.dims as number[]));
     } catch (e) {
       failure = e instanceof ModelLoadError ? e : new ModelLoadError(`creating a compute pipeline failed: ${(e as Error).message}`);
     }
@@ -194,7 +333,7 @@ class LoadedModel implements Model {
     if (failure) throw failure;
     if (scopeError) throw new ModelLoadError(`WebGPU rejected the plan at load: ${scopeError.message}`);
     if (memoryError) {
-      const total = plan.buffers.reduce((n, b) => n + b.size, 0);
+      const total = this.sizes.reduce((n, b) => n + b, 0);
       throw new ModelLoadError(`the device ran out of memory allocating the model's buffers (${(total / 2 ** 20).toFixed(1)} MiB): ${memoryError.message}`);
     }
     this.stats.dispatchesPerRun = this.steps.length;
@@ -227,48 +366,72 @@ class LoadedModel implements Model {
   private async runNow(inputs: Record<string, InputTensor>): Promise<Record<string, OutputTensor>> {
     if (this.disposed) throw new ModelLoadError('run() called after dispose()');
     const { plan, device } = this;
-    const words = validateInputs(plan.inputs, inputs);
+    const given = validateInputs(plan, inputs);
+    // Errors about sizes are raised here, before the device sees anything of this run. A new
+    // shape may allocate: the device's answer is awaited only then (same-shape runs pay nothing).
+    const changing = this.shapes?.key !== bindingKey(plan, given.env);
+    if (changing) device.pushErrorScope('out-of-memory');
+    let bound: ReturnType<LoadedModel['applyShapes']>;
+    try {
+      bound = this.applyShapes(given.env, given.dims);
+    } catch (e) {
+      if (changing) await device.popErrorScope();
+      throw e;
+    }
+    const oom = changing ? await device.popErrorScope() : null;
+    if (oom) {
+      this.dropAllocation(bound.buffers, bound.readbacks);
+      const dims = plan.inputs.map((t, i) => `${t.name} [${given.dims[i]!.join(', ')}]`).join(', ');
+      throw new DeviceLimitError(`the device ran out of memory growing the model's buffers for the input dims (${dims}): ${oom.message}`);
+    }
+    const { shapes } = bound;
     plan.inputs.forEach((t, i) => {
-      const w = words[i]!;
+      const w = given.words[i]!;
       if (w.byteLength > 0) device.queue.writeBuffer(this.buffers[t.buffer]!, 0, w.buffer, w.byteOffset, w.byteLength);
     });
 
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder();
     const ts = this.timestamps;
-    const dispatch = (pass: GPUComputePassEncoder, s: Step) => {
+    let dispatches = 0;
+    const dispatch = (pass: GPUComputePassEncoder, s: Step, i: number) => {
+      const [x, y, z] = shapes.workgroups[i]!;
+      if (x === 0 || y === 0 || z === 0) return; // an empty tensor: nothing to compute
       pass.setPipeline(s.pipeline);
-      pass.setBindGroup(0, s.bindGroup);
-      pass.dispatchWorkgroups(s.workgroups[0], s.workgroups[1], s.workgroups[2]);
+      pass.setBindGroup(0, s.bindGroup!);
+      if (s.kernel.usesDims) pass.setBindGroup(1, this.dimsGroup!);
+      pass.dispatchWorkgroups(x, y, z);
+      dispatches++;
     };
     if (ts?.mode === 'kernels') {
-      // One pass per kernel: timestamps are written at pass boundaries only.
+      // One pass per kernel (empty for a skipped dispatch): timestamps are written at pass boundaries only.
       this.steps.forEach((s, i) => {
         const pass = encoder.beginComputePass({ timestampWrites: ts.passTimestamps(i) });
-        dispatch(pass, s);
+        dispatch(pass, s, i);
         pass.end();
       });
     } else {
       const pass = encoder.beginComputePass(ts ? { timestampWrites: ts.passTimestamps(0) } : undefined);
-      for (const s of this.steps) dispatch(pass, s);
+      this.steps.forEach((s, i) => dispatch(pass, s, i));
       pass.end();
     }
     ts?.resolve(encoder);
     plan.outputs.forEach((o, i) => {
-      const rb = this.readbacks[i]!;
-      encoder.copyBufferToBuffer(this.buffers[o.buffer]!, 0, rb, 0, rb.size);
+      encoder.copyBufferToBuffer(this.buffers[o.buffer]!, 0, this.readbacks[i]!, 0, shapes.outputBytes[i]!);
     });
     device.queue.submit([encoder.finish()]);
+    this.stats.dispatchesPerRun = dispatches;
     const err = await device.popErrorScope();
     if (err) throw new Error(`WebGPU validation error during run: ${err.message}`);
 
-    await Promise.all([...this.readbacks.map((rb) => rb.mapAsync(MAP_MODE_READ)), ts?.map()]);
+    await Promise.all([...this.readbacks.map((rb) => rb!.mapAsync(MAP_MODE_READ, 0, rb!.size)), ts?.map()]);
     if (ts) this.lastProfile = ts.read();
     const out: Record<string, OutputTensor> = {};
     plan.outputs.forEach((o, i) => {
       const rb = this.readbacks[i]!;
-      const length = o.dims.reduce((a, b) => a * b, 1);
-      out[o.name] = { data: fromDeviceWords(o.dtype, rb.getMappedRange(), length), dims: [...o.dims], dtype: o.dtype };
+      const dims = shapes.outputDims[i]!;
+      const length = dims.reduce((a, b) => a * b, 1);
+      out[o.name] = { data: fromDeviceWords(o.dtype, rb.getMappedRange(), length), dims: [...dims], dtype: o.dtype };
       rb.unmap();
     });
     this.stats.runs++;
@@ -278,11 +441,12 @@ class LoadedModel implements Model {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of [...this.buffers, ...this.readbacks]) b.destroy();
+    for (const b of [...this.buffers, ...this.readbacks, this.dimsBuffer]) b?.destroy();
     this.timestamps?.destroy();
     this.timestamps = undefined;
     this.buffers = [];
     this.readbacks = [];
+    this.dimsBuffer = undefined;
     this.steps = [];
     if (this.ownsDevice) this.device.destroy();
   }

@@ -4,20 +4,34 @@
  * The compiler (src/emit) writes one of these into every generated `model.js`; the runtime reads it
  * at load. It is deliberately dumb data — shader sources (deduplicated), buffers with byte sizes,
  * kernels that name a shader, the buffers bound to it in binding order and a dispatch size — so the
- * runtime makes no decisions beyond creating what the plan lists. Everything is static: symbols are
- * bound at compile time, so every tensor has fixed dims and every buffer a fixed size.
+ * runtime makes no decisions beyond creating what the plan lists and evaluating its sizes.
+ *
+ * Sizes are `PlanDim`s: a number, or an expression over the model's symbols (`batch`,
+ * `4*batch*sequence`, `((sequence+63)//64)`: the grammar of runtime/dim-expr.ts). A model compiled
+ * with every symbol bound (`--dim`) has numbers only. A symbolic model's run derives the symbol
+ * values from its input dims (`symbols` says which input axis defines each), evaluates every size
+ * once per new binding, and uploads the `dims` table that kernels marked `usesDims` read as a
+ * uniform at @group(1) @binding(0).
  *
  * Every element occupies one 32-bit word on the device (see convert.ts), so a tensor of n elements
- * needs 4·n bytes (at least 4: WebGPU cannot bind an empty buffer).
+ * needs 4·n bytes (at least 4: WebGPU cannot bind an empty buffer; the runtime applies that floor
+ * to symbolic sizes when it evaluates them).
  */
 
 import type { ElemType } from './convert.js';
 
-export const PLAN_VERSION = 1;
+/** 2: sizes may be symbolic (PlanDim), plus dims/symbols/dimAssertions/maxDims/usesDims. */
+export const PLAN_VERSION = 2;
+
+/** Bytes of the dims table's uniform buffer (codegen/dims.ts: DIMS_VEC4S vec4<u32> slots). */
+export const DIMS_TABLE_BYTES = 1024;
+
+/** A size: a number, or a symbolic expression evaluated per run (runtime/dim-expr.ts). */
+export type PlanDim = number | string;
 
 export interface PlanBuffer {
-  /** Bytes, a multiple of 4 and at least 4. */
-  size: number;
+  /** Bytes (a multiple of 4; at least 4 once evaluated). */
+  size: PlanDim;
   /** The values stored in this buffer (first few names), for errors and debugging. */
   label: string;
 }
@@ -25,7 +39,7 @@ export interface PlanBuffer {
 /** One binding of a kernel: a buffer and how many bytes of it (from offset 0) the kernel sees. */
 export interface PlanBinding {
   buffer: number;
-  size: number;
+  size: PlanDim;
 }
 
 export interface PlanKernel {
@@ -35,18 +49,38 @@ export interface PlanKernel {
   /** Read-only inputs at @binding(0..), then read_write outputs (the Kernel contract). */
   inputs: PlanBinding[];
   outputs: PlanBinding[];
-  workgroups: [number, number, number];
+  /** A count that evaluates to 0 skips the dispatch. */
+  workgroups: [PlanDim, PlanDim, PlanDim];
+  /** The shader reads the dims table: bind its uniform buffer at @group(1) @binding(0). */
+  usesDims?: boolean;
 }
 
 /** A graph input or output as the caller sees it. */
 export interface PlanTensor {
   name: string;
   dtype: ElemType;
-  /** Bound dims (what run() checks and returns). */
-  dims: number[];
+  /** Dims, symbolic where the model is: what run() checks and evaluates for its outputs. */
+  dims: PlanDim[];
   /** The dims as the ONNX model declares them (symbol names where it has symbols), for messages. */
   declaredDims: (number | string | null)[];
   buffer: number;
+}
+
+/** A symbol of the model and the input axis whose size gives its value in a run. */
+export interface PlanSymbol {
+  name: string;
+  /** The model's own name for it, when the compiler's differs (an unnamed dim, a renamed one). */
+  original?: string;
+  input: string;
+  axis: number;
+}
+
+/** Two sizes the model needs equal (e.g. the inputs of an add), checked when the binding changes. */
+export interface PlanDimAssertion {
+  a: PlanDim;
+  b: PlanDim;
+  /** What requires it, for the error. */
+  where: string;
 }
 
 /** A constant: `byteLength` bytes of device words at `offset` in weights.bin, uploaded to `buffer`. */
@@ -77,5 +111,16 @@ export interface ModelPlan {
   weights: PlanWeight[];
   /** Total size of weights.bin in bytes. */
   weightsByteLength: number;
+  /**
+   * Device limits for the static sizes (and the symbolic ones at `maxDims`); symbolic sizes
+   * without a bound are checked against the device per run.
+   */
   limits: PlanLimits;
+  /** The dims table: the symbolic sizes `usesDims` kernels read, by slot. Empty when static. */
+  dims: string[];
+  /** The symbols left symbolic, each defined by an input axis. Empty when every dim is bound. */
+  symbols: PlanSymbol[];
+  dimAssertions: PlanDimAssertion[];
+  /** Declared upper bounds (`--max-dim`): buffers are allocated for them at load, larger runs refused. */
+  maxDims: Record<string, number>;
 }

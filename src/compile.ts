@@ -2,8 +2,13 @@
  * The compile driver: model file → decoded ONNX → IR graph → optimized (src/passes) → verified →
  * kernels → memory plan → plan + weights → output folder. Each stage throws its own error class (src/errors.ts); this file
  * adds the checks that belong to the GPU target as a whole: every value's dtype must have a GPU
- * representation (no float64, uint64 or string), every symbol must be bound, and int64 constants
+ * representation (no float64, uint64 or string), no shape may depend on data, and int64 constants
  * must fit the i32 they become (checked when the weights are built).
+ *
+ * Symbols the caller binds (`dims`, `--dim batch=1`) become numbers at import: every shape is then
+ * static and so is the plan. Symbols left unbound stay symbolic: the plan runs at any size of them
+ * (the runtime derives their values from the input dims). `maxDims` (`--max-dim sequence=512`)
+ * declares upper bounds: the runtime allocates for them once at load and refuses larger sizes.
  *
  * float16 values are computed and stored in f32 for now; the report says so when a model has any.
  * float64 is refused unless the caller opts in with `f64AsF32` (`--f64-as-f32`): the importer then
@@ -21,9 +26,10 @@ import { DEFAULT_LIMITS, type DeviceLimits } from '../codegen/kernel.js';
 import { planMemory } from '../codegen/schedule/memory.js';
 import { gpuStorageOf, type DType } from '../ir/dtype.js';
 import type { Graph, Value } from '../ir/graph.js';
+import { dimSymbols, type Dim } from '../ir/dim.js';
 import { printGraph } from '../ir/print.js';
 import { verifyGraph } from '../ir/verify.js';
-import type { ModelPlan } from '../runtime/plan.js';
+import type { ModelPlan, PlanDimAssertion } from '../runtime/plan.js';
 import { loadModelFile } from './onnx/decode.js';
 import { importModel } from './onnx/import.js';
 import type { OnnxDim, OnnxModel } from './onnx/model.js';
@@ -33,8 +39,10 @@ import { outputFiles, writeFolder } from './emit/write.js';
 import { CompileError } from './errors.js';
 
 export interface CompileOptions {
-  /** Bindings for the model's symbolic dims (`--dim batch=1`). */
+  /** Bindings for the model's symbolic dims (`--dim batch=1`); unbound symbols stay symbolic. */
   dims?: Record<string, number>;
+  /** Upper bounds of symbols left symbolic (`--max-dim sequence=512`), recorded in the plan. */
+  maxDims?: Record<string, number>;
   /** Run the optimizer (src/passes) on an imported model; default true. */
   optimize?: boolean;
   /** Write the IR after each optimizer pass into this folder (`--dump-ir`). */
@@ -61,6 +69,13 @@ export interface CompileReport {
   peakIntermediateBytes: number;
   totalIntermediateBytes: number;
   plannedIntermediateBytes: number;
+  /** The symbols left symbolic (empty when every dim is bound). */
+  symbols: string[];
+  /**
+   * The binding the byte figures above are evaluated at when sizes are symbolic: the --max-dim
+   * bounds, else every symbol = 64 (codegen/schedule/memory.ts). Empty when every size is static.
+   */
+  reference: Record<string, number>;
   /** Things the user should know about how the model was compiled (e.g. float16 in f32). */
   notes: string[];
   /** With f64AsF32: the model's float64 things read as float32 ("input 'x'", …); else empty. */
@@ -92,7 +107,7 @@ function dtypeProblem(dtype: DType): string {
   }
 }
 
-/** Throws CompileError for the first value whose dtype the GPU lacks or whose dims are unbound. */
+/** Throws CompileError for the first value whose dtype the GPU lacks or whose length depends on data. */
 function checkGpuValues(graph: Graph): void {
   const where = new Map<Value, string>();
   for (const v of graph.inputs) where.set(v, `input '${v.name}'`);
@@ -102,16 +117,14 @@ function checkGpuValues(graph: Graph): void {
   }
   for (const v of graph.outputs) if (!where.has(v)) where.set(v, `output '${v.name}'`);
 
-  const unbound = new Map<string, string>();
   // A Range whose bounds are computed at run time has a length only the data decides (IR inference
   // names it with a generated symbol): no --dim can bind that, so it is refused as what it is.
-  const inputSymbols = new Set(graph.inputs.flatMap((v) => v.type.shape.filter((d): d is string => typeof d === 'string')));
+  const inputSymbols = symbolsOfInputs(graph);
   const dataDependent: string[] = [];
   for (const [v, what] of where) {
     if (gpuStorageOf(v.type.dtype) === null) throw new CompileError(`${what} is ${v.type.dtype}: ${dtypeProblem(v.type.dtype)}`);
-    v.type.shape.forEach((d, axis) => {
-      if (typeof d === 'string' && !unbound.has(d)) unbound.set(d, `${what} axis ${axis}`);
-      if (typeof d === 'string' && v.producer?.op.kind === 'range' && !inputSymbols.has(d)) dataDependent.push(what);
+    v.type.shape.forEach((d) => {
+      if (typeof d === 'string' && v.producer?.op.kind === 'range' && dimSymbols(d).some((s) => !inputSymbols.has(s))) dataDependent.push(what);
     });
   }
   if (dataDependent.length > 0) {
@@ -119,11 +132,40 @@ function checkGpuValues(graph: Graph): void {
       `${dataDependent[0]} has a length computed from data at run time (a Range whose bounds are not constants); data-dependent shapes are not supported`,
     );
   }
-  if (unbound.size > 0) {
-    const list = [...unbound].map(([s, w]) => `'${s}' (${w})`).join(', ');
-    const flags = [...unbound.keys()].map((s) => `--dim ${s}=N`).join(' ');
-    throw new CompileError(`unbound symbolic dims: ${list}; bind them with ${flags}`);
+}
+
+/** The symbols of the graph's inputs (what stays symbolic after the --dim bindings). */
+function symbolsOfInputs(graph: Graph): Set<string> {
+  return new Set(graph.inputs.flatMap((v) => v.type.shape.flatMap((d) => dimSymbols(d))));
+}
+
+/** Checks `--max-dim` bounds against the symbols the compiled graph still has. */
+function checkMaxDims(graph: Graph, maxDims: Record<string, number>, bound: Record<string, number>): void {
+  const symbols = symbolsOfInputs(graph);
+  for (const [name, n] of Object.entries(maxDims)) {
+    if (!Number.isInteger(n) || n < 1) throw new CompileError(`--max-dim ${name}=${n}: the bound must be a positive integer`);
+    if (name in bound) throw new CompileError(`--max-dim ${name}: '${name}' is bound at compile time (--dim ${name}=${bound[name]}), so it has no range to bound`);
+    if (!symbols.has(name)) {
+      throw new CompileError(`--max-dim ${name}: no input has the symbolic dim '${name}' (symbolic dims: ${[...symbols].join(', ') || 'none'})`);
+    }
   }
+}
+
+/** The graph's dim assertions (Graph.dimAssertions: sizes the model needs equal), when it records any. */
+function graphDimAssertions(graph: Graph): PlanDimAssertion[] {
+  const list = (graph as unknown as { dimAssertions?: unknown }).dimAssertions;
+  if (!Array.isArray(list)) return [];
+  const isDim = (d: unknown): d is Dim => typeof d === 'number' || typeof d === 'string';
+  return list
+    .filter((x): x is { a: Dim; b: Dim; where?: unknown } => typeof x === 'object' && x !== null && isDim((x as { a?: unknown }).a) && isDim((x as { b?: unknown }).b))
+    .map((x) => ({ a: x.a, b: x.b, where: typeof x.where === 'string' ? x.where : 'the model' }));
+}
+
+/** "batch=64, sequence=512". */
+export function formatBinding(env: Readonly<Record<string, number>>): string {
+  return Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
 
 /** "1.50 MiB", "12.0 KiB", "312 B". */
@@ -138,14 +180,20 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   verifyGraph(graph);
   checkGpuValues(graph);
+  const maxDims = options.maxDims ?? {};
+  checkMaxDims(graph, maxDims, options.dims ?? {});
   if (options.verbose) log(printGraph(graph, { elideConstantsOver: 16 }));
 
-  const { kernels, views } = generateKernels(graph, options.limits ?? DEFAULT_LIMITS);
-  const memory = planMemory(graph, kernels, views);
-  const { plan, weights } = buildPlan({ graph, kernels, memory, ...source });
+  const { kernels, views, dims } = generateKernels(graph, options.limits ?? DEFAULT_LIMITS);
+  const memory = planMemory(graph, kernels, views, { maxDims });
+  const { plan, weights } = buildPlan({ graph, kernels, memory, ...source, dims, maxDims, dimAssertions: graphDimAssertions(graph) });
 
   const notes: string[] = [];
   const hasHalf = graph.inputs.some((v) => v.type.dtype === 'float16') || graph.nodes.some((n) => [...n.inputs, ...n.outputs].some((v) => v.type.dtype === 'float16'));
+  if (plan.symbols.length > 0) {
+    const names = plan.symbols.map((x) => x.name).join(', ');
+    notes.push(`symbolic dims ${names}: one plan runs at any size of them${Object.keys(maxDims).length ? ` up to ${formatBinding(maxDims)}` : ''}; byte figures are at ${formatBinding(memory.reference)}`);
+  }
   if (hasHalf) notes.push('float16 values are computed and stored as f32 on the GPU (results can differ slightly from float16 arithmetic)');
 
   const report: CompileReport = {
@@ -158,18 +206,22 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
     peakIntermediateBytes: memory.peakIntermediateBytes,
     totalIntermediateBytes: memory.totalIntermediateBytes,
     plannedIntermediateBytes: memory.plannedIntermediateBytes,
+    symbols: plan.symbols.map((x) => x.name),
+    reference: memory.reference,
     notes,
     f64AsF32: [],
   };
   if (options.verbose) {
     const bindings = (bs: { buffer: number }[]) => bs.map((b) => `#${b.buffer}`).join(' ');
     for (const k of plan.kernels) {
-      log(`kernel ${k.name}: shader ${k.shader}, workgroups [${k.workgroups.join(', ')}], reads ${bindings(k.inputs)} writes ${bindings(k.outputs)}`);
+      log(`kernel ${k.name}: shader ${k.shader}, workgroups [${k.workgroups.join(', ')}]${k.usesDims ? ' (reads the dims table)' : ''}, reads ${bindings(k.inputs)} writes ${bindings(k.outputs)}`);
     }
-    memory.buffers.forEach((b, i) => log(`buffer #${i} ${b.role} ${formatBytes(b.size)}: ${plan.buffers[i]!.label}`));
+    memory.buffers.forEach((b, i) => log(`buffer #${i} ${b.role} ${typeof b.size === 'number' ? formatBytes(b.size) : `${b.size} B`}: ${plan.buffers[i]!.label}`));
+    if (plan.dims.length > 0) log(`dims table: ${plan.dims.map((d, i) => `[${i}] ${d}`).join(', ')}`);
     log(
       `memory: intermediates ${formatBytes(report.plannedIntermediateBytes)} planned (peak live ${formatBytes(report.peakIntermediateBytes)}, ` +
-        `${formatBytes(report.totalIntermediateBytes)} without reuse); weights ${formatBytes(report.weightsBytes)}`,
+        `${formatBytes(report.totalIntermediateBytes)} without reuse)${plan.symbols.length > 0 ? ` at ${formatBinding(memory.reference)}` : ''}; ` +
+        `weights ${formatBytes(report.weightsBytes)}`,
     );
   }
   return { plan, weights, graph, report };

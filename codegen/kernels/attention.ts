@@ -25,13 +25,21 @@
  * exp(−∞ − m) is 0), and exactly those rows are written as NaN. A finite large negative mask
  * (−1e9, −FLT_MAX) is just a number: such a row is an ordinary softmax. NaN scores propagate
  * through l. No keys at all (T = 0) gives the reference's empty sum, 0.
+ *
+ * Symbolic shapes (a model compiled for any batch and sequence length): the leading dims, S and
+ * T may be symbolic; head counts and widths (H, D, Dv) must be static. Nothing is sized by S or T
+ * — the key loop's bound, the row count and the offsets read the dims table (codegen/dims.ts) —
+ * and the strategy and workgroup size come from the static sizes (`chooseAttentionMode`).
  */
 
 import type { Node } from '../../ir/graph.js';
-import { stridesOf } from '../../ir/shape.js';
+import { dimMul, dimProductOf, type Dim } from '../../ir/dim.js';
+import { dimStrides } from '../../ir/shape.js';
 import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
-import { declareBindings, dimsOf, dispatch1d, f32Lit } from '../wgsl.js';
+import { u32 } from '../dims.js';
+import { declareBindings, dispatch1d, f32Lit, shapeOf } from '../wgsl.js';
 import { kernelName, stridedOffsetFn, unsupported } from './common.js';
+import { fewestOf } from './row-reduce.js';
 import { WgslHelpers } from './wgsl-math.js';
 
 export type AttentionMode = 'workgroup' | 'invocation';
@@ -52,12 +60,13 @@ function nextPow2(n: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 }
 
-/** Static facts of one attention node: sizes per row and the WGSL of its mask offsets. */
+/** Facts of one attention node: sizes per row and the WGSL of its mask offsets. */
 interface Geometry {
   scale: number;
-  rows: number;
-  S: number;
-  T: number;
+  /** Rows, S and T may be symbolic; the head sizes below are static. */
+  rows: Dim;
+  S: Dim;
+  T: Dim;
   H: number;
   D: number;
   Dv: number;
@@ -79,7 +88,7 @@ function geometry(node: Node): Geometry {
   for (const t of [...node.inputs, ...node.outputs]) {
     if (t.type.dtype !== 'float32' && t.type.dtype !== 'float16') unsupported(node, `attention needs float tensors, got ${t.type.dtype} for '${t.name}'`);
   }
-  const [qd, kd, vd] = [dimsOf(q), dimsOf(k), dimsOf(v)];
+  const [qd, kd, vd] = [shapeOf(q), shapeOf(k), shapeOf(v)];
   const rank = qd.length;
   if (rank < 2 || kd.length !== rank || vd.length !== rank) unsupported(node, `q, k, v must share one rank ≥ 2, got [${qd}], [${kd}], [${vd}]`);
   const lead = qd.slice(0, -2);
@@ -88,25 +97,27 @@ function geometry(node: Node): Geometry {
   const H = Math.max(op.heads, 1);
   const qw = qd[rank - 1]!;
   const vw = vd[rank - 1]!;
+  // Head widths size private arrays and unrolled column loops.
+  if (typeof qw !== 'number' || typeof vw !== 'number') return unsupported(node, `needs static head widths, got last dims ${qw} and ${vw}`);
   if (qw % H !== 0 || vw % H !== 0) unsupported(node, `last dims ${qw} and ${vw} do not split into ${H} heads`);
-  const rows = lead.reduce((a, b) => a * b, 1) * H * S;
+  const rows = dimMul(dimProductOf(lead), H, S);
   const decls: string[] = [];
   let maskTerm = '';
   if (mask) {
     // Scores are [..., H, S, T] (packed) or [..., S, T]; the mask aligns to them from the right.
     const target = op.heads > 0 ? [...lead, H, S, T] : [...lead, S, T];
-    const md = dimsOf(mask);
+    const md = shapeOf(mask);
     if (md.length > target.length || md.some((d, i) => d !== 1 && d !== target[target.length - md.length + i])) {
       unsupported(node, `mask [${md}] does not broadcast to the scores [${target}]`);
     }
-    const own = stridesOf(md);
-    const strides = target.map((_, i) => {
+    const own = dimStrides(md);
+    const strides = target.map((_, i): Dim => {
       const m = i - (target.length - md.length);
       return m >= 0 && md[m] !== 1 ? own[m]! : 0;
     });
     decls.push(stridedOffsetFn('maskRow', target.slice(0, -1), strides.slice(0, -1)));
     const ks = strides[strides.length - 1]!;
-    maskTerm = ` + in3[mBase${ks === 0 ? '' : ks === 1 ? ' + j' : ` + j * ${ks}u`}]`;
+    maskTerm = ` + in3[mBase${ks === 0 ? '' : ks === 1 ? ' + j' : ` + j * ${u32(ks)}`}]`;
   }
   return { scale: op.scale, rows, S, T, H, D: qw / H, Dv: vw / H, qw, vw, decls, maskTerm };
 }
@@ -114,14 +125,14 @@ function geometry(node: Node): Geometry {
 /** Statements binding a row's offsets: qBase, kBase (key j at + j·qw), vBase, oBase, mBase. */
 function rowPrologue(g: Geometry, hasMask: boolean): string[] {
   return [
-    `let i = row % ${g.S}u;`,
-    `let bh = row / ${g.S}u;`,
+    `let i = row % ${u32(g.S)};`,
+    `let bh = row / ${u32(g.S)};`,
     `let hd = bh % ${g.H}u;`,
     `let b = bh / ${g.H}u;`,
-    `let qBase = (b * ${g.S}u + i) * ${g.qw}u + hd * ${g.D}u;`,
-    `let kBase = b * ${g.T * g.qw}u + hd * ${g.D}u;`,
-    `let vBase = b * ${g.T * g.vw}u + hd * ${g.Dv}u;`,
-    `let oBase = (b * ${g.S}u + i) * ${g.vw}u + hd * ${g.Dv}u;`,
+    `let qBase = (b * ${u32(g.S)} + i) * ${g.qw}u + hd * ${g.D}u;`,
+    `let kBase = b * ${u32(dimMul(g.T, g.qw))} + hd * ${g.D}u;`,
+    `let vBase = b * ${u32(dimMul(g.T, g.vw))} + hd * ${g.Dv}u;`,
+    `let oBase = (b * ${u32(g.S)} + i) * ${g.vw}u + hd * ${g.Dv}u;`,
     ...(hasMask ? ['let mBase = maskRow(row);'] : []),
     `var m = ${f32Lit(LOWEST_F32)};`,
     'var l = 0.0;',
@@ -150,8 +161,8 @@ function workgroupBody(g: Geometry, wg: number, out: (acc: string) => string): s
   const ind = (lines: string[], pad: string) => lines.map((line) => `${pad}${line}`);
   return [
     `var acc: array<f32, ${cols}>;`,
-    `for (var t0 = 0u; t0 < ${g.T}u; t0 = t0 + ${wg}u) {`,
-    `  let n = min(${wg}u, ${g.T}u - t0);`,
+    `for (var t0 = 0u; t0 < ${u32(g.T)}; t0 = t0 + ${wg}u) {`,
+    `  let n = min(${wg}u, ${u32(g.T)} - t0);`,
     '  var s = 0.0;',
     '  if (lid < n) {',
     '    let j = t0 + lid;',
@@ -186,7 +197,7 @@ function workgroupBody(g: Geometry, wg: number, out: (acc: string) => string): s
 function invocationBody(g: Geometry, out: (acc: string) => string): string[] {
   return [
     `var acc: array<f32, ${Math.max(1, g.Dv)}>;`,
-    `for (var j = 0u; j < ${g.T}u; j = j + 1u) {`,
+    `for (var j = 0u; j < ${u32(g.T)}; j = j + 1u) {`,
     '  var s = 0.0;',
     ...score(g).map((line) => `  ${line}`),
     '  // A new max rescales what was summed so far; NaN and −∞ scores never take this branch.',
@@ -205,9 +216,18 @@ function invocationBody(g: Geometry, out: (acc: string) => string): string[] {
   ];
 }
 
-/** The strategy for a node: many rows and few columns per row favour one invocation per row. */
-export function chooseAttentionMode(rows: number, dv: number): AttentionMode {
-  return rows >= MANY_ROWS && dv <= MAX_PRIVATE_COLS ? 'invocation' : 'workgroup';
+/**
+ * The strategy for a node: many rows and few columns per row favour one invocation per row.
+ * Symbolic rows count as their fewest (every symbol 1), so a model compiled for any size keeps
+ * the choice that fills a device at batch 1 and sequence 1.
+ */
+export function chooseAttentionMode(rows: Dim, dv: number): AttentionMode {
+  return fewestOf(rows) >= MANY_ROWS && dv <= MAX_PRIVATE_COLS ? 'invocation' : 'workgroup';
+}
+
+/** A symbolic dispatch's x count is known per run only: its row stride comes from num_workgroups. */
+function numWorkgroups(nx: Dim): string {
+  return typeof nx === 'number' ? '' : ', @builtin(num_workgroups) nwg: vec3<u32>';
 }
 
 /** The attention kernel for `node`; `force` overrides the strategy (for tests and tuning). */
@@ -218,38 +238,44 @@ export function attentionKernels(node: Node, ctx: CodegenContext, force?: Attent
   const h = new WgslHelpers();
   const out = (acc: string) => {
     if (g.T === 0) return '0.0';
-    const r = `select(${acc} / l, ${h.use('nan')}(), l == 0.0)`;
+    let r = `select(${acc} / l, ${h.use('nan')}(), l == 0.0)`;
+    // A symbolic T may be 0 at run time: the empty sum, as above.
+    if (typeof g.T !== 'number') r = `select(${r}, 0.0, ${u32(g.T)} == 0u)`;
     return y.type.dtype === 'float16' ? `${h.use('f16round')}(${r})` : r;
   };
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const cap = 2 ** Math.floor(Math.log2(Math.min(MAX_WG, ctx.limits.maxComputeInvocationsPerWorkgroup)));
   let wg: number;
-  let workgroups: [number, number, number];
+  let workgroups: [Dim, Dim, Dim];
   let head: string[];
   let body: string[];
   if (mode === 'workgroup') {
-    // A power of two of at least 8 (a SIMD width on CPU drivers), no more than a row needs.
-    wg = Math.min(cap, Math.max(8, nextPow2(Math.max(g.T, g.Dv))));
+    // A power of two of at least 8 (a SIMD width on CPU drivers), no more than a row needs; a
+    // symbolic key count may be long, so it gets the cap.
+    wg = typeof g.T === 'number' ? Math.min(cap, Math.max(8, nextPow2(Math.max(g.T, g.Dv)))) : cap;
     workgroups = dispatch1d(g.rows, 1, maxPerDim);
+    const nx = workgroups[0];
     head = [
       `var<workgroup> sc: array<f32, ${wg}>;`,
       `var<workgroup> pr: array<f32, ${wg}>;`,
       `@compute @workgroup_size(${wg})`,
-      'fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>) {',
-      // Uniform per workgroup, so the barriers below stay in uniform control flow.
-      `  let row = wid.x + wid.y * ${workgroups[0]}u;`,
-      `  if (row >= ${g.rows}u) { return; }`,
+      `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>${numWorkgroups(nx)}) {`,
+      // Uniform per workgroup (a literal or the uniform dims table), so the barriers below stay
+      // in uniform control flow.
+      `  let row = wid.x + wid.y * ${typeof nx === 'number' ? `${nx}u` : 'nwg.x'};`,
+      `  if (row >= ${u32(g.rows)}) { return; }`,
       '  let lid = lidv.x;',
     ];
     body = workgroupBody(g, wg, out);
   } else {
     wg = cap;
     workgroups = dispatch1d(g.rows, wg, maxPerDim);
+    const nx = workgroups[0];
     head = [
       `@compute @workgroup_size(${wg})`,
-      'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-      `  let row = gid.x + gid.y * ${workgroups[0] * wg}u;`,
-      `  if (row >= ${g.rows}u) { return; }`,
+      `fn main(@builtin(global_invocation_id) gid: vec3<u32>${numWorkgroups(nx)}) {`,
+      `  let row = gid.x + gid.y * ${typeof nx === 'number' ? `${nx * wg}u` : `(nwg.x * ${wg}u)`};`,
+      `  if (row >= ${u32(g.rows)}) { return; }`,
     ];
     body = invocationBody(g, out);
   }

@@ -5,7 +5,11 @@
  * load-independent measure on a shared machine), and the first-dispatch time (shader compile).
  *
  *   npx tsc -p tsconfig.json && node dist/codegen/kernels/bench-matmul.js [M N K] \
- *     [--reps 5] [--tiling '{"rows":4,"cols":4,"wgX":8,"wgY":8,"vec4":true}' ...]
+ *     [--reps 5] [--tiling '{"rows":4,"cols":4,"wgX":8,"wgY":8,"vec4":true}' ...] [--symbolic]
+ *
+ * `--symbolic` compiles the kernel with M left symbolic (codegen/dims.ts: sizes read from the dims
+ * table, a linearized grid), as for a model compiled for any batch·sequence, and binds the table
+ * for the given M — to measure what the symbolic form costs against the static one.
  *
  * A later tuning stage does the same per device over a candidate set of tilings.
  */
@@ -13,6 +17,8 @@
 import { create, globals } from 'webgpu';
 import { Graph } from '../../ir/graph.js';
 import { DEFAULT_LIMITS, type CodegenContext } from '../kernel.js';
+import { attachDims, dimTableWords, DimTable, withDimTable } from '../dims.js';
+import { evalDim } from '../../ir/dim.js';
 import { defaultGemmTiling, type GemmTiling } from './gemm-core.js';
 import { matmulKernels } from './matmul.js';
 
@@ -22,21 +28,24 @@ interface Args {
   K: number;
   reps: number;
   tilings: GemmTiling[];
+  symbolic: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   const sizes: number[] = [];
   const tilings: GemmTiling[] = [];
   let reps = 5;
+  let symbolic = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--reps') reps = Number(argv[++i]);
+    else if (a === '--symbolic') symbolic = true;
     else if (a === '--tiling') tilings.push(JSON.parse(argv[++i]!) as GemmTiling);
     else if (/^\d+$/.test(a)) sizes.push(Number(a));
     else throw new Error(`bench-matmul: unknown argument '${a}'`);
   }
   const [M = 1024, N = M, K = N] = sizes;
-  return { M, N, K, reps, tilings };
+  return { M, N, K, reps, tilings, symbolic };
 }
 
 async function main(): Promise<void> {
@@ -53,7 +62,8 @@ async function main(): Promise<void> {
 
   const { M, N, K, reps } = args;
   const g = new Graph();
-  const a = g.addInput('a', { dtype: 'float32', shape: [M, K] });
+  const a = g.addInput('a', { dtype: 'float32', shape: [args.symbolic ? 'm' : M, K] });
+  const env = { m: M };
   const b = g.addInput('b', { dtype: 'float32', shape: [K, N] });
   g.add({ kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1 }, [a, b], 'matmul', [], false);
   const node = g.nodes[0]!;
@@ -71,17 +81,27 @@ async function main(): Promise<void> {
   };
   const buffers = [buffer(M * K, true), buffer(K * N, true), buffer(M * N, false)];
   const flop = 2 * M * N * K;
-  const tilings = [defaultGemmTiling(M, N, K), ...args.tilings];
-  console.log(`matmul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP), best of ${reps}`);
+  const tilings = [defaultGemmTiling(args.symbolic ? 'm' : M, N, K), ...args.tilings];
+  console.log(`matmul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)${args.symbolic ? ', M symbolic' : ''}, best of ${reps}`);
 
   for (const tiling of tilings) {
-    const [kernel] = matmulKernels(node, ctx, tiling);
+    const table = new DimTable();
+    const [kernel] = withDimTable(table, () => matmulKernels(node, ctx, tiling)).map(attachDims);
     const module = device.createShaderModule({ code: kernel!.wgsl });
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buf, i) => ({ binding: i, resource: { buffer: buf } })),
     });
+    // The dims table, for a kernel that reads it (a symbolic M).
+    let dimsGroup: GPUBindGroup | undefined;
+    if (kernel!.usesDims) {
+      const words = dimTableWords(table.exprs, env);
+      const buf = device.createBuffer({ size: words.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(buf, 0, words);
+      dimsGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(1), entries: [{ binding: 0, resource: { buffer: buf } }] });
+    }
+    const workgroups = kernel!.workgroups.map((d) => evalDim(d, env)) as [number, number, number];
     const run = async (): Promise<{ ms: number; cpuMs: number }> => {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -89,7 +109,8 @@ async function main(): Promise<void> {
       const pass = enc.beginComputePass();
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...(kernel!.workgroups as [number, number, number]));
+      if (dimsGroup) pass.setBindGroup(1, dimsGroup);
+      pass.dispatchWorkgroups(...workgroups);
       pass.end();
       device.queue.submit([enc.finish()]);
       await device.queue.onSubmittedWorkDone();

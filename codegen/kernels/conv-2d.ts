@@ -21,6 +21,7 @@
 
 import type { ConvGeometry, ConvOutput } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
+import { dimMul, type Dim } from '../../ir/dim.js';
 
 export interface Conv2dTiling {
   /** Output channels per invocation. */
@@ -108,7 +109,7 @@ export function emitConv2d(
   tiling: Conv2dTiling,
   maxDim: number,
   packed = false,
-): { wgsl: string; workgroups: [number, number, number] } {
+): { wgsl: string; workgroups: [Dim, Dim, Dim] } {
   const { N, C, M, group: G, hasBias } = geo;
   const g2 = as2d(geo);
   const [kH, kW] = g2.kernel;
@@ -124,7 +125,7 @@ export function emitConv2d(
   const tilesX = Math.ceil(OW / TN);
   const tilesP = OH * tilesX;
   const tilesM = Math.ceil(Mg / TM);
-  const grid = gridFor([Math.ceil(tilesP / wgX), Math.ceil(tilesM / wgY), N * G], maxDim);
+  const grid = gridFor([Math.ceil(tilesP / wgX), Math.ceil(tilesM / wgY), dimMul(N, G)], maxDim);
   const span = (TN - 1) * sw + (kW - 1) * dw + 1;
   const chunks = Math.ceil(span / 4);
   const groups = TN / 4;

@@ -14,6 +14,7 @@
 import type { ConvGeometry, ConvOutput } from './conv.js';
 import { as2d } from './conv-2d.js';
 import { dispatch1d, flatMain } from '../wgsl.js';
+import { dimMul, type Dim } from '../../ir/dim.js';
 
 export interface DepthwiseTiling {
   /** Consecutive outputs along a row per invocation. */
@@ -26,7 +27,7 @@ export function defaultDepthwiseTiling(geo: ConvGeometry): DepthwiseTiling {
   return { pixels: as2d(geo).outDims[1] > 4 ? 8 : 4, wgSize: 64 };
 }
 
-export function emitDepthwiseConv(geo: ConvGeometry, out: ConvOutput, tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDepthwiseConv(geo: ConvGeometry, out: ConvOutput, tiling: DepthwiseTiling, maxDim: number): { wgsl: string; workgroups: [Dim, Dim, Dim] } {
   const { N, C, M, hasBias } = geo;
   const g = as2d(geo);
   const [H, W] = g.inDims;
@@ -38,7 +39,8 @@ export function emitDepthwiseConv(geo: ConvGeometry, out: ConvOutput, tiling: De
   const mult = M / C; // output channels per input channel
   const TN = Math.max(1, Math.min(tiling.pixels, OW));
   const tilesX = Math.ceil(OW / TN);
-  const total = N * M * OH * tilesX;
+  // A symbolic batch only scales the flat count: every index below divides by static sizes.
+  const total = dimMul(N, M * OH * tilesX);
 
   const lines: string[] = [];
   lines.push(`let tx = idx % ${tilesX}u;`);

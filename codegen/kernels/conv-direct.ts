@@ -16,6 +16,7 @@
 import { stridesOf } from '../../ir/shape.js';
 import type { ConvGeometry, ConvOutput } from './conv.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
+import { dimMul, type Dim } from '../../ir/dim.js';
 
 export interface DirectConvTiling {
   /** Output channels per invocation. */
@@ -44,7 +45,7 @@ export function defaultDirectTiling(geo: ConvGeometry): DirectConvTiling {
 
 const LANES = ['x', 'y', 'z', 'w'];
 
-export function emitDirectConv(geo: ConvGeometry, out: ConvOutput, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [number, number, number] } {
+export function emitDirectConv(geo: ConvGeometry, out: ConvOutput, srcDims: number[], tiling: DirectConvTiling, maxDim: number): { wgsl: string; workgroups: [Dim, Dim, Dim] } {
   const { N, C, M, group: G, kernel, outDims, strides, dilations, hasBias } = geo;
   const { channels: TM, pixels: TN, wgX, wgY } = tiling;
   const Cg = C / G;
@@ -55,7 +56,7 @@ export function emitDirectConv(geo: ConvGeometry, out: ConvOutput, srcDims: numb
   const srcStrides = stridesOf(srcDims);
   const tilesP = Math.ceil(P / TN);
   const tilesM = Math.ceil(Mg / TM);
-  const grid = gridFor([Math.ceil(tilesP / wgX), Math.ceil(tilesM / wgY), N * G], maxDim);
+  const grid = gridFor([Math.ceil(tilesP / wgX), Math.ceil(tilesM / wgY), dimMul(N, G)], maxDim);
 
   // Split the window into looped leading axes and unrolled trailing axes.
   let split = kernel.length;

@@ -13,14 +13,18 @@
  *
  * None of the target CNNs use ConvTranspose (it appears in decoders and GANs), so this favours
  * simplicity over the register blocking of the forward conv.
+ *
+ * The batch N may be symbolic (codegen/dims.ts): it only sets the flat invocation count; the
+ * index math divides by static channel and spatial sizes.
  */
 
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node } from '../../ir/graph.js';
 import { convTransposeOutputSize } from '../../ir/infer.js';
 import { stridesOf } from '../../ir/shape.js';
-import { dimsOf, dispatch1d, flatMain, WG } from '../wgsl.js';
-import { opaqueBound, requireFloat } from './grid.js';
+import { dimsOf, dispatch1d, flatMain, shapeOf, WG } from '../wgsl.js';
+import { opaqueBound, requireFloat, splitStatic } from './grid.js';
+import { dimMul } from '../../ir/dim.js';
 
 const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
@@ -39,11 +43,13 @@ export function convTransposeKernels(node: Node, ctx: CodegenContext, tiling?: C
   const y = node.outputs[0];
   if (!x || !w || !y || node.inputs.length > 3) throw new Error(`${what} needs inputs [x, w, bias?] and one output`);
   requireFloat('convTranspose', node.name, [...node.inputs, y].map((v) => v.type.dtype));
-  const xd = dimsOf(x);
+  const xs = splitStatic(x, 1, what);
+  const xd = [...xs.lead, ...xs.tail];
   const wd = dimsOf(w);
   const nd = xd.length - 2;
   if (nd < 1 || wd.length !== xd.length) throw new Error(`${what}: x [${xd}] and w [${wd}] must have the same rank >= 3`);
-  const [N, C] = xd as [number, number];
+  const N = xs.lead[0]!;
+  const C = xs.tail[0]!;
   const G = op.group;
   if (wd[0] !== C || C % G !== 0) throw new Error(`${what}: w has ${wd[0]} input channels, x has ${C}; group ${G} must divide it`);
   const Cg = C / G;
@@ -54,19 +60,19 @@ export function convTransposeKernels(node: Node, ctx: CodegenContext, tiling?: C
   if (strides.length !== nd || dilations.length !== nd || pads.length !== 2 * nd || outputPadding.length !== nd) {
     throw new Error(`${what}: strides/dilations/outputPadding need ${nd} entries and pads ${2 * nd}`);
   }
-  const inSp = xd.slice(2);
+  const inSp = xs.tail.slice(1);
   const kernel = wd.slice(2);
   const outSp = inSp.map((n, i) => convTransposeOutputSize(n, kernel[i]!, strides[i]!, pads[i]!, pads[nd + i]!, dilations[i]!, outputPadding[i]!));
   const expected = [N, M, ...outSp];
-  if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
-  if (prod(expected) === 0) return [];
+  if (shapeOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${shapeOf(y)}], expected [${expected}]`);
+  if (dimMul(...expected) === 0) return [];
 
   const TM = Math.max(1, Math.min(tiling?.channels ?? 4, Mg));
   const tilesM = Math.ceil(Mg / TM);
   const P = prod(outSp);
   const S = prod(inSp);
   const K = prod(kernel);
-  const total = N * G * tilesM * P;
+  const total = dimMul(N, G * tilesM * P);
   const outStrides = stridesOf(outSp);
   const inStrides = stridesOf(inSp);
   const kStrides = stridesOf(kernel);

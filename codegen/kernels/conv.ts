@@ -16,15 +16,21 @@
  * first, cheap kernel) whenever the conv has pads or the rows need widening, so their inner loops
  * have no bounds checks; the depthwise kernel, which is bound by memory traffic rather than
  * arithmetic, reads the input directly with checks instead.
+ *
+ * The batch N may be symbolic (codegen/dims.ts): it only scales the grid's image axis (and the
+ * pad kernel's flat count), while channels, spatial dims and the window — which choose the
+ * strategy and the blocks — must be static.
  */
 
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node, Value } from '../../ir/graph.js';
 import { convOutputSize } from '../../ir/infer.js';
-import { dimsOf, dispatch1d, flatMain, offsetToCoords, sizeOf, WG } from '../wgsl.js';
-import { stridesOf } from '../../ir/shape.js';
-import { defaultGemmTiling, emitGemm, type GemmTiling } from './gemm-core.js';
-import { requireFloat } from './grid.js';
+import { dimsOf, dispatch1d, flatMain, numelOf, offsetToCoords, shapeOf, WG } from '../wgsl.js';
+import { dimStrides } from '../../ir/shape.js';
+import { dimEquals, dimFloorDiv, dimMul, type Dim } from '../../ir/dim.js';
+import { u32 } from '../dims.js';
+import { defaultGemmTiling, emitGemm, multipleOf4, type GemmTiling } from './gemm-core.js';
+import { requireFloat, splitStatic } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
 import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, packConv2dWeights, type Conv2dTiling } from './conv-2d.js';
 import { emitDepthwiseConv, defaultDepthwiseTiling, type DepthwiseTiling } from './conv-depthwise.js';
@@ -36,7 +42,8 @@ const prod = (d: readonly number[]): number => d.reduce((x, y) => x * y, 1);
 
 /** Everything the conv kernels need, resolved and validated. */
 export interface ConvGeometry {
-  N: number;
+  /** The batch, the one size that may be symbolic. */
+  N: Dim;
   C: number;
   M: number;
   group: number;
@@ -60,12 +67,14 @@ export function convGeometry(node: Node): ConvGeometry {
   const y = node.outputs[0];
   if (!x || !w || !y || node.inputs.length > 3) throw new Error(`${what} needs inputs [x, w, bias?] and one output`);
   requireFloat('conv', node.name, [...node.inputs, y].map((v) => v.type.dtype));
-  const xd = dimsOf(x);
+  const xs = splitStatic(x, 1, what);
+  const xd = [...xs.lead, ...xs.tail];
   const wd = dimsOf(w);
   const d = xd.length - 2;
   if (d < 1) throw new Error(`${what}: input must have rank >= 3, got [${xd}]`);
   if (wd.length !== xd.length) throw new Error(`${what}: weight [${wd}] must have the input's rank ${xd.length}`);
-  const [N, C] = xd as [number, number];
+  const N = xs.lead[0]!;
+  const C = xs.tail[0]!;
   const M = wd[0]!;
   const group = op.group;
   if (group < 1 || C % group !== 0 || M % group !== 0) throw new Error(`${what}: group ${group} must divide C=${C} and M=${M}`);
@@ -76,13 +85,13 @@ export function convGeometry(node: Node): ConvGeometry {
   if (op.strides.some((s) => s < 1) || op.dilations.some((s) => s < 1)) throw new Error(`${what}: strides and dilations must be >= 1`);
   if (op.pads.some((p) => p < 0)) throw new Error(`${what}: negative pads [${op.pads}] are not supported`);
   if (b && (b.rank !== 1 || dimsOf(b)[0] !== M)) throw new Error(`${what}: bias must be [${M}], got [${dimsOf(b)}]`);
-  const inDims = xd.slice(2);
+  const inDims = xs.tail.slice(1);
   const kernel = wd.slice(2);
   const padBegin = op.pads.slice(0, d);
   const padEnd = op.pads.slice(d);
   const outDims = inDims.map((n, i) => convOutputSize(n, kernel[i]!, op.strides[i]!, padBegin[i]!, padEnd[i]!, op.dilations[i]!));
   const expected = [N, M, ...outDims];
-  if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
+  if (shapeOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${shapeOf(y)}], expected [${expected}]`);
   return { N, C, M, group, inDims, kernel, outDims, strides: op.strides, dilations: op.dilations, padBegin, padEnd, hasBias: !!b };
 }
 
@@ -121,7 +130,7 @@ export const generateConv = (node: Node, ctx: CodegenContext): Kernel[] => convK
 export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTilings = {}, group?: FusedGroup): Kernel[] {
   const geo = convGeometry(node);
   const y = node.outputs[0]!;
-  if (prod(dimsOf(y)) === 0) return [];
+  if (numelOf(y) === 0) return [];
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && [...geo.padBegin, ...geo.padEnd].every((p) => p === 0);
   const [x, w, bias] = node.inputs as [Value, Value, Value | undefined];
@@ -146,8 +155,8 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     if (!hasPads && dims.join(',') === geo.inDims.join(',')) return x;
     if (group?.padded) {
       const want = [geo.N, geo.C, ...dims];
-      if (dimsOf(group.padded).join(',') !== want.join(',')) {
-        throw new Error(`conv '${node.name}': the padded input written for it is [${dimsOf(group.padded)}], the kernel reads [${want}]`);
+      if (shapeOf(group.padded).join(',') !== want.join(',')) {
+        throw new Error(`conv '${node.name}': the padded input written for it is [${shapeOf(group.padded)}], the kernel reads [${want}]`);
       }
       return group.padded;
     }
@@ -155,7 +164,7 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     kernels.push(padKernel(`${node.name}/pad`, x, padded, geo.padBegin, maxDim));
     return padded;
   };
-  const finish = (src: Value, emitted: { wgsl: string; workgroups: [number, number, number] }, weights: Value = w): Kernel[] => {
+  const finish = (src: Value, emitted: { wgsl: string; workgroups: [Dim, Dim, Dim] }, weights: Value = w): Kernel[] => {
     const inputs = [...(bias ? [src, weights, bias] : [src, weights]), ...ep.inputs];
     kernels.push({ name, wgsl: emitted.wgsl, inputs, outputs: ep.outputs, workgroups: emitted.workgroups });
     return kernels;
@@ -190,7 +199,8 @@ export function isPointwiseConv(node: Node): boolean {
 
 /** The zero-padded copy of a conv's input its kernel reads: full dims and pads before the data. */
 export interface PaddedSource {
-  dims: number[];
+  /** [N, C, (rows,) row width]; the batch N may be symbolic. */
+  dims: Dim[];
   /** Zeros before the data on each spatial axis (the rest of each axis after the data is zeros too). */
   padBegin: number[];
 }
@@ -199,7 +209,8 @@ export interface PaddedSource {
  * The padded copy of its input the 1-d/2-d conv kernel of `node` reads (rows widened and aligned
  * for vec4 loads, see conv-2d.ts), or undefined when the kernel reads the input itself (pointwise,
  * depthwise, rows that already fit) or pads it its own way (3-d and up). Producers of the input
- * may write this copy directly (codegen/schedule/stores.ts), so no pad kernel runs.
+ * may write this copy directly (codegen/schedule/stores.ts), so no pad kernel runs. The batch
+ * of its dims may be symbolic.
  */
 export function convPaddedSource(node: Node, tilings: ConvTilings = {}): PaddedSource | undefined {
   let geo: ConvGeometry;
@@ -243,17 +254,17 @@ function pointwiseKernel(
 ): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
   // x · scale (one factor per image and input channel, or one for all) read as scaled weights.
-  const sCount = scale ? sizeOf(scale.scale) : 0;
-  if (scale && sCount !== 1 && sCount !== C && sCount !== N * C) {
+  const sCount = scale ? numelOf(scale.scale) : 0;
+  if (scale && sCount !== 1 && sCount !== C && !dimEquals(sCount, dimMul(N, C))) {
     throw new Error(`conv '${node.name}': input scale '${scale.scale.name}' is not per channel`);
   }
   const sBase = sCount === 1 ? '0u' : sCount === C ? `g * ${C / G}u` : `n * ${C}u + g * ${C / G}u`;
   const Cg = C / G;
   const Mg = M / G;
   const P = prod(geo.inDims);
-  const batch = N * G;
+  const batch = dimMul(N, G);
   // Base offsets step by these strides; vec4 loads need every one a multiple of 4.
-  const aligned = (...steps: [number, number][]) => steps.every(([extent, step]) => extent === 1 || step % 4 === 0);
+  const aligned = (...steps: [Dim, number][]) => steps.every(([extent, step]) => extent === 1 || step % 4 === 0);
   const declarations = (aVec4: boolean, bVec4: boolean): string => {
     const t = (v: boolean) => (v ? 'array<vec4<f32>>' : 'array<f32>');
     return [
@@ -305,22 +316,23 @@ function pointwiseKernel(
  * per invocation when rows allow (the conv kernels' rows always do).
  */
 function padKernel(name: string, x: Value, dst: Value, padBegin: number[], maxDim: number): Kernel {
-  const xd = dimsOf(x);
-  const dd = dimsOf(dst);
+  // Only the batch (axis 0) may be symbolic; it enters the flat count, not the index math.
+  const xd = shapeOf(x);
+  const dd = shapeOf(dst);
   const rank = dd.length;
-  const lanes = dd[rank - 1]! % 4 === 0 ? 4 : 1;
-  const total = prod(dd) / lanes;
+  const lanes = multipleOf4(dd[rank - 1]!) ? 4 : 1;
+  const total = dimFloorDiv(numelOf(dst), lanes);
   // Source coordinates from destination coords; the unsigned wrap of (coord - pad) makes one
   // compare per axis catch both sides.
   const shifts: string[] = [];
   const checks: string[] = [];
   for (let i = 2; i < rank - 1; i++) {
     shifts.push(`let s${i} = o${i} - ${padBegin[i - 2]}u;`);
-    checks.push(`s${i} < ${xd[i]}u`);
+    checks.push(`s${i} < ${u32(xd[i]!)}`);
   }
-  const xStrides = stridesOf(xd);
+  const xStrides = dimStrides(xd);
   const rowBase = ['o0', 'o1', ...Array.from({ length: rank - 3 }, (_, k) => `s${k + 2}`)]
-    .map((c, i) => `${c} * ${xStrides[i]}u`)
+    .map((c, i) => `${c} * ${u32(xStrides[i]!)}`)
     .join(' + ');
   const last = rank - 1;
   const lines: string[] = [`let e = idx * ${lanes}u;`, offsetToCoords('e', dd, 'o'), ...shifts];
@@ -330,7 +342,7 @@ function padKernel(name: string, x: Value, dst: Value, padBegin: number[], maxDi
   for (let l = 0; l < lanes; l++) {
     lines.push(`let c${l} = o${last} + ${l}u - ${padBegin[last - 2]}u;`);
     lines.push(`var v${l} = 0.0;`);
-    lines.push(`if (rowOk && c${l} < ${xd[last]}u) { v${l} = x[rb + c${l}]; }`);
+    lines.push(`if (rowOk && c${l} < ${u32(xd[last]!)}) { v${l} = x[rb + c${l}]; }`);
     comps.push(`v${l}`);
   }
   lines.push(lanes === 4 ? `y[idx] = vec4<f32>(${comps.join(', ')});` : 'y[idx] = v0;');

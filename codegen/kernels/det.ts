@@ -7,10 +7,14 @@
  * traffic), else in a scratch buffer of the batch's matrices that the kernel fills first — private
  * arrays of unbounded size are not an option in WGSL. Rows are swapped only from the pivot column
  * on, since the columns left of it are no longer read.
+ *
+ * The batch of matrices may be symbolic (dims table, codegen/dims.ts); the matrix size sets the
+ * private array and the loops, so it is static.
  */
 
+import { dimMul } from '../../ir/dim.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, sizeOf } from '../wgsl.js';
+import { numelOf, shapeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -24,17 +28,18 @@ export const generateDet: KernelGenerator = (node, ctx) => {
   const dtype = x.type.dtype;
   if (dtype !== 'float32' && dtype !== 'float16') unsupported(node, `det needs float data, got ${dtype}`);
   const y = node.outputs[0]!;
-  const count = sizeOf(y);
+  const count = numelOf(y);
   if (count === 0) return [];
-  const dims = dimsOf(x);
+  const dims = shapeOf(x);
   const n = dims[dims.length - 1]!;
+  if (typeof n !== 'number') return unsupported(node, `the matrix size is the symbol '${n}'; it must be static`);
   const words = n * n;
   const h = new WgslHelpers();
   const result = dtype === 'float16' ? `${h.use('f16round')}(det)` : 'det';
   if (n === 0) return [flatKernel(node, ctx, { inputs: [x], outputs: [y], total: count, body: 'out0[idx] = 1.0;' })];
 
   const inPrivate = words <= PRIVATE_WORDS;
-  const scratch = inPrivate ? undefined : ctx.scratch({ dtype, shape: [count * words] }, 'lu');
+  const scratch = inPrivate ? undefined : ctx.scratch({ dtype, shape: [dimMul(count, words)] }, 'lu');
   const at = (e: string) => (inPrivate ? `a[${e}]` : `out1[base + ${e}]`);
   const body = [
     `let base = idx * ${words}u;`,

@@ -10,10 +10,15 @@
  * swap steps, so multiples of a quarter turn give exactly 0 and ±1 (a real signal's bins that are
  * real come out with an imaginary part of exactly 0, as the backend data expects). No overflow
  * for L < 2^30.
+ *
+ * The outer and inner axes and the signal's length may be symbolic (dims table, codegen/dims.ts);
+ * the DFT length is an attribute, so the bins and the twiddles stay static.
  */
 
+import { dimMin, dimMul, dimProductOf } from '../../ir/dim.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, f32Lit, sizeOf } from '../wgsl.js';
+import { u32 } from '../dims.js';
+import { f32Lit, numelOf, shapeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -25,29 +30,31 @@ export const generateDft: KernelGenerator = (node, ctx) => {
   if (dtype !== 'float32' && dtype !== 'float16') unsupported(node, `dft needs float data, got ${dtype}`);
   if (op.inverse && op.onesided) unsupported(node, 'inverse with onesided (an inverse real FFT) is not supported');
   const out = node.outputs[0]!;
-  if (sizeOf(out) === 0) return [];
-  const dims = dimsOf(x);
+  if (numelOf(out) === 0) return [];
+  const dims = shapeOf(x);
   const c = dims[dims.length - 1]!;
+  if (c !== 1 && c !== 2) return unsupported(node, `the last axis holds ${c} components; it must be 1 (real) or 2 (complex)`);
   const n = dims[op.axis]!;
-  const inner = dims.slice(op.axis + 1, -1).reduce((a, b) => a * b, 1);
+  const inner = dimProductOf(dims.slice(op.axis + 1, -1));
   const L = op.length;
-  const bins = dimsOf(out)[op.axis]!;
-  const used = Math.min(n, L); // samples past L are cut; missing ones are zeros and add nothing
+  const outDims = shapeOf(out);
+  const bins = outDims[op.axis]!;
+  const used = dimMin(n, L); // samples past L are cut; missing ones are zeros and add nothing
   const h = new WgslHelpers();
   // e^{isθ}: s = −1 forward, +1 inverse (which also scales by 1/L).
   const s = op.inverse ? 1 : -1;
   const round = (e: string) => (dtype === 'float16' ? `${h.use('f16round')}(${e})` : e);
   const scale = op.inverse ? ` * ${f32Lit(1 / L)}` : '';
   const body = [
-    `let i = idx % ${inner}u;`,
-    `let k = (idx / ${inner}u) % ${bins}u;`,
-    `let o = idx / ${inner * bins}u;`,
-    `let first = (o * ${n * inner}u + i) * ${c}u;`,
+    `let i = idx % ${u32(inner)};`,
+    `let k = (idx / ${u32(inner)}) % ${u32(bins)};`,
+    `let o = idx / ${u32(dimMul(inner, bins))};`,
+    `let first = (o * ${u32(dimMul(n, inner))} + i) * ${c}u;`,
     'var re = 0.0;',
     'var im = 0.0;',
     'var m = 0u;',
-    `for (var j = 0u; j < ${used}u; j = j + 1u) {`,
-    `  let at = first + j * ${inner * c}u;`,
+    `for (var j = 0u; j < ${u32(used)}; j = j + 1u) {`,
+    `  let at = first + j * ${u32(dimMul(inner, c))};`,
     '  let xr = in0[at];',
     `  let xi = ${c === 2 ? 'in0[at + 1u]' : '0.0'};`,
     `  let q = (4u * m) / ${L}u;`,
@@ -64,5 +71,6 @@ export const generateDft: KernelGenerator = (node, ctx) => {
     `out0[idx * 2u] = ${round(`re${scale}`)};`,
     `out0[idx * 2u + 1u] = ${round(`im${scale}`)};`,
   ].join('\n');
-  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: sizeOf(out) / 2, prelude: h.render(), body })];
+  // One invocation per complex bin: the output's last axis is its (re, im) pair.
+  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: dimProductOf(outDims.slice(0, -1)), prelude: h.render(), body })];
 };

@@ -18,8 +18,17 @@
  *
  * The caller owns bindings, per-batch base offsets and the final store, so the store stays one
  * place (`store(m, n, acc)`) where a fused epilogue can later be injected.
+ *
+ * Symbolic sizes (M = batch·sequence rows, a symbolic batch count, a sequence-long N or K in
+ * attention): the block shape is a compile-time choice, so it comes from the static sizes and an
+ * assumed size for symbolic ones (`SYMBOLIC_EXTENT`), never from a symbol's value. A symbolic
+ * extent becomes a read of the dims table in the clamps, loop bounds and store guards; vec4 loads
+ * along an axis need that axis to be provably a multiple of 4 (e.g. `4*sequence`), else they
+ * are scalar; a symbolic K runs the 4-step loop to 4·⌊K/4⌋ and a tail loop after it.
  */
 
+import { dimCeilDiv, dimFloorDiv, dimMod, dimSub, type Dim } from '../../ir/dim.js';
+import { u32 } from '../dims.js';
 import { GRID_BUILTINS, gridFor, opaqueBound } from './grid.js';
 
 export interface GemmTiling {
@@ -41,7 +50,7 @@ export interface GemmOperand {
   /** True when consecutive k are adjacent (A not transposed; B transposed). */
   kContiguous: boolean;
   /** Elements between consecutive stored rows (the leading dimension). */
-  ld: number;
+  ld: Dim;
   /** True when every per-batch base offset is a multiple of 4 elements. */
   baseAligned4: boolean;
   /**
@@ -53,11 +62,11 @@ export interface GemmOperand {
 }
 
 export interface GemmSpec {
-  M: number;
-  N: number;
-  K: number;
+  M: Dim;
+  N: Dim;
+  K: Dim;
   /** Number of independent products (the z dimension of the grid). */
-  batch: number;
+  batch: Dim;
   a: GemmOperand;
   b: GemmOperand;
   /** Declarations before `main`; `aVec4`/`bVec4` say whether A/B must be `array<vec4<f32>>`. */
@@ -73,8 +82,23 @@ export interface GemmSpec {
   loopedStore?: boolean;
 }
 
-/** A reasonable tiling without measurements; a tuner may replace it per device. */
-export function defaultGemmTiling(M: number, N: number, K: number): GemmTiling {
+/**
+ * The size tiling heuristics assume for a symbolic extent: big enough that a symbolic M gets full
+ * row blocks (a transformer's batch·sequence rows), so that the choice rests on the static sizes.
+ */
+export const SYMBOLIC_EXTENT = 256;
+
+/** Whether `d` is a multiple of 4 for every value of its symbols. */
+export function multipleOf4(d: Dim): boolean {
+  return dimMod(d, 4) === 0;
+}
+
+/**
+ * A reasonable tiling without measurements; a tuner may replace it per device. Symbolic sizes
+ * count as `SYMBOLIC_EXTENT`: the tiling never depends on a symbol's value.
+ */
+export function defaultGemmTiling(Md: Dim, Nd: Dim, Kd: Dim): GemmTiling {
+  const [M, N, K] = [Md, Nd, Kd].map((d) => (typeof d === 'number' ? d : SYMBOLIC_EXTENT)) as [number, number, number];
   // Thin products (matrix-vector, e.g. a classifier's last layer) spend the row blocking on
   // clamped duplicate rows, so give those lanes columns instead. Measured on lavapipe at 1024³:
   // 4×4 blocks 13 GFLOP/s, 4×8 about 10% faster but twice as slow to compile (about 1 s), so the
@@ -108,13 +132,14 @@ interface OperandPlan {
  * Plans loads of an operand whose tile axis (M for A, N for B) has `tiles` entries starting at
  * `t0`, and whose full extent along that axis is `extent`.
  */
-function planOperand(op: GemmOperand, tag: string, base: string, t0: string, tiles: number, extent: number, K: number, tiling: GemmTiling): OperandPlan {
+function planOperand(op: GemmOperand, tag: string, base: string, t0: string, tiles: number, extent: Dim, K: Dim, tiling: GemmTiling): OperandPlan {
   const { name, ld, kContiguous } = op;
+  const last = u32(dimSub(extent, 1));
   if (kContiguous) {
     // Element (t, k) at base + t*ld + k: contiguous along k, so vec4 loads cover 4 k-steps.
-    const vec4 = tiling.vec4 && op.baseAligned4 && ld % 4 === 0 && K % 4 === 0;
+    const vec4 = tiling.vec4 && op.baseAligned4 && multipleOf4(ld) && multipleOf4(K);
     const setup = Array.from({ length: tiles }, (_, t) => {
-      const row = `(${base} + min(${t0} + ${t}u, ${extent - 1}u) * ${ld}u)`;
+      const row = `(${base} + min(${t0} + ${t}u, ${last}) * ${u32(ld)})`;
       return vec4 ? `let p${tag}${t} = ${row} / 4u;` : `let p${tag}${t} = ${row};`;
     });
     return {
@@ -137,16 +162,16 @@ function planOperand(op: GemmOperand, tag: string, base: string, t0: string, til
   }
   if (op.kScale) throw new Error(`GEMM operand '${name}': a per-k scale needs k-contiguous storage`);
   // Element (t, k) at base + k*ld + t: contiguous along the tile axis, so vec4 loads cover 4 tiles.
-  const vec4 = tiling.vec4 && op.baseAligned4 && ld % 4 === 0 && extent % 4 === 0 && tiles % 4 === 0;
+  const vec4 = tiling.vec4 && op.baseAligned4 && multipleOf4(ld) && multipleOf4(extent) && tiles % 4 === 0;
   if (vec4) {
     const groups = tiles / 4;
     return {
       vec4,
-      setup: Array.from({ length: groups }, (_, q) => `let p${tag}${q} = (${base} + min(${t0} + ${4 * q}u, ${extent - 4}u)) / 4u;`),
+      setup: Array.from({ length: groups }, (_, q) => `let p${tag}${q} = (${base} + min(${t0} + ${4 * q}u, ${u32(dimSub(extent, 4))})) / 4u;`),
       loads: (k, span) => {
         const out: string[] = [];
         for (let kk = 0; kk < span; kk++) {
-          for (let q = 0; q < groups; q++) out.push(`let ${tag}${q}_${kk} = ${name}[p${tag}${q} + (${k} + ${kk}u) * ${ld / 4}u];`);
+          for (let q = 0; q < groups; q++) out.push(`let ${tag}${q}_${kk} = ${name}[p${tag}${q} + (${k} + ${kk}u) * ${u32(dimFloorDiv(ld, 4))}];`);
         }
         return out;
       },
@@ -156,11 +181,11 @@ function planOperand(op: GemmOperand, tag: string, base: string, t0: string, til
   }
   return {
     vec4,
-    setup: Array.from({ length: tiles }, (_, t) => `let p${tag}${t} = ${base} + min(${t0} + ${t}u, ${extent - 1}u);`),
+    setup: Array.from({ length: tiles }, (_, t) => `let p${tag}${t} = ${base} + min(${t0} + ${t}u, ${last});`),
     loads: (k, span) => {
       const out: string[] = [];
       for (let kk = 0; kk < span; kk++) {
-        for (let t = 0; t < tiles; t++) out.push(`let ${tag}${t}_${kk} = ${name}[p${tag}${t} + (${k} + ${kk}u) * ${ld}u];`);
+        for (let t = 0; t < tiles; t++) out.push(`let ${tag}${t}_${kk} = ${name}[p${tag}${t} + (${k} + ${kk}u) * ${u32(ld)}];`);
       }
       return out;
     },
@@ -170,16 +195,16 @@ function planOperand(op: GemmOperand, tag: string, base: string, t0: string, til
 
 export interface EmittedGemm {
   wgsl: string;
-  workgroups: [number, number, number];
+  workgroups: [Dim, Dim, Dim];
 }
 
 export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number): EmittedGemm {
   const { M, N, K } = spec;
   const { rows: TM, cols: TN, wgX, wgY } = tiling;
   if (TM < 1 || TN < 1 || wgX < 1 || wgY < 1) throw new Error(`invalid GEMM tiling ${JSON.stringify(tiling)}`);
-  const tilesM = Math.ceil(M / TM);
-  const tilesN = Math.ceil(N / TN);
-  const grid = gridFor([Math.ceil(tilesN / wgX), Math.ceil(tilesM / wgY), spec.batch], maxPerDim);
+  const tilesM = dimCeilDiv(M, TM);
+  const tilesN = dimCeilDiv(N, TN);
+  const grid = gridFor([dimCeilDiv(tilesN, wgX), dimCeilDiv(tilesM, wgY), spec.batch], maxPerDim);
 
   const A = planOperand(spec.a, 'a', 'aBase', 'r0', TM, M, K, tiling);
   const B = planOperand(spec.b, 'b', 'bBase', 'c0', TN, N, K, tiling);
@@ -204,20 +229,21 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
     return out;
   };
 
-  const K4 = K - (K % 4);
+  // K4 = 4·⌊K/4⌋ (for a symbolic K, `K4 !== K` unless K is provably a multiple of 4).
+  const K4 = dimSub(K, dimMod(K, 4));
   const body: string[] = [
     ...A.setup,
     ...B.setup,
     ...Array.from({ length: TM * groupsN }, (_, x) => `var acc${Math.floor(x / groupsN)}_${x % groupsN} = ${accType}(0.0);`),
   ];
-  if (K4 > 0) {
+  if (K4 !== 0) {
     body.push(`for (var k = 0u; k < ${opaqueBound(K4, 'wid.x')}; k += 4u) {`);
     body.push(...[...A.loads('k', 4), ...B.loads('k', 4), ...fmas(4)].map((s) => `  ${s}`));
     body.push('}');
   }
-  if (K4 < K) {
+  if (K4 !== K) {
     // The k tail: vec4-along-k loads never get here (they require K % 4 == 0).
-    body.push(`for (var k = ${K4}u; k < ${opaqueBound(K, 'wid.x')}; k++) {`);
+    body.push(`for (var k = ${u32(K4)}; k < ${opaqueBound(K, 'wid.x')}; k++) {`);
     body.push(...[...A.loads('k', 1), ...B.loads('k', 1), ...fmas(1)].map((s) => `  ${s}`));
     body.push('}');
   }
@@ -227,15 +253,15 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
     body.push(`for (var t = 0u; t < ${opaqueBound(TM * TN, 'wid.x')}; t++) {`);
     body.push(`  let i = t / ${TN}u;`, `  let j = t % ${TN}u;`);
     const acc = vecAcc ? `res[i * ${groupsN}u + j / 4u][j % 4u]` : `res[i * ${TN}u + j]`;
-    body.push(`  if (r0 + i < ${M}u && c0 + j < ${N}u) {`);
+    body.push(`  if (r0 + i < ${u32(M)} && c0 + j < ${u32(N)}) {`);
     body.push(`    ${spec.store('(r0 + i)', '(c0 + j)', acc).split('\n').join('\n    ')}`);
     body.push('  }', '}');
   } else {
     for (let i = 0; i < TM; i++) {
-      body.push(`if (r0 + ${i}u < ${M}u) {`);
+      body.push(`if (r0 + ${i}u < ${u32(M)}) {`);
       for (let j = 0; j < TN; j++) {
         const acc = vecAcc ? `acc${i}_${Math.floor(j / 4)}.${LANES[j % 4]}` : `acc${i}_${j}`;
-        body.push(`  if (c0 + ${j}u < ${N}u) { ${spec.store(`(r0 + ${i}u)`, `(c0 + ${j}u)`, acc)} }`);
+        body.push(`  if (c0 + ${j}u < ${u32(N)}) { ${spec.store(`(r0 + ${i}u)`, `(c0 + ${j}u)`, acc)} }`);
       }
       body.push('}');
     }
@@ -248,7 +274,7 @@ fn main(${GRID_BUILTINS}) {
   ${grid.prologue}
   let tc = wg.x * ${wgX}u + lid.x;
   let tr = wg.y * ${wgY}u + lid.y;
-  if (tc >= ${tilesN}u || tr >= ${tilesM}u) { return; }
+  if (tc >= ${u32(tilesN)} || tr >= ${u32(tilesM)}) { return; }
   let bz = wg.z;
   ${spec.batchPrologue}
   let r0 = tr * ${TM}u;

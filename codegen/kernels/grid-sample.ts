@@ -11,10 +11,15 @@
  * Positions are clamped to ±2^24 before conversion to i32: a point that far outside the image
  * reads padding under zeros and border either way; under reflection f32 can no longer place it
  * within a pixel, so the reflected tap is as arbitrary as the position's rounding already was.
+ *
+ * The batch, the channels and the grid's points may be symbolic (dims table, codegen/dims.ts);
+ * the image's spatial sizes enter the f32 position arithmetic as constants, so they are static.
  */
 
+import { dimProductOf } from '../../ir/dim.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, f32Lit, sizeOf } from '../wgsl.js';
+import { u32 } from '../dims.js';
+import { f32Lit, numelOf, shapeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -51,21 +56,21 @@ export const generateGridSample: KernelGenerator = (node, ctx) => {
     unsupported(node, `gridSample needs float x and grid, got ${dtype} and ${grid.type.dtype}`);
   }
   const out = node.outputs[0]!;
-  if (sizeOf(out) === 0) return [];
-  const dims = dimsOf(x);
-  const sizes = dims.slice(2);
+  if (numelOf(out) === 0) return [];
+  const dims = shapeOf(x);
+  const sizes = dims.slice(2).map((d, s) => (typeof d === 'number' ? d : unsupported(node, `spatial axis ${s} of x is the symbol '${d}'; it must be static`)));
   const r = sizes.length;
   const channels = dims[1]!;
-  const points = dimsOf(grid).slice(1, r + 1).reduce((a, b) => a * b, 1);
+  const points = dimProductOf(shapeOf(grid).slice(1, r + 1));
   const plane = sizes.reduce((a, b) => a * b, 1);
   const taps = op.mode === 'nearest' ? 1 : op.mode === 'linear' ? 2 : 4;
   const first = op.mode === 'cubic' ? -1 : 0; // offset of tap 0 from floor(position)
   const h = new WgslHelpers();
 
   const lines = [
-    `let p = idx % ${points}u;`,
-    `let nc = idx / ${points}u;`,
-    `let gbase = ((nc / ${channels}u) * ${points}u + p) * ${r}u;`,
+    `let p = idx % ${u32(points)};`,
+    `let nc = idx / ${u32(points)};`,
+    `let gbase = ((nc / ${u32(channels)}) * ${u32(points)} + p) * ${r}u;`,
     `let xbase = nc * ${plane}u;`,
   ];
   sizes.forEach((size, s) => {
@@ -117,5 +122,5 @@ export const generateGridSample: KernelGenerator = (node, ctx) => {
   lines.push(`out0[idx] = ${dtype === 'float16' ? `${h.use('f16round')}(acc)` : 'acc'};`);
 
   const prelude = [op.padding === 'reflection' ? REFLECT : '', op.mode === 'cubic' ? CUBIC : '', h.render()].filter((p) => p !== '').join('\n\n');
-  return [flatKernel(node, ctx, { inputs: [x, grid], outputs: [out], total: sizeOf(out), prelude, body: lines.join('\n') })];
+  return [flatKernel(node, ctx, { inputs: [x, grid], outputs: [out], total: numelOf(out), prelude, body: lines.join('\n') })];
 };

@@ -12,14 +12,18 @@
  *   overhang; both counts are products of per-axis counts;
  * - output sizes (ceil mode's dropped last window included) come from `poolOutputSize`.
  * Max also accepts integer inputs (stored as i32/u32 words).
+ *
+ * Batch and channels may be symbolic (codegen/dims.ts): they only set the flat element count,
+ * while the index math divides by the static spatial sizes.
  */
 
 import type { CodegenContext, Kernel } from '../kernel.js';
 import type { Node } from '../../ir/graph.js';
 import { poolOutputSize } from '../../ir/infer.js';
 import { stridesOf } from '../../ir/shape.js';
-import { dimsOf, dispatch1d, flatMain, scalarOf, WG } from '../wgsl.js';
-import { opaqueBound } from './grid.js';
+import { dimMul } from '../../ir/dim.js';
+import { dispatch1d, flatMain, scalarOf, shapeOf, WG } from '../wgsl.js';
+import { opaqueBound, splitStatic } from './grid.js';
 import { WgslHelpers } from './wgsl-math.js';
 import { anchorEpilogue, groupKernelName } from '../schedule/epilogue.js';
 import type { FusedGroup } from '../schedule/fuse.js';
@@ -36,7 +40,8 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   const [x] = node.inputs;
   const y = node.outputs[0];
   if (!x || !y || node.inputs.length !== 1) throw new Error(`${what} needs one input and one output`);
-  const xd = dimsOf(x);
+  const xs = splitStatic(x, 2, what);
+  const xd = [...xs.lead, ...xs.tail];
   const nd = xd.length - 2;
   if (nd < 1) throw new Error(`${what}: input must have rank >= 3, got [${xd}]`);
   const { kernel, strides, dilations, pads } = op;
@@ -47,13 +52,13 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   const isFloat = x.type.dtype === 'float32' || x.type.dtype === 'float16';
   if (op.type === 'avg' && !isFloat) throw new Error(`${what}: average pooling needs a float input, got ${x.type.dtype}`);
 
-  const inSp = xd.slice(2);
+  const inSp = xs.tail;
   const pb = pads.slice(0, nd);
   const pe = pads.slice(nd);
   const outSp = inSp.map((n, i) => poolOutputSize(n, kernel[i]!, strides[i]!, pb[i]!, pe[i]!, dilations[i]!, op.ceilMode));
   const expected = [xd[0]!, xd[1]!, ...outSp];
-  if (dimsOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${dimsOf(y)}], expected [${expected}]`);
-  const total = prod(expected);
+  if (shapeOf(y).join(',') !== expected.join(',')) throw new Error(`${what}: output is [${shapeOf(y)}], expected [${expected}]`);
+  const total = dimMul(...expected);
   if (total === 0) return [];
 
   const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;

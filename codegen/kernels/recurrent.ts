@@ -1,125 +1,84 @@
 /**
  * Kernel generator for the IR `rnn` op (ONNX RNN, GRU, LSTM in canonical form: layout 0, every
- * input present). A recurrence is serial in time, so the work splits into:
+ * input present; the importer transposes batch-first layouts). A recurrence is serial in time,
+ * and WebGPU has no grid-wide barrier, so the time loop runs inside one workgroup per
+ * (direction, batch entry), which needs only workgroup barriers between steps:
  *
- * 1. `proj` — the input projection of every step at once, xw[d, t·B + b, :] = x[t, b, :]·W[d]ᵀ +
- *    Wb[d]: one batched GEMM (the register-blocked emitter in gemm-core.ts, batch = directions).
- * 2. `init` — copies h0 (and c0) into a state buffer.
- * 3. `step` × seq_length — one dispatch per time step (two for GRU without linear_before_reset,
- *    whose candidate gate needs the whole r ⊙ h vector first), one invocation per (direction,
- *    batch, hidden unit): the recurrent dot products H_{t-1}·Rᵀ + Rb for that unit's gates, the
- *    gate equations, and the writes of y[t] and of the new state. Both directions of a
- *    bidirectional layer run in the same dispatches. One dispatch per step in one command encoder
- *    is fine for the sequence lengths of the models we compile (tens of steps); a persistent
- *    kernel looping over time would need a grid-wide barrier, which WebGPU does not have.
- * 4. `final` — copies the last state into yH (and yC).
+ * 1. `proj` — the input projection of every step at once, x·Wᵀ + Wb (+ Rb where the cell adds it
+ *    unchanged), one batched GEMM with M = S·B rows (recurrent-cell.ts).
+ * 2. `prep` — R transposed to [D, G, H (k), H (j)], followed by h0 (and c0) in one buffer: lanes
+ *    j, j + 1, … then read adjacent words of R at each k (vector loads on CPU drivers, coalesced
+ *    ones on GPUs, where R's own rows would be H words apart), and the loop kernel binds 7
+ *    storage buffers at most, within the 8 WebGPU guarantees.
+ * 3. `loop` — one workgroup per (d, b) walks its sequence: each invocation owns hidden units
+ *    j = lid + u·wg; a step dots the previous h (in workgroup memory) with the unit's R columns,
+ *    applies the gate equations, writes y and the new h. h is double-buffered in workgroup
+ *    memory (step t reads one half and writes the other), so a step needs one barrier (GRU
+ *    without linear_before_reset two: its candidate gate reads every unit's r ⊙ h). LSTM's c
+ *    stays private to the unit's invocation. The final state goes to yH (and yC).
  *
- * The state lives in two scratch buffers used in turn (ping-pong: a kernel cannot read and write
- * one buffer), laid out as [step counter, h (D·B·H), c (D·B·H, lstm)]. The counter makes every
- * step's WGSL identical — a step reads t from its input state and writes t + 1 to its output
- * state — so all steps share one pipeline instead of compiling seq_length shaders.
+ * Two or three kernels per layer, whatever the sequence length, and that length (and the batch)
+ * may be symbolic: the loop bound and the offsets read the dims table (codegen/dims.ts), and
+ * nothing is sized by them. Hidden sizes too large for one workgroup to carry (more than
+ * `MAX_UNITS` units per invocation, or a state beyond the workgroup memory WebGPU guarantees)
+ * take the per-step schedule of recurrent-steps.ts, which needs a static sequence length.
  *
- * Sequence lengths follow the reference (ir/eval/recurrent.ts): at step t, a batch entry with
- * len ≤ t keeps its state and writes zeros to y[t]; otherwise the forward direction handles time t
- * and the reverse one time len − 1 − t, so each element of y is written exactly once. A zero
- * length leaves zeros in yH / yC. Lengths are clamped to [0, seq_length] (runtime data).
+ * Sequence lengths follow the reference (ir/eval/recurrent.ts): entry b runs min(len_b, S)
+ * steps (lengths clamped to [0, S]); the reverse direction walks its valid prefix backwards; y is
+ * zero past the length; a zero length leaves zeros in yH / yC.
  */
 
-import type { Node, Value } from '../../ir/graph.js';
-import type { Op, RnnActivation } from '../../ir/ops.js';
-import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
-import { WG, declareBindings, dimsOf, dispatch1d, f32Lit, flatMain } from '../wgsl.js';
-import { defaultGemmTiling, emitGemm } from './gemm-core.js';
+import { dimAdd, dimMul, type Dim } from '../../ir/dim.js';
+import type { Value } from '../../ir/graph.js';
+import type { DeviceLimits, Kernel, KernelGenerator } from '../kernel.js';
+import { u32 } from '../dims.js';
+import { WG, declareBindings, dispatch1d, flatMain, shapeOf } from '../wgsl.js';
 import { requireFloat } from './grid.js';
 import { kernelName, unsupported } from './common.js';
+import { activationFns, gatesOf, projectionKernel, type RnnOp } from './recurrent-cell.js';
+import { rnnStepKernels } from './recurrent-steps.js';
 import { WgslHelpers } from './wgsl-math.js';
 
-type RnnOp = Extract<Op, { kind: 'rnn' }>;
+/** Storage buffers the widest loop kernel binds (lstm: xw rs lens p → y yH yC). */
+const BINDINGS_NEEDED = 7;
 
-/** Storage buffers the widest step kernel binds (lstm: xw r bias lens p sIn → y sOut). */
-const BINDINGS_NEEDED = 8;
-
-/** WGSL for activation `fn` of `v` with its parameters. */
-function activationWgsl(fn: RnnActivation, alpha: number, beta: number, v: string, h: WgslHelpers): string {
-  const a = f32Lit(alpha);
-  const b = f32Lit(beta);
-  switch (fn) {
-    case 'relu':
-      return `max(${v}, 0.0)`;
-    case 'tanh':
-      return `${h.use('tanh')}(${v})`;
-    case 'sigmoid':
-      return `${h.use('sigmoid')}(${v})`;
-    case 'affine':
-      return `${a} * ${v} + ${b}`;
-    case 'leakyRelu':
-      return `select(${a} * ${v}, ${v}, ${v} >= 0.0)`;
-    case 'thresholdedRelu':
-      return `select(0.0, ${v}, ${v} > ${a})`;
-    case 'scaledTanh':
-      return `${a} * ${h.use('tanh')}(${b} * ${v})`;
-    case 'hardSigmoid':
-      return `clamp(${a} * ${v} + ${b}, 0.0, 1.0)`;
-    case 'elu':
-      return `select(${a} * ${h.use('expm1')}(${v}), ${v}, ${v} >= 0.0)`;
-    case 'softsign':
-      return `${v} / (1.0 + abs(${v}))`;
-    case 'softplus':
-      return `${h.use('softplus')}(${v})`;
-    default: {
-      const never: never = fn;
-      throw new Error(`rnn: unknown activation '${String(never)}'`);
-    }
-  }
-}
+/** Upper bound on the loop kernel's workgroup size. */
+const MAX_WG = 256;
 
 /**
- * `fn act<j>(d: u32, v: f32) -> f32` for each of the cell's functions (f, g, h), choosing by
- * direction when the two directions differ, and `fn clipped(v: f32) -> f32`.
+ * The most hidden units one invocation carries: each step costs it units·G·H multiply-adds in
+ * series, so beyond this the per-step schedule, D·B·H invocations wide, spreads better.
  */
-function activationFns(op: RnnOp, D: number, h: WgslHelpers): string {
-  const perDir = op.activations.length / D;
-  const expr = (i: number) => activationWgsl(op.activations[i]!, op.activationAlpha[i]!, op.activationBeta[i]!, 'v', h);
-  const fns: string[] = [];
-  for (let j = 0; j < perDir; j++) {
-    const e0 = expr(j);
-    const e1 = D === 2 ? expr(perDir + j) : e0;
-    const body = e0 === e1 ? `return ${e0};` : `if (d == 0u) { return ${e0}; }\n  return ${e1};`;
-    // `d` is unused when the directions agree; WGSL allows unused parameters.
-    fns.push(`fn act${j}(d: u32, v: f32) -> f32 {\n  ${body}\n}`);
-  }
-  // A clip beyond f32's range bounds nothing (and has no finite literal).
-  const bounded = op.clip < 3.4e38;
-  fns.push(`fn clipped(v: f32) -> f32 { return ${bounded ? `clamp(v, ${f32Lit(-op.clip)}, ${f32Lit(op.clip)})` : 'v'}; }`);
-  return fns.join('\n\n');
+const MAX_UNITS = 4;
+
+/** Workgroup memory every WebGPU device provides (maxComputeWorkgroupStorageSize's minimum). */
+const WORKGROUP_BYTES = 16384;
+
+/** The loop kernel's shape: invocations per workgroup and units per invocation. */
+interface LoopPlan {
+  wg: number;
+  units: number;
 }
 
-/** A flat kernel (one invocation per `total`) with named bindings. */
-function flat(
-  node: Node,
-  ctx: CodegenContext,
-  suffix: string,
-  ins: [string, Value][],
-  outs: [string, Value][],
-  total: number,
-  prelude: string,
-  body: string[],
-): Kernel {
-  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const decls = declareBindings(
+/** The loop schedule for `op`, or undefined when its hidden size does not fit one workgroup. */
+function planLoop(op: RnnOp, limits: DeviceLimits): LoopPlan | undefined {
+  const H = op.hiddenSize;
+  const cap = 2 ** Math.floor(Math.log2(Math.min(MAX_WG, limits.maxComputeInvocationsPerWorkgroup)));
+  // A power of two of at least 8 (a SIMD width on CPU drivers), no more than the units need.
+  const wg = Math.min(cap, Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(1, H)))));
+  const units = Math.ceil(H / wg);
+  const words = (op.cell === 'gru' && !op.linearBeforeReset ? 3 : 2) * H;
+  return units <= MAX_UNITS && words * 4 <= WORKGROUP_BYTES ? { wg, units } : undefined;
+}
+
+/** Named storage declarations (inputs read-only, then outputs). */
+function bindings(ins: [string, Value][], outs: [string, Value][]): string {
+  return declareBindings(
     ins.map(([, v]) => v),
     outs.map(([, v]) => v),
     ins.map(([n]) => n),
     outs.map(([n]) => n),
   );
-  const wgsl = `${decls}\n\n${prelude}${prelude ? '\n\n' : ''}${flatMain(total, WG, maxPerDim)}\n${body.map((l) => `  ${l}`).join('\n')}\n}\n`;
-  return {
-    name: kernelName(node, suffix),
-    wgsl,
-    inputs: ins.map(([, v]) => v),
-    outputs: outs.map(([, v]) => v),
-    workgroups: dispatch1d(total, WG, maxPerDim),
-  };
 }
 
 export const generateRnn: KernelGenerator = (node, ctx) => {
@@ -132,163 +91,140 @@ export const generateRnn: KernelGenerator = (node, ctx) => {
   if (ctx.limits.maxStorageBuffersPerShaderStage < BINDINGS_NEEDED) {
     unsupported(node, `needs ${BINDINGS_NEEDED} storage buffers per shader stage, the device allows ${ctx.limits.maxStorageBuffersPerShaderStage}`);
   }
-  const [S, B, I] = dimsOf(x) as [number, number, number];
+  const [S, B, I] = shapeOf(x) as [Dim, Dim, Dim];
+  if (typeof I !== 'number') return unsupported(node, `needs a static input size, got '${I}'`);
   const D = op.direction === 'bidirectional' ? 2 : 1;
   const H = op.hiddenSize;
-  const G = lstm ? 4 : op.cell === 'gru' ? 3 : 1;
-  const GH = G * H;
-  const DBH = D * B * H;
-  if (B === 0) return [];
+  const GH = gatesOf(op) * H;
+  const DBH = dimMul(D, B, H);
+  if (B === 0 || H === 0) return [];
 
-  const kernels: Kernel[] = [];
-  const f32 = (shape: number[]) => ({ dtype: 'float32' as const, shape });
-  const stateSize = 1 + DBH * (lstm ? 2 : 1);
-  const states = [ctx.scratch(f32([stateSize]), 'stateA'), ctx.scratch(f32([stateSize]), 'stateB')];
-  const cAt = 1 + DBH; // where c starts in a state buffer
-
-  // 1. xw = x·Wᵀ + Wb for every step and direction: M = S·B rows, N = G·H, K = I, batch = D.
-  // (An empty sequence has no steps, so neither the projection nor its buffer.)
-  const xw = S > 0 ? ctx.scratch(f32([D, S * B, GH]), 'xw') : undefined;
-  if (xw) {
-    const M = S * B;
-    const t = defaultGemmTiling(M, GH, I);
-    const { wgsl, workgroups } = emitGemm(
-      {
-        M,
-        N: GH,
-        K: I,
-        batch: D,
-        a: { name: 'x', kContiguous: true, ld: I, baseAligned4: true },
-        b: { name: 'w', kContiguous: true, ld: I, baseAligned4: D === 1 || (GH * I) % 4 === 0 },
-        declarations: (aVec4, bVec4) =>
-          [
-            `@group(0) @binding(0) var<storage, read> x: array<${aVec4 ? 'vec4<f32>' : 'f32'}>;`,
-            `@group(0) @binding(1) var<storage, read> w: array<${bVec4 ? 'vec4<f32>' : 'f32'}>;`,
-            '@group(0) @binding(2) var<storage, read> bias: array<f32>;',
-            '@group(0) @binding(3) var<storage, read_write> xw: array<f32>;',
-          ].join('\n'),
-        batchPrologue: `let aBase = 0u;\n  let bBase = bz * ${GH * I}u;\n  let oBase = bz * ${M * GH}u;`,
-        store: (m, n, acc) => `xw[oBase + ${m} * ${GH}u + ${n}] = ${acc} + bias[bz * ${2 * GH}u + ${n}];`,
-      },
-      t,
-      ctx.limits.maxComputeWorkgroupsPerDimension,
-    );
-    kernels.push({ name: kernelName(node, 'proj'), wgsl, inputs: [x, w, bias], outputs: [xw], workgroups });
+  const plan = planLoop(op, ctx.limits);
+  if (!plan) {
+    if (typeof S !== 'number') {
+      unsupported(node, `hidden size ${H} is too large to run the recurrence in one workgroup, which a symbolic sequence length ('${S}') needs; bind it with --dim`);
+    }
+    return rnnStepKernels(node, ctx, S as number, B, I);
   }
 
-  // 2. The initial state, step counter 0.
-  const initIns: [string, Value][] = [['h0', h0]];
-  if (lstm) initIns.push(['c0', c0!]);
-  const initBody = ['if (idx == 0u) { st[0] = 0.0; }', 'st[1u + idx] = h0[idx];'];
-  if (lstm) initBody.push(`st[${cAt}u + idx] = c0[idx];`);
-  kernels.push(flat(node, ctx, 'init', initIns, [['st', states[0]!]], DBH, '', initBody));
+  const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (S === 0) {
+    // No steps: y is empty, and every length is 0, so yH (and yC) are zeros.
+    const outs: [string, Value][] = lstm ? [['yH', yH], ['yC', yC!]] : [['yH', yH]];
+    const body = outs.map(([n]) => `  ${n}[idx] = 0.0;`).join('\n');
+    const wgsl = `${bindings([], outs)}\n\n${flatMain(DBH, WG, maxPerDim)}\n${body}\n}\n`;
+    return [{ name: kernelName(node, 'empty'), wgsl, inputs: [], outputs: outs.map(([, v]) => v), workgroups: dispatch1d(DBH, WG, maxPerDim) }];
+  }
 
-  // 3. The steps. Shared prologue: the step t, this invocation's (d, b, j), and the inactive case.
-  const helpers = new WgslHelpers();
-  const acts = activationFns(op, D, helpers);
-  const prelude = [helpers.render(), acts].filter((s) => s !== '').join('\n\n');
-  const tt = op.direction === 'forward' ? 't' : op.direction === 'reverse' ? 'len - 1u - t' : 'select(t, len - 1u - t, d == 1u)';
-  const coords = [
-    'let t = u32(sIn[0]);',
-    `let d = idx / ${B * H}u;`,
-    `let bb = (idx / ${H}u) % ${B}u;`,
-    `let j = idx % ${H}u;`,
-    `let len = min(u32(max(lens[bb], 0)), ${S}u);`,
-  ];
-  // Past this entry's length: keep the state, zeros in y at step t.
-  const inactive = [
-    'if (t >= len) {',
-    '  sOut[1u + idx] = sIn[1u + idx];',
-    ...(lstm ? [`  sOut[${cAt}u + idx] = sIn[${cAt}u + idx];`] : []),
-    `  y[((t * ${D}u + d) * ${B}u + bb) * ${H}u + j] = 0.0;`,
-    '  return;',
+  const kernels: Kernel[] = [];
+  const f32 = (shape: Dim[]) => ({ dtype: 'float32' as const, shape });
+  const xw = ctx.scratch(f32([D, dimMul(S, B), GH]), 'xw');
+  kernels.push(projectionKernel(node, ctx, { x, w, bias, xw }, { S, B, I, D, GH, H }, 'outside-reset'));
+
+  // rs = [Rᵀ per gate (D·G·H·H), h0 (D·B·H), c0 (D·B·H, lstm)] (see the header).
+  const RT = D * GH * H;
+  const prepIns: [string, Value][] = lstm ? [['r', r], ['h0', h0], ['c0', c0!]] : [['r', r], ['h0', h0]];
+  const total = dimAdd(RT, dimMul(DBH, lstm ? 2 : 1));
+  const rs = ctx.scratch(f32([total]), 'rs');
+  const prep = [
+    `if (idx < ${RT}u) {`,
+    // idx = ((d·G + g)·H + k)·H + j reads R[d, g·H + j, k].
+    `  rs[idx] = r[(idx / ${H * H}u * ${H}u + idx % ${H}u) * ${H}u + idx / ${H}u % ${H}u];`,
+    `} else if (idx < ${u32(dimAdd(RT, DBH))}) {`,
+    `  rs[idx] = h0[idx - ${RT}u];`,
+    ...(lstm ? ['} else {', `  rs[idx] = c0[idx - ${u32(dimAdd(RT, DBH))}];`] : []),
     '}',
-  ];
-  const located = [
-    `let tt = ${tt};`,
-    `let xwAt = d * ${S * B * GH}u + (tt * ${B}u + bb) * ${GH}u + j;`,
-    `let rAt = d * ${GH * H}u + j * ${H}u;`,
-    `let bAt = d * ${2 * GH}u + ${GH}u + j;`,
-    `let row = (d * ${B}u + bb) * ${H}u;`,
-    'let hAt = 1u + row;',
-  ];
-  /** acc<g> = H_{t-1}·R[gate g, j]ᵀ for the listed gates, reading h from `src` at `at`. */
+  ].map((l) => `  ${l}`);
+  const prepWgsl = `${bindings(prepIns, [['rs', rs]])}\n\n${flatMain(total, WG, maxPerDim)}\n${prep.join('\n')}\n}\n`;
+  kernels.push({ name: kernelName(node, 'prep'), wgsl: prepWgsl, inputs: prepIns.map(([, v]) => v), outputs: [rs], workgroups: dispatch1d(total, WG, maxPerDim) });
+
+  const gruReset = op.cell === 'gru' && !op.linearBeforeReset;
+  const ins: [string, Value][] = [['xw', xw], ['rs', rs], ['lens', lens]];
+  if (lstm) ins.push(['p', p!]);
+  // Only GRU's candidate under linear_before_reset keeps a recurrent bias out of the projection.
+  if (op.cell === 'gru' && op.linearBeforeReset) ins.push(['bias', bias]);
+  const outs: [string, Value][] = [['y', y], ['yH', yH]];
+  if (lstm) outs.push(['yC', yC!]);
+
+  const { wg, units } = plan;
+  const rows = dimMul(D, B);
+  const workgroups = dispatch1d(rows, 1, maxPerDim);
+  const nx = workgroups[0];
+  const h = new WgslHelpers();
+  const acts = activationFns(op, D, h);
+  const tt = op.direction === 'forward' ? 't' : op.direction === 'reverse' ? 'len - 1u - t' : 'select(t, len - 1u - t, d == 1u)';
+
+  /**
+   * Statements run for each unit j this invocation owns, unrolled (`u` is its index among them,
+   * a TS number): per-unit values are scalars named by u, since private arrays indexed by a loop
+   * variable end up in per-invocation memory on CPU drivers. Only a last partial block is guarded.
+   */
+  const perUnit = (body: (u: number) => string[]): string[] =>
+    Array.from({ length: units }, (_, u) => [
+      `${(u + 1) * wg <= H ? '' : `if (lid + ${u * wg}u < ${H}u) `}{`,
+      `  let j = lid${u === 0 ? '' : ` + ${u * wg}u`};`,
+      ...body(u).map((l) => `  ${l}`),
+      '}',
+    ]).flat();
+  /** a<g> = Σ_k src[at + k] · R[d, gate g, j, k] for the listed gates (R transposed in rs). */
   const dots = (gates: number[], src: string, at: string): string[] => [
-    ...gates.map((g) => `var acc${g} = 0.0;`),
+    ...gates.map((g) => `var a${g} = 0.0;`),
     `for (var k = 0u; k < ${H}u; k++) {`,
     `  let hk = ${src}[${at} + k];`,
-    ...gates.map((g) => `  acc${g} = fma(hk, r[rAt + ${g * H * H}u + k], acc${g});`),
+    `  let rk = rBase + k * ${H}u + j;`,
+    ...gates.map((g) => `  a${g} = fma(hk, rs[rk${g === 0 ? '' : ` + ${g * H * H}u`}], a${g});`),
     '}',
   ];
-  /** Pre-activation of gate g: x part + recurrent part + Rb. */
-  const pre = (g: number) => `xw[xwAt + ${g * H}u] + acc${g} + bias[bAt + ${g * H}u]`;
-  const store = (hNew: string) => ['sOut[1u + idx] = ' + hNew + ';', `y[((tt * ${D}u + d) * ${B}u + bb) * ${H}u + j] = ${hNew};`];
-  const counter = 'if (idx == 0u) { sOut[0] = f32(t + 1u); }';
+  /** Gate g's pre-activation without its recurrent term: x·Wᵀ + biases (from the projection). */
+  const xg = (g: number) => `xw[xj${g === 0 ? '' : ` + ${g * H}u`}]`;
+  const emit = (hNew: string) => [`let hNew = ${hNew};`, 'hs[nxt + j] = hNew;', 'y[yRow + j] = hNew;'];
 
-  const stepIns = (s: number, extra: [string, Value][] = []): [string, Value][] => [
-    ['xw', xw!],
-    ['r', r],
-    ['bias', bias],
-    ['lens', lens],
-    ...(lstm ? [['p', p!] as [string, Value]] : []),
-    ['sIn', states[s % 2]!],
-    ...extra,
-  ];
-  const stepOuts = (s: number): [string, Value][] => [
-    ['y', y],
-    ['sOut', states[(s + 1) % 2]!],
-  ];
-
-  let body: string[];
-  let gates: Value | undefined;
-  let gatesBody: string[] = [];
+  let step: string[];
   switch (op.cell) {
     case 'rnn':
-      body = [...dots([0], 'sIn', 'hAt'), `let hNew = act0(d, clipped(${pre(0)}));`, ...store('hNew')];
+      step = perUnit(() => [...dots([0], 'hs', 'cur'), 'let xj = xwRow + j;', ...emit(`act0(d, clipped(${xg(0)} + a0))`)]);
       break;
     case 'lstm':
-      body = [
-        ...dots([0, 1, 2, 3], 'sIn', 'hAt'),
-        `let cPrev = sIn[${cAt}u + idx];`,
-        `let pAt = d * ${3 * H}u + j;`,
-        `let gi = act0(d, clipped(${pre(0)} + p[pAt] * cPrev));`,
-        op.inputForget ? 'let gf = 1.0 - gi;' : `let gf = act0(d, clipped(${pre(2)} + p[pAt + ${2 * H}u] * cPrev));`,
-        `let gc = act1(d, clipped(${pre(3)}));`,
+      step = perUnit((u) => [
+        ...dots([0, 1, 2, 3], 'hs', 'cur'),
+        'let xj = xwRow + j;',
+        `let pj = d * ${3 * H}u + j;`,
+        `let cPrev = c${u};`,
+        `let gi = act0(d, clipped(${xg(0)} + a0 + p[pj] * cPrev));`,
+        op.inputForget ? 'let gf = 1.0 - gi;' : `let gf = act0(d, clipped(${xg(2)} + a2 + p[pj + ${2 * H}u] * cPrev));`,
+        `let gc = act1(d, clipped(${xg(3)} + a3));`,
         'let cNew = gf * cPrev + gi * gc;',
-        `let go = act0(d, clipped(${pre(1)} + p[pAt + ${H}u] * cNew));`,
-        'let hNew = go * act2(d, cNew);',
-        `sOut[${cAt}u + idx] = cNew;`,
-        ...store('hNew'),
-      ];
+        `let go = act0(d, clipped(${xg(1)} + a1 + p[pj + ${H}u] * cNew));`,
+        `c${u} = cNew;`,
+        ...emit('go * act2(d, cNew)'),
+      ]);
       break;
     case 'gru':
       if (op.linearBeforeReset) {
-        body = [
-          ...dots([0, 1, 2], 'sIn', 'hAt'),
-          `let z = act0(d, clipped(${pre(0)}));`,
-          `let rg = act0(d, clipped(${pre(1)}));`,
-          `let hh = act1(d, clipped(xw[xwAt + ${2 * H}u] + rg * (acc2 + bias[bAt + ${2 * H}u])));`,
-          'let hNew = (1.0 - z) * hh + z * sIn[1u + idx];',
-          ...store('hNew'),
-        ];
+        step = perUnit(() => [
+          ...dots([0, 1, 2], 'hs', 'cur'),
+          'let xj = xwRow + j;',
+          `let z = act0(d, clipped(${xg(0)} + a0));`,
+          `let rg = act0(d, clipped(${xg(1)} + a1));`,
+          `let hh = act1(d, clipped(${xg(2)} + rg * (a2 + bias[d * ${2 * GH}u + ${GH + 2 * H}u + j])));`,
+          ...emit('(1.0 - z) * hh + z * hs[cur + j]'),
+        ]);
       } else {
-        // Two dispatches per step: z and r ⊙ h_{t-1} into `gates` [z (D·B·H), r⊙h (D·B·H)], then
-        // the candidate (r ⊙ h)·Rhᵀ, which needs every unit's r ⊙ h.
-        gates = ctx.scratch(f32([2 * DBH]), 'gates');
-        gatesBody = [
-          ...coords,
-          'if (t >= len) { return; }',
-          ...located,
-          ...dots([0, 1], 'sIn', 'hAt'),
-          `gates[idx] = act0(d, clipped(${pre(0)}));`,
-          `gates[${DBH}u + idx] = act0(d, clipped(${pre(1)})) * sIn[1u + idx];`,
-        ];
-        body = [
-          ...dots([2], 'gates', `${DBH}u + row`),
-          'let z = gates[idx];',
-          `let hh = act1(d, clipped(${pre(2)}));`,
-          'let hNew = (1.0 - z) * hh + z * sIn[1u + idx];',
-          ...store('hNew'),
+        // z and r ⊙ h first; the candidate reads every unit's r ⊙ h, after a barrier.
+        step = [
+          ...perUnit((u) => [
+            ...dots([0, 1], 'hs', 'cur'),
+            'let xj = xwRow + j;',
+            `z${u} = act0(d, clipped(${xg(0)} + a0));`,
+            `rh[j] = act0(d, clipped(${xg(1)} + a1)) * hs[cur + j];`,
+          ]),
+          'workgroupBarrier();',
+          ...perUnit((u) => [
+            ...dots([2], 'rh', '0u'),
+            'let xj = xwRow + j;',
+            `let hh = act1(d, clipped(${xg(2)} + a2));`,
+            ...emit(`(1.0 - z${u}) * hh + z${u} * hs[cur + j]`),
+          ]),
         ];
       }
       break;
@@ -297,20 +233,58 @@ export const generateRnn: KernelGenerator = (node, ctx) => {
       throw new Error(`rnn: unknown cell '${String(never)}'`);
     }
   }
-  for (let s = 0; s < S; s++) {
-    if (gates) {
-      kernels.push(flat(node, ctx, `gates${s}`, stepIns(s), [['gates', gates]], DBH, prelude, gatesBody));
-    }
-    const ins = stepIns(s, gates ? [['gates', gates]] : []);
-    kernels.push(flat(node, ctx, `step${s}`, ins, stepOuts(s), DBH, prelude, [...coords, counter, ...inactive, ...located, ...body]));
-  }
 
-  // 4. yH (and yC) from the last state; zeros for zero-length entries.
-  const last = states[S % 2]!;
-  const finalOuts: [string, Value][] = [['yH', yH]];
-  if (lstm) finalOuts.push(['yC', yC!]);
-  const finalBody = [`let empty = lens[(idx / ${H}u) % ${B}u] <= 0;`, 'yH[idx] = select(st[1u + idx], 0.0, empty);'];
-  if (lstm) finalBody.push(`yC[idx] = select(st[${cAt}u + idx], 0.0, empty);`);
-  kernels.push(flat(node, ctx, 'final', [['lens', lens], ['st', last]], finalOuts, DBH, '', finalBody));
+  const body = [
+    // Uniform per workgroup (workgroup id, literals, the uniform dims table, read-only storage at
+    // a uniform index), so every barrier below is in uniform control flow.
+    `let row = wid.x + wid.y * ${typeof nx === 'number' ? `${nx}u` : 'nwg.x'};`,
+    `if (row >= ${u32(rows)}) { return; }`,
+    `let d = row / ${u32(B)};`,
+    `let bb = row % ${u32(B)};`,
+    'let lid = lidv.x;',
+    `let len = min(u32(max(lens[bb], 0)), ${u32(S)});`,
+    `let sAt = row * ${H}u;`,
+    `let rBase = d * ${GH * H}u;`,
+    `let xwBase = d * ${u32(dimMul(S, B, GH))};`,
+    // Per-unit state private to its invocation: LSTM's c, GRU's z between its two phases.
+    ...Array.from({ length: units }, (_, u) => [...(lstm ? [`var c${u} = 0.0;`] : []), ...(gruReset ? [`var z${u} = 0.0;`] : [])]).flat(),
+    ...perUnit((u) => [`hs[j] = rs[${RT}u + sAt + j];`, ...(lstm ? [`c${u} = rs[${u32(dimAdd(RT, DBH))} + sAt + j];`] : [])]),
+    'workgroupBarrier();',
+    'for (var t = 0u; t < len; t++) {',
+    ...[
+      `let tt = ${tt};`,
+      // h_{t-1} is in half `cur` of hs, h_t goes to the other.
+      `let cur = (t % 2u) * ${H}u;`,
+      `let nxt = ${H}u - cur;`,
+      `let xwRow = xwBase + (tt * ${u32(B)} + bb) * ${GH}u;`,
+      `let yRow = ((tt * ${D}u + d) * ${u32(B)} + bb) * ${H}u;`,
+      ...step,
+      // Before the next step reads the new h (and overwrites the half just read).
+      'workgroupBarrier();',
+    ].map((l) => `  ${l}`),
+    '}',
+    `let fin = (len % 2u) * ${H}u;`,
+    // Zeros in y past the length, then the final state (zeros for an empty sequence).
+    `for (var t = len; t < ${u32(S)}; t++) {`,
+    ...perUnit(() => [`y[((t * ${D}u + d) * ${u32(B)} + bb) * ${H}u + j] = 0.0;`]).map((l) => `  ${l}`),
+    '}',
+    ...perUnit((u) => [
+      'yH[sAt + j] = select(hs[fin + j], 0.0, len == 0u);',
+      ...(lstm ? [`yC[sAt + j] = select(c${u}, 0.0, len == 0u);`] : []),
+    ]),
+  ];
+  const nwg = typeof nx === 'number' ? '' : ', @builtin(num_workgroups) nwg: vec3<u32>';
+  const wgsl = [
+    bindings(ins, outs),
+    [h.render(), acts].filter((s) => s !== '').join('\n\n'),
+    `var<workgroup> hs: array<f32, ${2 * H}>;`,
+    ...(gruReset ? [`var<workgroup> rh: array<f32, ${H}>;`] : []),
+    `@compute @workgroup_size(${wg})`,
+    `fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>${nwg}) {`,
+    ...body.map((l) => `  ${l}`),
+    '}',
+    '',
+  ].join('\n');
+  kernels.push({ name: kernelName(node, 'loop'), wgsl, inputs: ins.map(([, v]) => v), outputs: outs.map(([, v]) => v), workgroups });
   return kernels;
 };

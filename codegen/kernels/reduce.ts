@@ -6,16 +6,19 @@
  * accumulate in f32; integers in their own 32-bit word (exact, wrapping like the host), except
  * the fns that need real arithmetic (l2's root, logs), which finish in f32 and truncate. max and
  * min propagate NaN as numpy does. Empty reductions yield the fn's identity (sum 0, prod 1,
- * max −∞, …; mean 0/0 = NaN), as ONNX-18 specifies.
+ * max −∞, …; mean 0/0 = NaN), as ONNX-18 specifies. Kept and reduced extents may be symbolic
+ * (read from the dims table, codegen/dims.ts).
  */
 
 import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { ReduceFn } from '../../ir/ops.js';
+import type { Dim } from '../../ir/dim.js';
+import { f32 as f32Dim, i32 as i32Dim, u32 as u32Dim } from '../dims.js';
 import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
 import { anchorEpilogue } from '../schedule/epilogue.js';
 import type { FusedGroup } from '../schedule/fuse.js';
-import { dimsOf, scalarOf } from '../wgsl.js';
+import { scalarOf, shapeOf } from '../wgsl.js';
 import { highestLit, lowestLit, unsupported } from './common.js';
 import { wrapInt } from './elementwise.js';
 import {
@@ -33,7 +36,7 @@ import { WgslHelpers } from './wgsl-math.js';
  * The stages of `fn` accumulating in `s`, and the final value's expression (in `s`, before any
  * conversion to the output's scalar).
  */
-function plan(fn: ReduceFn, s: GpuScalar, extent: number, load: (r: string) => string, h: WgslHelpers): { stages: Stage[]; result: string } {
+function plan(fn: ReduceFn, s: GpuScalar, extent: Dim, load: (r: string) => string, h: WgslHelpers): { stages: Stage[]; result: string } {
   const f32 = (e: string) => (s === 'f32' ? e : `f32(${e})`);
   switch (fn) {
     case 'sum':
@@ -41,7 +44,7 @@ function plan(fn: ReduceFn, s: GpuScalar, extent: number, load: (r: string) => s
       return { stages: [{ red: sumReduction('total', s, load, fn === 'sum' ? undefined : (x) => `${x} * ${x}`) }], result: 'total' };
     case 'mean':
       // Integer means truncate toward zero, as WGSL integer division does.
-      return { stages: [{ red: sumReduction('total', s, load) }], result: s === 'f32' ? `total / ${extent}.0` : `total / ${extent}${s === 'u32' ? 'u' : ''}` };
+      return { stages: [{ red: sumReduction('total', s, load) }], result: `total / ${meanDivisor(s, extent)}` };
     case 'l1':
       return { stages: [{ red: sumReduction('total', s, load, (x) => (s === 'u32' ? x : `abs(${x})`)) }], result: 'total' };
     case 'l2':
@@ -85,6 +88,12 @@ function plan(fn: ReduceFn, s: GpuScalar, extent: number, load: (r: string) => s
   }
 }
 
+/** The element count as a WGSL literal or table read of accumulator scalar `s`. */
+function meanDivisor(s: GpuScalar, extent: Dim): string {
+  if (typeof extent === 'number') return s === 'f32' ? `${extent}.0` : `${extent}${s === 'u32' ? 'u' : ''}`;
+  return s === 'f32' ? f32Dim(extent) : s === 'u32' ? u32Dim(extent) : i32Dim(extent);
+}
+
 function axesOf(node: Node, axes: readonly number[], rank: number): number[] {
   const all = axes.length === 0 ? [...Array(rank).keys()] : [...axes];
   for (const a of all) if (a < 0 || a >= rank) unsupported(node, `axis ${a} out of range for rank ${rank}`);
@@ -98,7 +107,7 @@ export function reduceKernels(node: Node, ctx: CodegenContext, group?: FusedGrou
   const op = node.op;
   if (op.kind !== 'reduce') return unsupported(node, 'not a reduce');
   const x = node.inputs[0]!;
-  const dims = dimsOf(x);
+  const dims = shapeOf(x);
   const s = scalarOf(x.type.dtype);
   if (x.type.dtype === 'bool') unsupported(node, 'reduce is not defined on bool');
   const layout = reductionLayout(dims, axesOf(node, op.axes, dims.length));
@@ -122,7 +131,7 @@ export const generateArgReduce: KernelGenerator = (node, ctx) => {
   const op = node.op;
   if (op.kind !== 'argReduce') return unsupported(node, 'not an argReduce');
   const x = node.inputs[0]!;
-  const dims = dimsOf(x);
+  const dims = shapeOf(x);
   const s = scalarOf(x.type.dtype);
   if (op.axis < 0 || op.axis >= dims.length) unsupported(node, `axis ${op.axis} out of range for rank ${dims.length}`);
   const layout = reductionLayout(dims, [op.axis]);

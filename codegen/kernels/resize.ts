@@ -19,13 +19,18 @@
  * tf_crop_and_resize uses the full region of interest [0, 1] on every axis (the op carries no
  * ROI; that is also onnxruntime's default when the roi input is absent); a coordinate outside
  * the input then yields `extrapolationValue`.
+ *
+ * Axes kept at their length may be symbolic (a batch; codegen/dims.ts): they only enter the flat
+ * count and the base offset, read from the dims table. Resized axes need static lengths, since
+ * their coordinate maps (and nearest-index corrections) are computed at compile time.
  */
 
 import { nearestIndex, resizeCoordinate } from '../../ir/eval/index.js';
 import type { Op } from '../../ir/ops.js';
-import { stridesOf } from '../../ir/shape.js';
+import { dimStrides } from '../../ir/shape.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, f32Lit, scalarOf, sizeOf } from '../wgsl.js';
+import { f32Lit, numelOf, scalarOf, shapeOf } from '../wgsl.js';
+import { u32 } from '../dims.js';
 import { coordsOf, flatKernel, floatLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -144,13 +149,13 @@ export const generateResize: KernelGenerator = (node, ctx) => {
   if (op.kind !== 'resize') return unsupported(node, 'not a resize');
   const x = node.inputs[0]!;
   const out = node.outputs[0]!;
-  const inDims = dimsOf(x);
-  const outDims = dimsOf(out);
+  const inDims = shapeOf(x);
+  const outDims = shapeOf(out);
   const rank = inDims.length;
   if (op.scales.length !== rank) unsupported(node, `scales [${op.scales}] do not match rank ${rank}`);
   const sc = scalarOf(x.type.dtype);
   if (op.mode !== 'nearest' && x.type.dtype === 'bool') unsupported(node, `${op.mode} resize is not defined on bool`);
-  const strides = stridesOf(inDims);
+  const strides = dimStrides(inDims);
   const h = new WgslHelpers();
   const lines: string[] = [coordsOf('idx', outDims, 'o')];
   const base: string[] = [];
@@ -158,16 +163,21 @@ export const generateResize: KernelGenerator = (node, ctx) => {
   // Per resized axis: its taps as (index expression, weight expression) pairs.
   const taps: { index: string; weight: string | null }[][] = [];
   for (let k = 0; k < rank; k++) {
-    const inLen = inDims[k]!;
-    const outLen = outDims[k]!;
+    const inDim = inDims[k]!;
+    const outDim = outDims[k]!;
     // Every mode maps an axis kept at its length with scale 1 onto itself (tf_crop_and_resize's
     // full ROI too), so such axes only contribute to the base offset.
-    if (inLen === outLen && op.scales[k] === 1) {
-      if (strides[k] !== 0 && inLen !== 1) base.push(`o${k} * ${strides[k]}u`);
+    if (inDim === outDim && op.scales[k] === 1) {
+      if (strides[k] !== 0 && inDim !== 1) base.push(`o${k} * ${u32(strides[k]!)}`);
       continue;
     }
+    if (typeof inDim !== 'number' || typeof outDim !== 'number') {
+      return unsupported(node, `axis ${k} is resized from ${inDim} to ${outDim}: a resized axis needs static lengths (bind the symbol with --dim)`);
+    }
+    const inLen = inDim;
+    const outLen = outDim;
     if (inLen === 0) unsupported(node, `cannot resize the empty axis ${k}`);
-    const clampIdx = (e: string) => `u32(clamp(${e}, 0, ${inLen - 1})) * ${strides[k]}u`;
+    const clampIdx = (e: string) => `u32(clamp(${e}, 0, ${inLen - 1})) * ${u32(strides[k]!)}`;
     lines.push(`let x${k} = ${coordExpr(op, `o${k}`, op.scales[k]!, inLen, outLen)};`, `let f${k} = floor(x${k});`);
     if (op.coordMode === 'tf_crop_and_resize') extrapolate.push(`x${k} < 0.0 || x${k} > ${f32Lit(inLen - 1)}`);
     if (op.mode === 'nearest') {
@@ -217,5 +227,5 @@ export const generateResize: KernelGenerator = (node, ctx) => {
     lines.push(`if (${extrapolate.join(' || ')}) {\n  out0[idx] = ${ev};\n  return;\n}`);
   }
   lines.push(`out0[idx] = ${value};`);
-  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: sizeOf(out), prelude: h.render(), body: lines.join('\n') })];
+  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: numelOf(out), prelude: h.render(), body: lines.join('\n') })];
 };

@@ -7,10 +7,15 @@
  * The f32 arithmetic follows the CPU reference (ir/eval/roi-align.ts), which follows
  * onnxruntime, operation by operation, so sample positions truncate to the same pixels. Batch
  * indices are clamped into range (out of range is an error the CPU reference reports).
+ *
+ * The batch, the channels and the number of boxes may be symbolic (dims table, codegen/dims.ts);
+ * the image's height and width enter the f32 sample arithmetic as constants, so they are static.
  */
 
+import { dimMul, dimSub } from '../../ir/dim.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, f32Lit, sizeOf } from '../wgsl.js';
+import { i32, u32 } from '../dims.js';
+import { f32Lit, numelOf, shapeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -22,8 +27,10 @@ export const generateRoiAlign: KernelGenerator = (node, ctx) => {
   const dtype = x.type.dtype;
   if (dtype !== 'float32' && dtype !== 'float16') unsupported(node, `roiAlign needs float data, got ${dtype}`);
   const out = node.outputs[0]!;
-  if (sizeOf(out) === 0) return [];
-  const [batch, channels, height, width] = dimsOf(x) as [number, number, number, number];
+  if (numelOf(out) === 0) return [];
+  const [batch, channels, height, width] = shapeOf(x);
+  if (batch === undefined || channels === undefined || height === undefined || width === undefined) return unsupported(node, 'needs x of rank 4');
+  if (typeof height !== 'number' || typeof width !== 'number') return unsupported(node, `x's height and width (${height}, ${width}) must be static`);
   const [oh, ow] = [op.outputHeight, op.outputWidth];
   const h = new WgslHelpers();
   const offset = op.halfPixel ? 0.5 : 0;
@@ -62,9 +69,9 @@ fn roiSample(yIn: f32, xIn: f32) -> RoiSample {
   const body = [
     `let pw = idx % ${ow}u;`,
     `let ph = (idx / ${ow}u) % ${oh}u;`,
-    `let c = (idx / ${ow * oh}u) % ${channels}u;`,
-    `let r = idx / ${ow * oh * channels}u;`,
-    `let b = u32(clamp(in2[r], 0, ${batch - 1}));`,
+    `let c = (idx / ${ow * oh}u) % ${u32(channels)};`,
+    `let r = idx / ${u32(dimMul(ow * oh, channels))};`,
+    `let b = u32(clamp(in2[r], 0, ${typeof batch === 'number' ? batch - 1 : `max(${i32(dimSub(batch, 1))}, 0)`}));`,
     `let startW = in1[r * 4u] * ${scale} - ${f32Lit(offset)};`,
     `let startH = in1[r * 4u + 1u] * ${scale} - ${f32Lit(offset)};`,
     `var roiW = (in1[r * 4u + 2u] * ${scale} - ${f32Lit(offset)}) - startW;`,
@@ -75,7 +82,7 @@ fn roiSample(yIn: f32, xIn: f32) -> RoiSample {
     `let binW = roiW / ${f32Lit(ow)};`,
     `let gridH = ${grid('binH')};`,
     `let gridW = ${grid('binW')};`,
-    `let base = (b * ${channels}u + c) * ${height * width}u;`,
+    `let base = (b * ${u32(channels)} + c) * ${height * width}u;`,
     'var acc = 0.0;',
     'var seen = false;',
     'for (var iy = 0; iy < gridH; iy = iy + 1) {',
@@ -94,7 +101,7 @@ fn roiSample(yIn: f32, xIn: f32) -> RoiSample {
     flatKernel(node, ctx, {
       inputs: [x, rois, batchIndices],
       outputs: [out],
-      total: sizeOf(out),
+      total: numelOf(out),
       prelude: [prelude, h.render()].filter((p) => p !== '').join('\n\n'),
       body,
     }),

@@ -12,12 +12,19 @@
  *   barriers make it the slower choice on CPU-backed adapters otherwise (see `planRows`).
  *
  * Partial results are combined in a fixed order, so results are deterministic run to run.
+ *
+ * Symbolic sizes (a model compiled for any batch or sequence length): the row count and the row
+ * length may be symbolic Dims. Both strategies have a constant workgroup size and loop over the
+ * row, so only the loop bound and the row guard read the dims table; the strategy itself is
+ * chosen from what is static (see `chooseMode`).
  */
 
 import type { GpuScalar } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
-import { stridesOf } from '../../ir/shape.js';
+import { dimProductOf, dimSymbols, evalDim, type Dim } from '../../ir/dim.js';
+import { dimStrides } from '../../ir/shape.js';
 import type { DeviceLimits, Kernel } from '../kernel.js';
+import { u32 } from '../dims.js';
 import { WG, declareBindings, dispatch1d } from '../wgsl.js';
 import { highestLit, kernelName, lowestLit, mergeAxes, stridedOffsetFn } from './common.js';
 import type { WgslHelpers } from './wgsl-math.js';
@@ -27,27 +34,52 @@ export type RowMode = 'loop' | 'workgroup';
 
 export interface RowPlan {
   mode: RowMode;
-  rows: number;
-  extent: number;
+  rows: Dim;
+  extent: Dim;
   /** Invocations per workgroup. */
   wg: number;
-  workgroups: [number, number, number];
+  workgroups: [Dim, Dim, Dim];
 }
 
 /** Invocations cooperating on one row in `workgroup` mode. */
 const ROW_WG = 64;
 
 /**
- * Picks the strategy: a workgroup per row only when rows are so few and so long that one
- * invocation per row would leave the device idle; `force` overrides the choice (for tuning).
+ * Static rows at most this many, over a symbolic row length, take a workgroup per row: the
+ * length is unknown, and only a handful of rows leaves loops with too little parallelism
+ * (measured below: 8 × 4096 was already faster as loops).
+ */
+const FEW_ROWS = 2;
+
+/**
+ * The strategy for `rows` rows of `extent` elements: a workgroup per row only when rows are so
+ * few and so long that one invocation per row would leave the device idle.
  *
  * Measured on lavapipe (mean over the last axis): the workgroup tree pays its barriers on every
  * row, so it lost everywhere but at a handful of very long rows — 1152 rows × 49 took 2.1 ms as
  * workgroups against 0.06 ms as loops, 32 × 12544 0.36 against 0.26, 8 × 4096 0.05 against 0.03;
  * 1 × 50176 0.05 against 0.17 and 4 × 12544 0.056 against 0.065 went the other way.
+ *
+ * With symbols the choice cannot depend on their values: symbolic rows count as their fewest
+ * (every symbol 1), which only makes the long-row case more likely where the static row length
+ * warrants it; a symbolic row length is taken as long only for a static handful of rows.
  */
-export function planRows(rows: number, extent: number, limits: DeviceLimits, force?: RowMode): RowPlan {
-  const mode: RowMode = force ?? (extent >= 1024 && rows * 1024 <= extent ? 'workgroup' : 'loop');
+function chooseMode(rows: Dim, extent: Dim): RowMode {
+  if (typeof extent !== 'number') return typeof rows === 'number' && rows <= FEW_ROWS ? 'workgroup' : 'loop';
+  return extent >= 1024 && fewestOf(rows) * 1024 <= extent ? 'workgroup' : 'loop';
+}
+
+/**
+ * A size's value with every symbol at 1 (symbolic sizes are products and sums of symbols, so this
+ * is their fewest for non-empty inputs): what size-driven choices assume of a symbolic count.
+ */
+export function fewestOf(d: Dim): number {
+  return typeof d === 'number' ? d : evalDim(d, Object.fromEntries(dimSymbols(d).map((s) => [s, 1])));
+}
+
+/** Picks the strategy (`chooseMode`); `force` overrides the choice (for tuning and tests). */
+export function planRows(rows: Dim, extent: Dim, limits: DeviceLimits, force?: RowMode): RowPlan {
+  const mode: RowMode = force ?? chooseMode(rows, extent);
   const maxPerDim = limits.maxComputeWorkgroupsPerDimension;
   if (mode === 'loop') {
     const wg = WG;
@@ -66,25 +98,29 @@ export function planRows(rows: number, extent: number, limits: DeviceLimits, for
  */
 export function rowMain(plan: RowPlan): string {
   const nx = plan.workgroups[0];
+  // A symbolic dispatch's x count is known per run only: the row stride comes from num_workgroups.
+  const nwg = typeof nx === 'number' ? '' : ', @builtin(num_workgroups) nwg: vec3<u32>';
   if (plan.mode === 'loop') {
     return `@compute @workgroup_size(${plan.wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.x + gid.y * ${nx * plan.wg}u;
-  if (row >= ${plan.rows}u) { return; }
+fn main(@builtin(global_invocation_id) gid: vec3<u32>${nwg}) {
+  let row = gid.x + gid.y * ${typeof nx === 'number' ? `${nx * plan.wg}u` : `(nwg.x * ${plan.wg}u)`};
+  if (row >= ${u32(plan.rows)}) { return; }
   let lid = 0u;`;
   }
+  // The row guard reads a literal or the uniform dims table: uniform, so the barriers that follow
+  // stay in uniform control flow.
   return `@compute @workgroup_size(${plan.wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>) {
-  let row = wid.x + wid.y * ${nx}u;
-  if (row >= ${plan.rows}u) { return; }
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>${nwg}) {
+  let row = wid.x + wid.y * ${typeof nx === 'number' ? `${nx}u` : 'nwg.x'};
+  if (row >= ${u32(plan.rows)}) { return; }
   let lid = lidv.x;`;
 }
 
 /** WGSL `for` header visiting this invocation's share of the row, with `r` the element index. */
 export function rowLoopHead(plan: RowPlan, r = 'r'): string {
   return plan.mode === 'loop'
-    ? `for (var ${r} = 0u; ${r} < ${plan.extent}u; ${r} = ${r} + 1u)`
-    : `for (var ${r} = lid; ${r} < ${plan.extent}u; ${r} = ${r} + ${plan.wg}u)`;
+    ? `for (var ${r} = 0u; ${r} < ${u32(plan.extent)}; ${r} = ${r} + 1u)`
+    : `for (var ${r} = lid; ${r} < ${u32(plan.extent)}; ${r} = ${r} + ${plan.wg}u)`;
 }
 
 export interface RowReduction {
@@ -129,23 +165,23 @@ let ${red.name} = ${sh}[0];`;
  * trailing contiguous axes has `rowOffset(r) = r` and one division per row.
  */
 export function reductionLayout(
-  dims: readonly number[],
+  dims: readonly Dim[],
   axes: readonly number[],
-): { rows: number; extent: number; decls: string; contiguous: boolean } {
-  const strides = stridesOf(dims);
+): { rows: Dim; extent: Dim; decls: string; contiguous: boolean } {
+  const strides = dimStrides(dims);
   const isRed = (i: number) => (axes.includes(i) ? 1 : 0);
-  const keptDims: number[] = [];
-  const keptStrides: number[] = [];
-  const redDims: number[] = [];
-  const redStrides: number[] = [];
+  const keptDims: Dim[] = [];
+  const keptStrides: Dim[] = [];
+  const redDims: Dim[] = [];
+  const redStrides: Dim[] = [];
   dims.forEach((d, i) => {
     (isRed(i) ? redDims : keptDims).push(d);
     (isRed(i) ? redStrides : keptStrides).push(strides[i]!);
   });
-  const kept = mergeAxes(keptDims, [keptStrides]);
-  const red = mergeAxes(redDims, [redStrides]);
-  const rows = keptDims.reduce((a, b) => a * b, 1);
-  const extent = redDims.reduce((a, b) => a * b, 1);
+  const kept = mergeAxes<Dim>(keptDims, [keptStrides]);
+  const red = mergeAxes<Dim>(redDims, [redStrides]);
+  const rows = dimProductOf(keptDims);
+  const extent = dimProductOf(redDims);
   const contiguous = red.dims.length <= 1 && (red.dims.length === 0 || red.strides[0]![0] === 1);
   const decls = [
     stridedOffsetFn('rowBase', kept.dims, kept.strides[0]!),

@@ -16,14 +16,19 @@
  * in ONNX that a shader cannot raise; the update is skipped, so nothing outside the row is
  * touched (the CPU reference reports such indices). float16 results of a reduction are rounded
  * to half precision, as the host stores them; 8/16-bit integers wrap to their width.
+ *
+ * Sizes may be symbolic (read from the dims table, codegen/dims.ts), except the index depth of
+ * scatterND, which shapes the code.
  */
 
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { ScatterReduction } from '../../ir/ops.js';
-import { stridesOf } from '../../ir/shape.js';
+import { dimMul, dimProductOf, type Dim } from '../../ir/dim.js';
+import { dimStrides } from '../../ir/shape.js';
 import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
-import { dimsOf, sizeOf } from '../wgsl.js';
+import { i32, u32 } from '../dims.js';
+import { numelOf, shapeOf } from '../wgsl.js';
 import { flatKernel, stridedOffsetFn, unsupported } from './common.js';
 import { wrapInt } from './elementwise.js';
 import { WgslHelpers } from './wgsl-math.js';
@@ -54,12 +59,17 @@ function combine(reduction: ScatterReduction, o: string, u: string, dtype: DType
 function copyKernel(node: Node, ctx: CodegenContext): Kernel {
   const [data] = node.inputs;
   const out = node.outputs[0]!;
-  return flatKernel(node, ctx, { inputs: [data!], outputs: [out], total: sizeOf(out), body: 'out0[idx] = in0[idx];', suffix: 'copy' });
+  return flatKernel(node, ctx, { inputs: [data!], outputs: [out], total: numelOf(out), body: 'out0[idx] = in0[idx];', suffix: 'copy' });
+}
+
+/** A size as a WGSL integer: an abstract-int literal when static, else an i32 table read. */
+function int(d: Dim): string {
+  return typeof d === 'number' ? String(d) : i32(d);
 }
 
 /** WGSL: i32 index `e` wrapped from negative against `dim`; callers test the result's range. */
-function wrapped(e: string, dim: number): string {
-  return `select(${e}, ${e} + ${dim}, ${e} < 0)`;
+function wrapped(e: string, dim: Dim): string {
+  return `select(${e}, ${e} + ${int(dim)}, ${e} < 0)`;
 }
 
 export const generateScatterElements: KernelGenerator = (node, ctx) => {
@@ -68,18 +78,19 @@ export const generateScatterElements: KernelGenerator = (node, ctx) => {
   const [data, indices, updates] = node.inputs;
   if (!data || !indices || !updates) return unsupported(node, 'needs inputs [data, indices, updates]');
   if (op.reduction !== 'none' && data.type.dtype === 'bool') unsupported(node, `reduction '${op.reduction}' on bool data`);
-  const dims = dimsOf(data);
-  const upd = dimsOf(updates);
+  const dims = shapeOf(data);
+  const upd = shapeOf(updates);
   const axis = op.axis;
   if (axis < 0 || axis >= dims.length) unsupported(node, `axis ${axis} out of range for rank ${dims.length}`);
   const out = node.outputs[0]!;
   const kernels = [copyKernel(node, ctx)];
   const len = upd[axis]!;
-  const lines = sizeOf(updates) / Math.max(1, len);
-  if (sizeOf(updates) === 0) return kernels;
+  // Empty updates (a symbolic count that is 0 at run time dispatches nothing).
+  if (numelOf(updates) === 0) return kernels;
+  const lines = dimProductOf(upd.filter((_, d) => d !== axis));
 
-  const inner = upd.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const strides = stridesOf(dims);
+  const inner = dimProductOf(upd.slice(axis + 1));
+  const strides = dimStrides(dims);
   // Line l enumerates the updates' coordinates other than the axis, row-major; `lineBase` maps it
   // to the matching offset in data (the axis term is added per element).
   const lineDims = upd.filter((_, d) => d !== axis);
@@ -87,13 +98,13 @@ export const generateScatterElements: KernelGenerator = (node, ctx) => {
   const h = new WgslHelpers();
   const value = combine(op.reduction, 'out0[at]', 'in1[e]', data.type.dtype, h);
   const body = [
-    `let ubase = (idx / ${inner}u) * ${len * inner}u + idx % ${inner}u;`,
+    `let ubase = (idx / ${u32(inner)}) * ${u32(dimMul(len, inner))} + idx % ${u32(inner)};`,
     'let tbase = lineBase(idx);',
-    `for (var t = 0u; t < ${len}u; t = t + 1u) {`,
-    `  let e = ubase + t * ${inner}u;`,
+    `for (var t = 0u; t < ${u32(len)}; t = t + 1u) {`,
+    `  let e = ubase + t * ${u32(inner)};`,
     `  let ix = ${wrapped('in0[e]', dims[axis]!)};`,
-    `  if (ix < 0 || ix >= ${dims[axis]!}) { continue; }`,
-    `  let at = tbase + u32(ix) * ${strides[axis]!}u;`,
+    `  if (ix < 0 || ix >= ${int(dims[axis]!)}) { continue; }`,
+    `  let at = tbase + u32(ix) * ${u32(strides[axis]!)};`,
     `  out0[at] = ${value};`,
     '}',
   ].join('\n');
@@ -108,43 +119,44 @@ export const generateScatterND: KernelGenerator = (node, ctx) => {
   const [data, indices, updates] = node.inputs;
   if (!data || !indices || !updates) return unsupported(node, 'needs inputs [data, indices, updates]');
   if (op.reduction !== 'none' && data.type.dtype === 'bool') unsupported(node, `reduction '${op.reduction}' on bool data`);
-  const dims = dimsOf(data);
-  const idxDims = dimsOf(indices);
+  const dims = shapeOf(data);
+  const idxDims = shapeOf(indices);
   const k = idxDims[idxDims.length - 1]!;
+  if (typeof k !== 'number') return unsupported(node, `the index depth (last dim of indices) is the symbol '${k}'; it must be static`);
   if (k < 1 || k > dims.length) unsupported(node, `index depth ${k} out of range for data rank ${dims.length}`);
   const out = node.outputs[0]!;
   const kernels = [copyKernel(node, ctx)];
-  const rows = sizeOf(indices) / k;
-  const slice = dims.slice(k).reduce((a, b) => a * b, 1);
+  const rows = dimProductOf(idxDims.slice(0, -1));
+  const slice = dimProductOf(dims.slice(k));
   if (rows === 0 || slice === 0) return kernels;
 
   // rowBase(m): the flat offset of the slice row m names, or -1 when an index is out of range.
-  const strides = stridesOf(dims);
+  const strides = dimStrides(dims);
   const rowBase = [
     'fn rowBase(m: u32) -> i32 {',
     '  var off = 0;',
     ...Array.from({ length: k }, (_, t) => [
       `  let i${t} = ${wrapped(`in0[m * ${k}u + ${t}u]`, dims[t]!)};`,
-      `  if (i${t} < 0 || i${t} >= ${dims[t]!}) { return -1; }`,
-      `  off = off + i${t} * ${strides[t]!};`,
+      `  if (i${t} < 0 || i${t} >= ${int(dims[t]!)}) { return -1; }`,
+      `  off = off + i${t} * ${int(strides[t]!)};`,
     ]).flat(),
     '  return off;',
     '}',
   ].join('\n');
   const h = new WgslHelpers();
   let body: string;
-  let total: number;
+  let total: Dim;
   if (op.reduction === 'none') {
-    total = rows * slice;
-    body = [`let base = rowBase(idx / ${slice}u);`, 'if (base < 0) { return; }', `out0[u32(base) + idx % ${slice}u] = in1[idx];`].join('\n');
+    total = dimMul(rows, slice);
+    body = [`let base = rowBase(idx / ${u32(slice)});`, 'if (base < 0) { return; }', `out0[u32(base) + idx % ${u32(slice)}] = in1[idx];`].join('\n');
   } else {
     total = slice;
     body = [
-      `for (var m = 0u; m < ${rows}u; m = m + 1u) {`,
+      `for (var m = 0u; m < ${u32(rows)}; m = m + 1u) {`,
       '  let base = rowBase(m);',
       '  if (base < 0) { continue; }',
       '  let at = u32(base) + idx;',
-      `  out0[at] = ${combine(op.reduction, 'out0[at]', `in1[m * ${slice}u + idx]`, data.type.dtype, h)};`,
+      `  out0[at] = ${combine(op.reduction, 'out0[at]', `in1[m * ${u32(slice)} + idx]`, data.type.dtype, h)};`,
       '}',
     ].join('\n');
   }

@@ -5,14 +5,15 @@
  * Numerically stable: the row maximum is subtracted before exponentiating, so exp never
  * overflows, and log-softmax is x - max - log(Σ exp(x - max)) rather than log(softmax), which
  * would underflow to -∞. Three passes over each row (max, sum, write) by one invocation or one
- * workgroup per row (row-reduce.ts picks).
+ * workgroup per row (row-reduce.ts picks). Any extent may be symbolic, the softmax axis included
+ * (attention scores over `sequence`): the row loops read its length from the dims table.
  */
 
 import type { Node } from '../../ir/graph.js';
 import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
 import { anchorEpilogue } from '../schedule/epilogue.js';
 import type { FusedGroup } from '../schedule/fuse.js';
-import { dimsOf } from '../wgsl.js';
+import { shapeOf } from '../wgsl.js';
 import { unsupported } from './common.js';
 import { extremeReduction, planRows, reductionLayout, rowsKernel, sumReduction } from './row-reduce.js';
 import { WgslHelpers } from './wgsl-math.js';
@@ -24,7 +25,7 @@ export function softmaxKernels(node: Node, ctx: CodegenContext, group?: FusedGro
   const op = node.op;
   if (op.kind !== 'softmax') return unsupported(node, 'not a softmax');
   const x = node.inputs[0]!;
-  const dims = dimsOf(x);
+  const dims = shapeOf(x);
   if (x.type.dtype !== 'float32' && x.type.dtype !== 'float16') unsupported(node, `softmax needs float input, got ${x.type.dtype}`);
   if (op.axis < 0 || op.axis >= dims.length) unsupported(node, `axis ${op.axis} out of range for rank ${dims.length}`);
   const layout = reductionLayout(dims, [op.axis]);

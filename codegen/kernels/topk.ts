@@ -7,10 +7,15 @@
  * The count stops as soon as the rank reaches k (the element is out), so an element far from the
  * top costs about k reads, not n: roughly O(n·k) per line instead of O(n²). NaN ranks above every
  * number (as in the CPU reference), tested with a helper that survives fast-math.
+ *
+ * Sizes may be symbolic (a batch of lines, or a line as long as the sequence), read from the dims
+ * table (codegen/dims.ts); k is an attribute, so always static.
  */
 
+import { dimMul, dimProductOf } from '../../ir/dim.js';
 import type { KernelGenerator } from '../kernel.js';
-import { dimsOf, scalarOf, sizeOf } from '../wgsl.js';
+import { u32 } from '../dims.js';
+import { numelOf, scalarOf, shapeOf } from '../wgsl.js';
 import { flatKernel, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
 
@@ -18,13 +23,14 @@ export const generateTopK: KernelGenerator = (node, ctx) => {
   const op = node.op;
   if (op.kind !== 'topK') return unsupported(node, 'not a topK');
   const x = node.inputs[0]!;
-  const dims = dimsOf(x);
+  const dims = shapeOf(x);
   const axis = op.axis;
   if (axis < 0 || axis >= dims.length) unsupported(node, `axis ${axis} out of range for rank ${dims.length}`);
   const n = dims[axis]!;
   const k = op.k;
-  if (k === 0 || sizeOf(x) === 0) return [];
-  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  if (k === 0 || numelOf(x) === 0) return [];
+  const inner = dimProductOf(dims.slice(axis + 1));
+  const lineLen = u32(dimMul(n, inner));
   const float = scalarOf(x.type.dtype) === 'f32';
   const h = new WgslHelpers();
 
@@ -40,22 +46,22 @@ export const generateTopK: KernelGenerator = (node, ctx) => {
     beats = `a ${cmp} b || (a == b && t < i)`;
   }
   const body = [
-    `let j = idx % ${inner}u;`,
-    `let i = (idx / ${inner}u) % ${n}u;`,
-    `let o = idx / ${n * inner}u;`,
-    `let line = o * ${n * inner}u + j;`,
+    `let j = idx % ${u32(inner)};`,
+    `let i = (idx / ${u32(inner)}) % ${u32(n)};`,
+    `let o = idx / ${lineLen};`,
+    `let line = o * ${lineLen} + j;`,
     'let b = in0[idx];',
     'var rank = 0u;',
-    `for (var t = 0u; t < ${n}u; t = t + 1u) {`,
-    `  let a = in0[line + t * ${inner}u];`,
+    `for (var t = 0u; t < ${u32(n)}; t = t + 1u) {`,
+    `  let a = in0[line + t * ${u32(inner)}];`,
     `  if (${beats}) {`,
     '    rank = rank + 1u;',
     `    if (rank >= ${k}u) { return; }`,
     '  }',
     '}',
-    `let at = (o * ${k}u + rank) * ${inner}u + j;`,
+    `let at = (o * ${k}u + rank) * ${u32(inner)} + j;`,
     'out0[at] = b;',
     'out1[at] = i32(i);',
   ].join('\n');
-  return [flatKernel(node, ctx, { inputs: [x], outputs: node.outputs, total: sizeOf(x), prelude: h.render(), body })];
+  return [flatKernel(node, ctx, { inputs: [x], outputs: node.outputs, total: numelOf(x), prelude: h.render(), body })];
 };

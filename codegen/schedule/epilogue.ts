@@ -17,13 +17,19 @@
  * is evaluated at the projection of those coordinates, which is exact because broadcasting
  * composes. Across a reshape only full-size values flow, so each node's operands are indexed in
  * its own "frame": its output dims when full size, else those of the node consuming it.
+ *
+ * Shapes may be symbolic (a model compiled for any batch or sequence length): sizes, strides and
+ * element counts are then Dim expressions (ir/dim.ts) read from the dims table (codegen/dims.ts),
+ * and "full size" means an element count equal to the output's for every value of the symbols.
  */
 
 import type { Node, Value } from '../../ir/graph.js';
 import { isElementwise, type Op } from '../../ir/ops.js';
-import { numel, stridesOf } from '../../ir/shape.js';
+import { dimEquals, dimMul, type Dim } from '../../ir/dim.js';
+import { dimStrides } from '../../ir/shape.js';
 import type { CodegenContext, Kernel } from '../kernel.js';
-import { dimsOf, scalarOf, WG, dispatch1d, flatMain } from '../wgsl.js';
+import { u32 } from '../dims.js';
+import { numelOf, scalarOf, shapeOf, WG, dispatch1d, flatMain } from '../wgsl.js';
 import { elementwiseExpr, WgslHelpers } from '../kernels/elementwise.js';
 import { mergeAxes, typedLit } from '../kernels/common.js';
 import { isInlineConstant, type FusedGroup, type StoreTarget } from './fuse.js';
@@ -40,10 +46,13 @@ export interface EpilogueOptions {
   outputName?: string;
 }
 
-/** WGSL expression for the offset in a tensor of `dims` broadcast into `frame`, from flat index `i`. */
-export function broadcastFromFlat(dims: readonly number[], frame: readonly number[], i: string): string {
-  const own = stridesOf(dims);
-  const strides = frame.map((_, k) => {
+/**
+ * WGSL expression for the offset in a tensor of `dims` broadcast into `frame`, from flat index `i`.
+ * Symbolic dims and strides read the dims table (codegen/dims.ts).
+ */
+export function broadcastFromFlat(dims: readonly Dim[], frame: readonly Dim[], i: string): string {
+  const own = dimStrides(dims);
+  const strides = frame.map((_, k): Dim => {
     const j = k - (frame.length - dims.length);
     return j >= 0 && dims[j] !== 1 ? own[j]! : 0;
   });
@@ -51,14 +60,14 @@ export function broadcastFromFlat(dims: readonly number[], frame: readonly numbe
   const d = merged.dims;
   const s = merged.strides[0]!;
   const terms: string[] = [];
-  let inner = 1;
+  let inner: Dim = 1;
   for (let m = d.length - 1; m >= 0; m--) {
     if (s[m] !== 0) {
-      let t = inner === 1 ? i : `(${i} / ${inner}u)`;
-      if (m > 0) t = `(${t} % ${d[m]}u)`;
-      terms.push(s[m] === 1 ? t : `${t} * ${s[m]}u`);
+      let t = inner === 1 ? i : `(${i} / ${u32(inner)})`;
+      if (m > 0) t = `(${t} % ${u32(d[m]!)})`;
+      terms.push(s[m] === 1 ? t : `${t} * ${u32(s[m]!)}`);
     }
-    inner *= d[m]!;
+    inner = dimMul(inner, d[m]!);
   }
   return terms.length ? terms.reverse().join(' + ') : '0u';
 }
@@ -163,16 +172,17 @@ export class Epilogue {
       return x;
     };
     const frames = this.frames(resolve);
-    const total = numel(this.valueShape());
+    const total = dimMul(...this.valueShape());
     const loads = new Map<string, string>();
-    const operand = (v: Value, frame: number[]): string => {
+    const operand = (v: Value, frame: Dim[]): string => {
       const r = resolve(v);
       const own = names.get(r);
       if (own) return own;
       if (isInlineConstant(r)) return literal(r, this.h);
       const k = this.inputs.indexOf(r);
       if (k < 0) throw new Error(`epilogue operand '${r.name}' is neither computed in the group nor one of its inputs`);
-      const off = numel(r.type.shape) === total ? 'ep_i' : broadcastFromFlat(dimsOf(r), frame, 'ep_i');
+      // Equal element counts (for every symbol value) mean the same layout as the frame.
+      const off = dimEquals(numelOf(r), total) ? 'ep_i' : broadcastFromFlat(shapeOf(r), frame, 'ep_i');
       const key = `ep_in${k}[${off}]`;
       let name = loads.get(key);
       if (!name) {
@@ -204,7 +214,7 @@ export class Epilogue {
         lines.push(`${out}[ep_i] = ${result};`);
         return;
       }
-      const p = renderPath('ep_i', dimsOf(value), t.path, `ep_p${s}_`);
+      const p = renderPath('ep_i', shapeOf(value), t.path, `ep_p${s}_`);
       let write = `${out}[${p.offset}] = ${result};`;
       if (p.pad) {
         // The padded copy's border zeros are written by the elements on the data's edges.
@@ -219,22 +229,22 @@ export class Epilogue {
   }
 
   /** Dims of the value the group computes per element. */
-  private valueShape(): number[] {
-    return dimsOf(this.group?.output ?? this.anchorOut!);
+  private valueShape(): Dim[] {
+    return shapeOf(this.group?.output ?? this.anchorOut!);
   }
 
   /**
    * The dims each rendered node's operands are indexed in: its own output dims when they hold
    * every output element, else the frame of the node that consumes it.
    */
-  private frames(resolve: (v: Value) => Value): Map<Node, number[]> {
-    const total = numel(this.valueShape());
-    const frames = new Map<Node, number[]>();
+  private frames(resolve: (v: Value) => Value): Map<Node, Dim[]> {
+    const total = dimMul(...this.valueShape());
+    const frames = new Map<Node, Dim[]>();
     for (let j = this.nodes.length - 1; j >= 0; j--) {
       const n = this.nodes[j]!;
       const out = n.outputs[0]!;
-      if (numel(out.type.shape) === total) {
-        frames.set(n, dimsOf(out));
+      if (dimEquals(numelOf(out), total)) {
+        frames.set(n, shapeOf(out));
         continue;
       }
       const consumer = this.nodes.slice(j + 1).find((c) => c.inputs.some((v) => resolve(v) === out));
@@ -259,7 +269,8 @@ export function anchorEpilogue(group: FusedGroup | undefined, anchorOut: Value, 
 
 /** One kernel for a purely elementwise group: one invocation per element of its value. */
 export function generateElementwiseGroup(group: FusedGroup, ctx: CodegenContext): Kernel[] {
-  const total = numel(group.output.type.shape);
+  // A symbolic total that is 0 at run time gives a 0-group dispatch, which the runtime skips.
+  const total = numelOf(group.output);
   if (total === 0) return [];
   const h = new WgslHelpers();
   const ep = new Epilogue(group, undefined, { firstBinding: 0, helpers: h, outputName: 'out0' });
@@ -269,7 +280,7 @@ export function generateElementwiseGroup(group: FusedGroup, ctx: CodegenContext)
 /** The kernel of a copy group: reads each element of its value once and stores it along its paths. */
 export function generateCopyGroup(group: FusedGroup, ctx: CodegenContext): Kernel[] {
   const src = group.output;
-  const total = numel(src.type.shape);
+  const total = numelOf(src);
   if (total === 0) return [];
   const h = new WgslHelpers();
   const ep = new Epilogue(group, src, { firstBinding: 1, helpers: h, outputName: 'out0' });
@@ -278,7 +289,7 @@ export function generateCopyGroup(group: FusedGroup, ctx: CodegenContext): Kerne
   return [flatGroupKernel(`copy ${src.name} → ${targets}`, ep, h, decl, ep.store('idx', 'src[idx]'), total, [src], ctx)];
 }
 
-function flatGroupKernel(name: string, ep: Epilogue, h: WgslHelpers, decl: string, body: string, total: number, inputs: Value[], ctx: CodegenContext): Kernel {
+function flatGroupKernel(name: string, ep: Epilogue, h: WgslHelpers, decl: string, body: string, total: Dim, inputs: Value[], ctx: CodegenContext): Kernel {
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const wgsl = [[decl, ep.declarations()].filter((d) => d !== '').join('\n'), h.render(), `${flatMain(total, WG, maxPerDim)}\n  ${body.split('\n').join('\n  ')}\n}\n`]
     .filter((s) => s !== '')

@@ -22,6 +22,11 @@
  * all landed in one group is merged into it too. Scalar constants become WGSL literals, not
  * bindings.
  *
+ * Sizes may be symbolic (a model compiled for any batch or sequence length): element counts are
+ * compared by their canonical Dim forms (ir/dim.ts), so "the same size" means the same for every
+ * value of the symbols, and a graph fuses as it would with the symbols bound (except where bound
+ * values make two different sizes coincide, e.g. [batch, 4] and [4] at batch = 1).
+ *
  * Order: a group runs where its last node stood. Everything a group reads was stored by a group
  * whose last node came earlier (or, for a copy group, right after the value it copies was
  * complete), and whatever reads what it stores comes later: that order is a valid kernel order.
@@ -29,6 +34,7 @@
 
 import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
 import { isElementwise, isView } from '../../ir/ops.js';
+import { dimEquals, dimMul, type Dim } from '../../ir/dim.js';
 import { numel } from '../../ir/shape.js';
 import { planStores, type PadLayout, type StoreGroup, type StoreTarget } from './stores.js';
 
@@ -124,17 +130,22 @@ export function isInlineConstant(v: Value): boolean {
  * the channel axis has size 1, and the image axis is 1 unless the channel axis is C too.
  */
 function perChannel(s: Value, x: Value): boolean {
-  const xd = x.type.shape as number[];
+  const xd = x.type.shape;
   if (xd.length < 2 || s.rank > xd.length) return false;
-  const sd = [...Array<number>(xd.length - s.rank).fill(1), ...(s.type.shape as number[])];
+  const sd: Dim[] = [...Array<number>(xd.length - s.rank).fill(1), ...s.type.shape];
   if (sd.slice(2).some((d) => d !== 1)) return false;
-  const [n, c] = sd as [number, number];
-  return (c === 1 || c === xd[1]) && (n === 1 || (n === xd[0] && c === xd[1]));
+  const [n, c] = sd as [Dim, Dim];
+  return (c === 1 || dimEquals(c, xd[1]!)) && (n === 1 || (dimEquals(n, xd[0]!) && dimEquals(c, xd[1]!)));
 }
 
-/** The element count of a value (static: codegen runs after symbols are bound). */
-function count(v: Value): number {
-  return numel(v.type.shape);
+/** The element count of a value (symbolic when its shape is; compare with `sameCount`). */
+function count(v: Value): Dim {
+  return dimMul(...v.type.shape);
+}
+
+/** Whether two values hold the same number of elements for every value of the symbols. */
+function sameCount(a: Value, b: Value): boolean {
+  return dimEquals(count(a), count(b));
 }
 
 interface Building extends FusedGroup, StoreGroup {
@@ -191,9 +202,9 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
   /** Whether a node with output `out` may extend the group `f` reaches. */
   const eligible = (f: Reach, out: Value): boolean => {
     // Across a reshape the flat offsets of both sides agree only at full size.
-    if (f.via.length > 0 && count(f.group.output) !== count(out)) return false;
+    if (f.via.length > 0 && !sameCount(f.group.output, out)) return false;
     // A heavy anchor computes each output element once: its epilogue cannot grow the tensor.
-    return f.group.elementwise || count(out) === count(f.group.anchor.outputs[0]!);
+    return f.group.elementwise || sameCount(out, f.group.anchor.outputs[0]!);
   };
 
   const bindingsOf = (g: Pick<Building, 'anchor' | 'inputs' | 'elementwise'>): number =>
@@ -273,7 +284,7 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
       const mul = h?.anchor;
       if (!h || !mul || !h.elementwise || h.epilogue.length > 0 || mul.op.kind !== 'binary' || mul.op.fn !== 'mul') continue;
       const [a, b] = mul.inputs as [Value, Value];
-      const split = count(a) === count(x) && perChannel(b, x) ? [a, b] : count(b) === count(x) && perChannel(a, x) ? [b, a] : undefined;
+      const split = sameCount(a, x) && perChannel(b, x) ? [a, b] : sameCount(b, x) && perChannel(a, x) ? [b, a] : undefined;
       if (!split || split[0] === split[1]) continue;
       const inside = new Set<Value>([conv, ...g.epilogue, ...g.views].flatMap((n) => n.outputs));
       const inputs = groupInputs(conv, g.epilogue, false, (v) => inside.has(v));
@@ -304,7 +315,7 @@ export function partitionGraph(graph: Graph, policy: FusionPolicy): ScheduleItem
         if (!g.elementwise || us.includes(h.anchor)) continue;
         [host, guest] = [h, g];
       } else {
-        if (!g.elementwise && count(h.output) !== count(g.anchor.outputs[0]!)) continue;
+        if (!g.elementwise && !sameCount(h.output, g.anchor.outputs[0]!)) continue;
         [host, guest] = [g, h];
       }
       const members = [...host.epilogue, ...(host === g ? [h.anchor, ...h.epilogue] : [g.anchor, ...g.epilogue])];

@@ -26,14 +26,19 @@
  * view), so a reshape never costs a kernel. Trees that need more output bindings than the device
  * allows fall back to storing the value itself, its movement then going to copy groups, which
  * split their leaves across kernels if they must.
+ *
+ * Nothing here depends on sizes, so symbolic shapes plan exactly as static ones; the index math
+ * of each path (remap.ts) handles symbolic dims.
  */
 
 import type { Graph, Node, TensorType, Value } from '../../ir/graph.js';
+import type { Dim } from '../../ir/dim.js';
 import { isView } from '../../ir/ops.js';
 
 /** The zero-padded copy of a conv's input that its kernel reads (codegen/kernels/conv.ts). */
 export interface PadLayout {
-  dims: number[];
+  /** The copy's dims (the batch may be symbolic). */
+  dims: Dim[];
   /** Zeros before the data on each spatial axis; the rest of every axis is zeros too. */
   padBegin: number[];
 }

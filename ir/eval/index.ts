@@ -21,8 +21,8 @@ import { evalConv } from './conv.js';
 import { evalConvTranspose } from './conv-transpose.js';
 import { evalGather, evalGatherElements, evalSlice } from './indexing.js';
 import { evalMatmul } from './matmul.js';
-import { evalCumSum, evalRange, evalShape, evalTrilu } from './misc.js';
-import { evalConcat, evalExpand, evalPad, evalReshape, evalTile, evalTranspose } from './movement.js';
+import { evalArange, evalCumSum, evalRange, evalShape, evalTrilu } from './misc.js';
+import { boundDim, isDimExpression, evalConcat, evalExpand, evalPad, evalReshape, evalTile, evalTranspose } from './movement.js';
 import { evalBatchNorm, evalLayerNorm, evalSoftmax } from './normalize.js';
 import { evalPool } from './pool.js';
 import { evalRnn } from './recurrent.js';
@@ -53,9 +53,8 @@ function arity(op: Op, inputs: readonly Tensor[], min: number, max = min): void 
 
 function bindAll(dims: readonly Dim[], bindings: Bindings, what: string): number[] {
   return dims.map((d) => {
-    if (typeof d === 'number') return d;
-    const v = bindings[d];
-    if (v === undefined) throw new Error(`${what} ${formatShape(dims)}: symbol '${d}' is not bound`);
+    const v = boundDim(d, bindings);
+    if (v === undefined) throw new Error(`${what} ${formatShape(dims)}: '${d}' has an unbound symbol`);
     return v;
   });
 }
@@ -124,7 +123,7 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
       return evalConcat(op, x);
     case 'slice':
       arity(op, x, 1);
-      return evalSlice(op, x[0]!);
+      return evalSlice({ ...op, starts: bindAll(op.starts, bindings, 'slice starts'), ends: bindAll(op.ends, bindings, 'slice ends') }, x[0]!);
     case 'gather':
       arity(op, x, 2);
       return evalGather(op, x[0]!, x[1]!);
@@ -155,6 +154,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
     case 'range':
       arity(op, x, 3);
       return evalRange(x[0]!, x[1]!, x[2]!);
+    case 'arange':
+      arity(op, x, 0);
+      return evalArange(op, bindAll([op.length], bindings, 'arange length')[0]!);
     case 'rnn':
       arity(op, x, op.cell === 'lstm' ? 8 : 6);
       return evalRnn(op, x);
@@ -200,6 +202,10 @@ export function canEvaluate(op: Op): boolean {
       return op.shape.filter((d) => typeof d === 'string').length <= 1;
     case 'expand':
       return op.shape.every((d) => typeof d === 'number');
+    case 'slice':
+      return [...op.starts, ...op.ends].every((d) => typeof d === 'number');
+    case 'arange':
+      return typeof op.length === 'number';
     case 'resize':
       return op.coordMode !== 'tf_crop_and_resize' && op.sizes.every((d) => typeof d === 'number');
     default:
@@ -218,7 +224,13 @@ function unify(declared: readonly Dim[], actual: readonly number[], bindings: Re
       if (d !== a) throw new Error(`${what} has dims ${formatShape(actual)}, expected ${formatShape(declared)}`);
     } else if (d in bindings) {
       if (bindings[d] !== a) throw new Error(`${what} has dims ${formatShape(actual)}, but '${d}' = ${bindings[d]} elsewhere`);
-    } else bindings[d] = a;
+    } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d) || !isDimExpression(d)) {
+      bindings[d] = a;
+    } else {
+      // An expression (`128*batch`, `min(512,sequence)`): checked once its symbols are bound.
+      const v = boundDim(d, bindings);
+      if (v !== undefined && v !== a) throw new Error(`${what} has dims ${formatShape(actual)}, but ${d} = ${v}`);
+    }
   });
 }
 

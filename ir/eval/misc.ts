@@ -70,6 +70,20 @@ export function evalRange(start: Tensor, limit: Tensor, delta: Tensor): Tensor {
   return fromFloat64(dtype, [n], values);
 }
 
+/** arange: `length` values start, start + delta, … (accumulated in the output precision for floats, as range). */
+export function evalArange(op: Extract<Op, { kind: 'arange' }>, length: number): Tensor {
+  if (!Number.isInteger(length) || length < 0) throw new Error(`arange length must be a non-negative integer, got ${length}`);
+  const values = new Float64Array(length);
+  if (isFloat(op.dtype)) {
+    const round = op.dtype === 'float32' ? Math.fround : op.dtype === 'float16' ? roundToFloat16 : (v: number) => v;
+    let v = op.start;
+    for (let i = 0; i < length; i++, v = round(v + op.delta)) values[i] = v;
+  } else {
+    for (let i = 0; i < length; i++) values[i] = op.start + i * op.delta;
+  }
+  return fromFloat64(op.dtype, [length], values);
+}
+
 export function evalCumSum(op: CumSumOp, x: Tensor): Tensor {
   const axis = normalizeAxis(op.axis, x.dims.length, 'cumSum axis');
   const [outer, len, inner] = splitAtAxis(x.dims, axis);

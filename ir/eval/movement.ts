@@ -13,6 +13,7 @@ import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
 import { broadcastShapes, formatShape, normalizeAxis, stridesOf } from '../shape.js';
+import { dimSymbols, evalDim, parseDimExpr } from '../dim.js';
 import { forEachBroadcastRow } from './broadcast.js';
 import type { ElemArray } from './tensor.js';
 import { describe, emptyTensor, fromFloat64, sizeOf } from './tensor.js';
@@ -76,12 +77,30 @@ export function identityTable(len: number, stride: number): Int32Array {
  * Resolves reshape's target dims against the input: symbols are substituted from `bindings`; one
  * remaining unknown (an unbound symbol, or −1) is inferred from the element count.
  */
+/** The value of a symbolic dim when every symbol in it is bound, else undefined. */
+export function boundDim(d: Dim, bindings: Readonly<Record<string, number>>): number | undefined {
+  if (typeof d === 'number') return d;
+  if (d in bindings) return bindings[d];
+  if (!isDimExpression(d)) return undefined;
+  return dimSymbols(d).every((s) => s in bindings) ? evalDim(d, bindings) : undefined;
+}
+
+/** Whether `d` parses as a dim expression (a quoted name like `batch size` does not: it is a name). */
+export function isDimExpression(d: string): boolean {
+  try {
+    parseDimExpr(d);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function resolveReshape(shape: readonly Dim[], x: Tensor, bindings: Readonly<Record<string, number>> = {}): number[] {
   const n = x.data.length;
   const dims: number[] = [];
   let unknown = -1;
   shape.forEach((d, i) => {
-    const v = typeof d === 'string' ? bindings[d] : d === -1 ? undefined : d;
+    const v = typeof d === 'string' ? boundDim(d, bindings) : d === -1 ? undefined : d;
     if (v === undefined) {
       if (unknown >= 0) throw new Error(`reshape to ${formatShape(shape)} has more than one unknown dimension`);
       unknown = i;

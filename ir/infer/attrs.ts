@@ -11,8 +11,11 @@
 
 import type { Op, OpKind } from '../ops.js';
 
-/** What kind of JS value an attribute holds. `dims` are numbers or symbol names. */
-export type AttrKind = 'number' | 'boolean' | 'string' | 'numbers' | 'dims';
+/**
+ * What kind of JS value an attribute holds. `dims` are numbers or symbolic dim expressions
+ * (ir/dim.ts); `dim` is one of them.
+ */
+export type AttrKind = 'number' | 'boolean' | 'string' | 'numbers' | 'dims' | 'dim';
 
 /** A parsed or printed attribute value (the union of what every AttrKind holds). */
 export type AttrValue = number | boolean | string | (number | string)[];
@@ -30,7 +33,9 @@ type KindOf<T> = [T] extends [number]
         ? 'numbers'
         : [T] extends [(number | string)[]]
           ? 'dims'
-          : never;
+          : [T] extends [number | string]
+            ? 'dim'
+            : never;
 
 type Schema = { [K in OpKind]: { [A in keyof AttrsOf<K>]-?: KindOf<AttrsOf<K>[A]> } };
 
@@ -66,7 +71,7 @@ export const OP_ATTRS: Schema = {
   reshape: { shape: 'dims' },
   transpose: { perm: 'numbers' },
   concat: { axis: 'number' },
-  slice: { axes: 'numbers', starts: 'numbers', ends: 'numbers', steps: 'numbers' },
+  slice: { axes: 'numbers', starts: 'dims', ends: 'dims', steps: 'numbers' },
   gather: { axis: 'number' },
   gatherElements: { axis: 'number' },
   pad: { mode: 'string', pads: 'numbers', value: 'number' },
@@ -86,6 +91,7 @@ export const OP_ATTRS: Schema = {
   cumSum: { axis: 'number', exclusive: 'boolean', reverse: 'boolean' },
   trilu: { upper: 'boolean', k: 'number' },
   range: {},
+  arange: { start: 'number', delta: 'number', length: 'dim', dtype: 'string' },
   rnn: {
     cell: 'string',
     direction: 'string',
@@ -136,6 +142,8 @@ export function attrMatches(kind: AttrKind, value: unknown): boolean {
       return Array.isArray(value) && value.every((x) => typeof x === 'number');
     case 'dims':
       return Array.isArray(value) && value.every((x) => typeof x === 'number' || typeof x === 'string');
+    case 'dim':
+      return typeof value === 'number' || typeof value === 'string';
   }
 }
 

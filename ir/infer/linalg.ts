@@ -10,7 +10,7 @@
 import type { TensorType, Value } from '../graph.js';
 import type { Op, ReduceFn } from '../ops.js';
 import type { Dim } from '../shape.js';
-import { formatShape } from '../shape.js';
+import { formatShape, unifyDims } from '../shape.js';
 import {
   arity,
   axesOf,
@@ -40,7 +40,7 @@ export function inferMatmul(op: OpOf<'matmul'>, inputs: readonly Value[]): Tenso
   const b2 = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape.slice(-2);
   const [m, ka] = op.transA ? [a2[1]!, a2[0]!] : [a2[0]!, a2[1]!];
   const [kb, n] = op.transB ? [b2[1]!, b2[0]!] : [b2[0]!, b2[1]!];
-  if (ka !== kb) fail(what, `inner dims ${ka} and ${kb} differ`);
+  if (unifyDims(ka, kb) === undefined) fail(what, `inner dims ${ka} and ${kb} differ`);
   const batch = broadcast(what, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const shape: Dim[] = [...batch];
   if (a.shape.length > 1) shape.push(m);

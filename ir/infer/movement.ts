@@ -2,39 +2,38 @@
  * Inference for the data-movement ops: reshape, transpose, concat, pad, expand, tile and shape,
  * plus the helpers other stages share (`normalizePerm`, `resolveShapeRange`).
  *
- * Symbolic dims pass through where the rule keeps a dim unchanged (an unpadded axis, a repeat of
- * 1, a transposed axis); where a rule would have to do arithmetic on a symbol it throws.
+ * Symbolic dims pass through where the rule keeps a dim unchanged and become dim expressions
+ * where it computes one (concat sums, pads, repeats); see ir/dim.ts.
  */
 
 import type { TensorType, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
-import { formatShape } from '../shape.js';
+import { formatShape, unifyDims } from '../shape.js';
+import { dimAdd, dimEquals, dimFloorDiv, dimMul, dimProductOf } from '../dim.js';
+import { compareDims, dimAtLeast, dimIsNonNegative } from '../dim-range.js';
 import { arity, axisOf, broadcast, checkDims, checkInts, fail, sameDType } from './common.js';
 
 type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
-
-/** Splits a shape into its numeric product and its sorted symbols. */
-function factor(shape: readonly Dim[]): { product: number; symbols: string[] } {
-  let product = 1;
-  const symbols: string[] = [];
-  for (const d of shape) {
-    if (typeof d === 'number') product *= d;
-    else symbols.push(d);
-  }
-  return { product, symbols: symbols.sort() };
-}
 
 export function inferReshape(op: OpOf<'reshape'>, inputs: readonly Value[]): TensorType[] {
   const what = 'reshape';
   const [x] = arity(what, inputs, 1) as [TensorType];
   checkDims(what, 'shape', op.shape);
-  // The element counts must match. With symbols this is checkable only when both sides carry
-  // the same symbols (then the numeric parts must agree); [batch, 4] → [n] stays unchecked.
-  const from = factor(x.shape);
-  const to = factor(op.shape);
-  if (JSON.stringify(from.symbols) === JSON.stringify(to.symbols) && from.product !== to.product) {
-    fail(what, `cannot reshape ${formatShape(x.shape)} to ${formatShape(op.shape)}: element counts differ`);
+  // The element counts must match. With symbols this is decided when one count is larger for
+  // every symbol value or they differ by a constant factor; [batch, 4] → [n] stays unchecked
+  // (the importer records such equalities as run-time assertions).
+  const from = dimProductOf(x.shape);
+  const to = dimProductOf(op.shape);
+  if (!dimEquals(from, to)) {
+    const ratio = (a: Dim, b: Dim) => (b === 0 ? undefined : dimFloorDiv(a, b));
+    const exact = (a: Dim, b: Dim) => {
+      const q = ratio(a, b);
+      return typeof q === 'number' && dimEquals(dimMul(q, b), a) ? q : undefined;
+    };
+    if (compareDims(from, to) !== undefined || exact(from, to) !== undefined || exact(to, from) !== undefined) {
+      fail(what, `cannot reshape ${formatShape(x.shape)} to ${formatShape(op.shape)}: element counts differ`);
+    }
   }
   return [{ dtype: x.dtype, shape: [...op.shape] }];
 }
@@ -72,23 +71,18 @@ export function inferConcat(op: OpOf<'concat'>, inputs: readonly Value[]): Tenso
   const dtype = sameDType(what, types, types.map((_, i) => `input ${i}`));
   const first = types[0]!.shape;
   const axis = axisOf(what, op.axis, first.length);
-  let total = 0;
-  const symbols: string[] = [];
+  // The other dims must agree (equal, or unified with a run-time assertion); the axis sums.
+  const shape = [...first];
   types.forEach((t, i) => {
     if (t.shape.length !== first.length) fail(what, `input ${i} has rank ${t.shape.length}, input 0 has ${first.length}`);
     t.shape.forEach((d, k) => {
-      if (k !== axis && d !== first[k]) fail(what, `input ${i} dim ${k} is ${d}, input 0 has ${first[k]}`);
+      if (k === axis) return;
+      const u = unifyDims(shape[k]!, d);
+      if (u === undefined) fail(what, `input ${i} dim ${k} is ${d}, input 0 has ${first[k]}`);
+      shape[k] = u;
     });
-    const d = t.shape[axis]!;
-    if (typeof d === 'number') total += d;
-    else symbols.push(d);
   });
-  // A single symbolic part among empty ones is still that symbol; a sum with a symbol is not a dim.
-  let size: Dim = total;
-  if (symbols.length === 1 && total === 0) size = symbols[0]!;
-  else if (symbols.length > 0) fail(what, `axis ${axis} sums symbolic sizes (${symbols.join(', ')}); static sizes are needed`);
-  const shape = [...first];
-  shape[axis] = size;
+  shape[axis] = dimAdd(...types.map((t) => t.shape[axis]!));
   return [{ dtype, shape }];
 }
 
@@ -103,13 +97,13 @@ export function inferPad(op: OpOf<'pad'>, inputs: readonly Value[]): TensorType[
     const begin = op.pads[i]!;
     const end = op.pads[i + rank]!;
     if (begin === 0 && end === 0) return d;
-    const n = typeof d === 'number' ? d : fail(what, `axis ${i} is the symbol '${d}' but pads [${begin}, ${end}] need a static size`);
-    if (op.mode === 'reflect' && Math.max(begin, end) > n - 1) {
-      fail(what, `reflect pads [${begin}, ${end}] on axis ${i} must be smaller than its size ${n}`);
+    // Reflect needs more than max(begin, end) elements, edge at least one; a symbolic size is ≥ 1.
+    if (op.mode === 'reflect' && !dimAtLeast(d, Math.max(begin, end) + 1)) {
+      fail(what, `reflect pads [${begin}, ${end}] on axis ${i} must be smaller than its size ${d}`);
     }
-    if (op.mode === 'edge' && n === 0 && Math.max(begin, end) > 0) fail(what, `edge mode cannot pad empty axis ${i}`);
-    const out = n + begin + end;
-    if (out < 0) fail(what, `pads [${begin}, ${end}] crop axis ${i} of size ${n} below zero`);
+    if (op.mode === 'edge' && d === 0 && Math.max(begin, end) > 0) fail(what, `edge mode cannot pad empty axis ${i}`);
+    const out = dimAdd(d, begin, end);
+    if (!dimIsNonNegative(out)) fail(what, `pads [${begin}, ${end}] crop axis ${i} of size ${d} below zero`);
     return out;
   });
   return [{ dtype: x.dtype, shape }];
@@ -129,8 +123,7 @@ export function inferTile(op: OpOf<'tile'>, inputs: readonly Value[]): TensorTyp
   const shape = x.shape.map((d, i) => {
     const r = op.repeats[i]!;
     if (r === 1) return d;
-    if (typeof d !== 'number') return r === 0 ? 0 : fail(what, `axis ${i} is the symbol '${d}' but repeat ${r} needs a static size`);
-    return d * r;
+    return dimMul(d, r);
   });
   return [{ dtype: x.dtype, shape }];
 }

@@ -3,8 +3,8 @@
  * output-size rules codegen and the evaluator reuse (`convOutputSize`, `poolOutputSize`,
  * `convTransposeOutputSize`) so the arithmetic lives in one place.
  *
- * Batch dims may be symbolic and pass through; spatial and channel dims must be numbers, since
- * the output size (and the channel/group check) is computed from them.
+ * Batch dims may be symbolic and pass through; symbolic spatial dims give dim expressions of the
+ * output size (not for pooling in ceil mode); channel dims must be numbers (the group checks).
  */
 
 import type { DType } from '../dtype.js';
@@ -12,6 +12,7 @@ import type { TensorType, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
 import { formatShape } from '../shape.js';
+import { dimAdd, dimFloorDiv, dimMul, dimSub } from '../dim.js';
 import { arity, checkDType, checkInts, checkRank, checkDims, fail, needNumber, sameDType, sameShape } from './common.js';
 
 type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
@@ -75,11 +76,25 @@ function checkWindowAttrs(what: string, n: number, strides: number[], pads: numb
   checkInts(what, 'pads', pads, 2 * n, 0);
 }
 
-/** Applies `size` per spatial axis, wrapping its error with the op and axis. */
-function spatialOut(what: string, x: readonly Dim[], size: (input: number, i: number) => number): number[] {
-  const out: number[] = [];
+/**
+ * Applies `size` per spatial axis, wrapping its error with the op and axis. A symbolic spatial
+ * dim goes through `symbolic` instead (the same arithmetic on dim expressions), when the rule
+ * has one; otherwise it must be a number.
+ */
+function spatialOut(
+  what: string,
+  x: readonly Dim[],
+  size: (input: number, i: number) => number,
+  symbolic?: (input: string, i: number) => Dim,
+): Dim[] {
+  const out: Dim[] = [];
   for (let i = 0; i < x.length - 2; i++) {
-    const input = needNumber(what, `spatial dim ${i}`, x[i + 2]!);
+    const d = x[i + 2]!;
+    if (typeof d === 'string' && symbolic) {
+      out.push(symbolic(d, i));
+      continue;
+    }
+    const input = needNumber(what, `spatial dim ${i}`, d);
     try {
       out.push(size(input, i));
     } catch (e) {
@@ -87,6 +102,14 @@ function spatialOut(what: string, x: readonly Dim[], size: (input: number, i: nu
     }
   }
   return out;
+}
+
+/**
+ * ⌊(input + pads − extent) / stride⌋ + 1 on a symbolic input (convolution, and pooling in floor
+ * mode, where truncation and floor agree once the window fits, as it must for a valid model).
+ */
+function windowOutDim(input: string, extent: number, stride: number, pads: number): Dim {
+  return dimAdd(dimFloorDiv(dimSub(dimAdd(input, pads), extent), stride), 1);
 }
 
 /** The optional bias input: rank 1 of size `channels`, same dtype. */
@@ -129,6 +152,9 @@ export function inferConv(op: OpOf<'conv'>, inputs: readonly Value[]): TensorTyp
   const out = spatialOut(what, x.shape, (input, i) => {
     const k = needNumber(what, `kernel dim ${i}`, w.shape[i + 2]!);
     return convOutputSize(input, k, op.strides[i]!, op.pads[i]!, op.pads[i + n]!, op.dilations[i]!);
+  }, (input, i) => {
+    const k = needNumber(what, `kernel dim ${i}`, w.shape[i + 2]!);
+    return windowOutDim(input, windowExtent(k, op.dilations[i]!), op.strides[i]!, op.pads[i]! + op.pads[i + n]!);
   });
   return [{ dtype, shape: [x.shape[0]!, m, ...out] }];
 }
@@ -152,6 +178,10 @@ export function inferConvTranspose(op: OpOf<'convTranspose'>, inputs: readonly V
   const out = spatialOut(what, x.shape, (input, i) => {
     const k = needNumber(what, `kernel dim ${i}`, w.shape[i + 2]!);
     return convTransposeOutputSize(input, k, op.strides[i]!, op.pads[i]!, op.pads[i + n]!, op.dilations[i]!, op.outputPadding[i]!);
+  }, (input, i) => {
+    const k = needNumber(what, `kernel dim ${i}`, w.shape[i + 2]!);
+    const extra = op.outputPadding[i]! + windowExtent(k, op.dilations[i]!) - op.pads[i]! - op.pads[i + n]!;
+    return dimAdd(dimMul(op.strides[i]!, dimSub(input, 1)), extra);
   });
   return [{ dtype, shape: [x.shape[0]!, m, ...out] }];
 }
@@ -166,8 +196,12 @@ export function inferPool(op: OpOf<'pool'>, inputs: readonly Value[]): TensorTyp
   const n = x.shape.length - 2;
   checkInts(what, 'kernel', op.kernel, n, 1);
   checkWindowAttrs(what, n, op.strides, op.pads, op.dilations);
-  const out = spatialOut(what, x.shape, (input, i) =>
-    poolOutputSize(input, op.kernel[i]!, op.strides[i]!, op.pads[i]!, op.pads[i + n]!, op.dilations[i]!, op.ceilMode),
+  const out = spatialOut(
+    what,
+    x.shape,
+    (input, i) => poolOutputSize(input, op.kernel[i]!, op.strides[i]!, op.pads[i]!, op.pads[i + n]!, op.dilations[i]!, op.ceilMode),
+    // ceil mode drops a last window that starts in the padding, which depends on the value.
+    op.ceilMode ? undefined : (input, i) => windowOutDim(input, windowExtent(op.kernel[i]!, op.dilations[i]!), op.strides[i]!, op.pads[i]! + op.pads[i + n]!),
   );
   return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...out] }];
 }

@@ -1,6 +1,7 @@
 /**
  * `onnx-wgsl compare MODEL.onnx`: compiles the model in memory, runs it on the GPU through the
  * runtime, runs onnxruntime-node's CPU provider on the same seeded inputs, and judges each output.
+ * Symbols not bound with --dim stay symbolic: the inputs then take their sizes from --run-dim.
  *
  * Pass rule (per output): the dims are equal, NaNs sit in the same places, and
  *   relative L2 error  ‖ours − ref‖₂ / ‖ref‖₂  ≤ rtol        (default 1e-4)
@@ -29,7 +30,10 @@ import { toFeeds } from './session.js';
 export interface CompareOptions {
   seed: number;
   ranges: Map<string, Range>;
+  /** Compile-time bindings (--dim); symbols not bound stay symbolic. */
   dims: Record<string, number>;
+  /** Sizes of the symbols left symbolic, for this comparison's inputs (--run-dim). */
+  runDims?: Record<string, number>;
   rtol: number;
   atolScale: number;
   json: boolean;
@@ -153,7 +157,7 @@ async function runOnnxruntime(modelPath: string, inputs: readonly HostInput[], n
 export async function compareModel(modelPath: string, opts: CompareOptions, log: (line: string) => void): Promise<CompareResult> {
   const compiled = compileToMemory(modelPath, { dims: opts.dims, verbose: opts.verbose, log, f64AsF32: opts.f64AsF32 });
   const { plan } = compiled;
-  const inputs = makeInputs(plan.inputs, opts.seed, opts.ranges);
+  const inputs = makeInputs(plan.inputs, opts.seed, opts.ranges, new Map(), opts.runDims ?? {});
   const model = await createModel(plan, compiled.weights);
   let ours;
   try {

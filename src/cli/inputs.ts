@@ -6,10 +6,15 @@
  *
  * float16 values are rounded to half precision when generated, so our f32 computation and a
  * float16 reference start from exactly the same numbers.
+ *
+ * A model compiled with symbolic dims takes its run sizes from `runDims` (`--run-dim batch=3`) and
+ * from the .npy inputs given (a symbol's size is read off the first .npy input axis that has it);
+ * a random input whose symbol has no size either way is a usage error saying what to pass.
  */
 
 import { readFileSync } from 'node:fs';
 import { halfToFloat, type ElemType, type HostData } from '../../runtime/convert.js';
+import { dimSymbols, evalDim } from '../../runtime/dim-expr.js';
 import type { PlanTensor } from '../../runtime/plan.js';
 import { UsageError } from '../errors.js';
 import { floatToHalf, readNpy } from '../npy.js';
@@ -47,8 +52,8 @@ const INT_BOUNDS: Partial<Record<ElemType, [number, number]>> = {
   int64: [-2147483648, 2147483647],
 };
 
-function randomData(t: PlanTensor, rand: () => number, range: Range | undefined): { data: HostData; source: string } {
-  const n = t.dims.reduce((a, b) => a * b, 1);
+function randomData(t: PlanTensor, dims: readonly number[], rand: () => number, range: Range | undefined): { data: HostData; source: string } {
+  const n = dims.reduce((a, b) => a * b, 1);
   switch (t.dtype) {
     case 'float32':
     case 'float16':
@@ -112,6 +117,7 @@ export function makeInputs(
   seed: number,
   ranges: ReadonlyMap<string, Range> = new Map(),
   sources: ReadonlyMap<string, InputSource> = new Map(),
+  runDims: Readonly<Record<string, number>> = {},
 ): HostInput[] {
   const names = new Set(inputs.map((t) => t.name));
   for (const [flag, m] of [
@@ -123,21 +129,39 @@ export function makeInputs(
     }
   }
   const rand = seededRandom(seed);
-  return inputs.map((t) => {
+  // .npy files first: their dims give sizes to the symbols they carry.
+  const files = new Map<string, HostInput>();
+  const env: Record<string, number> = { ...runDims };
+  for (const t of inputs) {
     const src = sources.get(t.name);
-    if (src?.kind === 'npy') {
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(src.path);
-      } catch (e) {
-        throw new UsageError(`--input ${t.name}=${src.path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      const arr = readNpy(bytes, src.path);
-      // The runtime checks dtype and dims against the model, naming the input.
-      return { name: t.name, dtype: arr.dtype as ElemType, dims: arr.dims, data: arr.data as HostData, source: src.path };
+    if (src?.kind !== 'npy') continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(src.path);
+    } catch (e) {
+      throw new UsageError(`--input ${t.name}=${src.path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    const { data, source } = randomData(t, rand, ranges.get(t.name));
-    return { name: t.name, dtype: t.dtype, dims: [...t.dims], data, source };
+    const arr = readNpy(bytes, src.path);
+    // The runtime checks dtype and dims against the model, naming the input.
+    files.set(t.name, { name: t.name, dtype: arr.dtype as ElemType, dims: arr.dims, data: arr.data as HostData, source: src.path });
+    t.dims.forEach((d, axis) => {
+      if (typeof d === 'string' && /^[A-Za-z_]\w*$/.test(d) && !(d in env) && arr.dims[axis] !== undefined) env[d] = arr.dims[axis]!;
+    });
+  }
+  return inputs.map((t) => {
+    const file = files.get(t.name);
+    if (file) return file;
+    const missing = t.dims.flatMap((d) => dimSymbols(d)).filter((s) => !(s in env));
+    if (missing.length > 0) {
+      const flags = [...new Set(missing)].map((s) => `--run-dim ${s}=N`).join(' ');
+      throw new UsageError(
+        `input '${t.name}' has the symbolic dims [${t.dims.join(', ')}]: give random inputs a size with ${flags} ` +
+          `(or bind it at compile time with --dim, or pass the input as a .npy file)`,
+      );
+    }
+    const dims = t.dims.map((d) => evalDim(d, env));
+    const { data, source } = randomData(t, dims, rand, ranges.get(t.name));
+    return { name: t.name, dtype: t.dtype, dims, data, source };
   });
 }
 

@@ -17,6 +17,7 @@
 
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import type { ModelPlan } from '../../runtime/plan.js';
+import { evalDim } from '../../ir/dim.js';
 
 export interface KernelCost {
   name: string;
@@ -146,6 +147,7 @@ export function nodeFlops(node: Node): number {
     case 'trilu':
     case 'shape':
     case 'range':
+    case 'arange':
       return 0;
     default: {
       const never: never = op;
@@ -178,8 +180,8 @@ function nodeOfKernel(name: string, byName: ReadonlyMap<string, Node>): { node: 
   }
 }
 
-/** The estimated cost of every plan kernel, in plan order. */
-export function kernelCosts(plan: Pick<ModelPlan, 'kernels'>, graph: Graph): KernelCost[] {
+/** The estimated cost of every plan kernel, in plan order; symbolic binding sizes at `env`. */
+export function kernelCosts(plan: Pick<ModelPlan, 'kernels'>, graph: Graph, env: Readonly<Record<string, number>> = {}): KernelCost[] {
   const byName = new Map<string, Node>();
   for (const n of graph.nodes) if (!byName.has(n.name)) byName.set(n.name, n);
   const owners = plan.kernels.map((k) => nodeOfKernel(k.name, byName));
@@ -193,7 +195,7 @@ export function kernelCosts(plan: Pick<ModelPlan, 'kernels'>, graph: Graph): Ker
   });
   return plan.kernels.map((k, i) => {
     const owner = owners[i];
-    const bytes = [...k.inputs, ...k.outputs].reduce((n, b) => n + b.size, 0);
+    const bytes = [...k.inputs, ...k.outputs].reduce((n, b) => n + evalDim(b.size, env), 0);
     if (!owner) return { name: k.name, op: '?', flops: null, bytes };
     const { node, fused } = owner;
     // 'conv', 'conv+relu', 'conv/pad', 'rnn:proj': the op plus what the name adds to its node's.

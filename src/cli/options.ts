@@ -1,5 +1,6 @@
 /**
- * Parsers for the repeatable CLI flags — `--dim sym=N`, `--input name=random|file.npy`,
+ * Parsers for the repeatable CLI flags — `--dim sym=N` (and `--max-dim`, `--run-dim`, same form),
+ * `--input name=random|file.npy`,
  * `--range name=lo:hi` — and the numeric ones. Each rejects malformed text with a UsageError
  * quoting the flag as typed, so a typo is reported as a typo and not as a model problem.
  */
@@ -17,15 +18,29 @@ function splitPair(flag: string, text: string, form: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
-/** `--dim batch=1 --dim seq=128` → { batch: 1, seq: 128 }. */
-export function parseDims(list: readonly string[] = []): Record<string, number> {
+/** `--dim batch=1 --dim seq=128` → { batch: 1, seq: 128 }; `flag` names the option in errors. */
+export function parseDims(list: readonly string[] = [], flag = '--dim'): Record<string, number> {
   const dims: Record<string, number> = {};
   for (const text of list) {
-    const [name, value] = splitPair('--dim', text, 'symbol=N (e.g. --dim batch=1)');
+    const [name, value] = splitPair(flag, text, `symbol=N (e.g. ${flag} batch=1)`);
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--dim ${text}: '${value}' is not a non-negative integer`);
-    if (name in dims && dims[name] !== n) throw new UsageError(`--dim ${name} is given twice (${dims[name]} and ${n})`);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} ${text}: '${value}' is not a non-negative integer`);
+    if (name in dims && dims[name] !== n) throw new UsageError(`${flag} ${name} is given twice (${dims[name]} and ${n})`);
     dims[name] = n;
+  }
+  return dims;
+}
+
+/**
+ * `--run-dim` sizes with the compile-time `--dim` bindings: a symbol may be given one or the
+ * other (a bound symbol has no run size to choose).
+ */
+export function parseRunDims(list: readonly string[] | undefined, bound: Readonly<Record<string, number>>): Record<string, number> {
+  const dims = parseDims(list, '--run-dim');
+  for (const name of Object.keys(dims)) {
+    if (name in bound) {
+      throw new UsageError(`--run-dim ${name}: '${name}' is bound at compile time by --dim ${name}=${bound[name]}; give one or the other`);
+    }
   }
   return dims;
 }

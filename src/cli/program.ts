@@ -11,21 +11,28 @@
  */
 
 import { Command, CommanderError, Option } from 'commander';
-import { compile, formatBytes } from '../compile.js';
+import { compile, formatBinding, formatBytes } from '../compile.js';
 import { exitCodeFor, isKnownError } from '../errors.js';
 import { compareCommand, F16_BOUND, passRule } from './compare.js';
 import { inspectCommand } from './inspect.js';
 import { registerPerfCommands } from './perf-commands.js';
 import { processIo, type Io } from './io.js';
-import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseSeed } from './options.js';
+import { collect, parseDims, parseInputs, parseNumber, parseRanges, parseRunDims, parseSeed } from './options.js';
 import { runCommand } from './run.js';
 
-const DIM_HELP = 'bind a symbolic dim, e.g. --dim batch=1 (repeatable)';
+const DIM_HELP = 'bind a symbolic dim at compile time, e.g. --dim batch=1 (repeatable); unbound symbols stay symbolic';
+const MAX_DIM_HELP = 'declare an upper bound of a symbolic dim, e.g. --max-dim sequence=512 (repeatable): buffers are allocated for it at load, larger inputs refused';
+const RUN_DIM_HELP = 'size of a symbolic dim for this run\'s random inputs, e.g. --run-dim batch=3 (repeatable; .npy inputs give their own)';
+const SYMBOLIC_HELP =
+  '\nSymbolic dims: without --dim, a model\'s symbolic dims (batch, sequence, …) stay symbolic, the model is\n' +
+  'compiled once and runs at the sizes of the inputs given: --run-dim sym=N for random inputs, or the dims of\n' +
+  '.npy inputs. --dim sym=N instead binds the symbol at compile time (a static plan for that size only).';
 const F64_HELP = 'compute float64 tensors in f32 on the GPU instead of refusing them (inputs and outputs stay float64)';
 
 interface CompileFlags {
   out: string;
   dim?: string[];
+  maxDim?: string[];
   optimize: boolean;
   dumpIr?: string;
   f64AsF32?: boolean;
@@ -46,6 +53,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<model>', 'the .onnx file')
     .requiredOption('-o, --out <dir>', 'output folder (replaced only when the new one is complete)')
     .option('--dim <sym=N>', DIM_HELP, collect)
+    .option('--max-dim <sym=N>', MAX_DIM_HELP, collect)
     .option('--no-optimize', 'skip the optimizer passes (for debugging a miscompile)')
     .option('--dump-ir <dir>', 'write the IR after each optimizer pass into <dir>')
     .option('--f64-as-f32', F64_HELP)
@@ -53,6 +61,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (model: string, o: CompileFlags) => {
       const r = await compile(model, o.out, {
         dims: parseDims(o.dim),
+        maxDims: parseDims(o.maxDim, '--max-dim'),
         optimize: o.optimize,
         dumpIrDir: o.dumpIr,
         verbose: o.verbose,
@@ -62,7 +71,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       io.out(
         `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
           `weights ${formatBytes(r.weightsBytes)}, intermediates ${formatBytes(r.plannedIntermediateBytes)} ` +
-          `(peak live ${formatBytes(r.peakIntermediateBytes)}, ${formatBytes(r.totalIntermediateBytes)} without reuse)`,
+          `(peak live ${formatBytes(r.peakIntermediateBytes)}, ${formatBytes(r.totalIntermediateBytes)} without reuse` +
+          `${r.symbols.length > 0 ? `; at ${formatBinding(r.reference)}` : ''})`,
       );
       for (const note of r.notes) io.out(`note: ${note}`);
       setCode(0);
@@ -74,14 +84,24 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<model>', 'an .onnx file (compiled in memory) or a compiled output folder')
     .option('--input <name=src>', "input source: 'random' or a .npy file, e.g. --input x=x.npy (repeatable; default random)", collect)
     .option('--dim <sym=N>', DIM_HELP, collect)
+    .option('--run-dim <sym=N>', RUN_DIM_HELP, collect)
     .addOption(new Option('--seed <n>', 'seed for random inputs').default('0', '0'))
     .option('--f64-as-f32', F64_HELP)
     .option('--verbose', 'print compile details and timing; stack traces on errors')
-    .action(async (model: string, o: { input?: string[]; dim?: string[]; seed: string; f64AsF32?: boolean; verbose?: boolean }) => {
+    .addHelpText('after', SYMBOLIC_HELP)
+    .action(async (model: string, o: { input?: string[]; dim?: string[]; runDim?: string[]; seed: string; f64AsF32?: boolean; verbose?: boolean }) => {
+      const dims = parseDims(o.dim);
       setCode(
         await runCommand(
           model,
-          { dims: parseDims(o.dim), inputs: parseInputs(o.input), seed: parseSeed(o.seed), verbose: !!o.verbose, f64AsF32: !!o.f64AsF32 },
+          {
+            dims,
+            runDims: parseRunDims(o.runDim, dims),
+            inputs: parseInputs(o.input),
+            seed: parseSeed(o.seed),
+            verbose: !!o.verbose,
+            f64AsF32: !!o.f64AsF32,
+          },
           io,
         ),
       );
@@ -94,6 +114,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--seed <n>', 'seed for the random inputs').default('0', '0'))
     .option('--range <name=lo:hi>', 'value range of an input (floats: uniform [lo, hi), default -1:1; integers: inclusive, default 0:10)', collect)
     .option('--dim <sym=N>', DIM_HELP, collect)
+    .option('--run-dim <sym=N>', RUN_DIM_HELP, collect)
     .option('--json', 'print a machine-readable result')
     .addOption(new Option('--rtol <x>', 'bound on the relative L2 error').default('1e-4', '1e-4'))
     .addOption(new Option('--atol-scale <x>', 'bound on the max abs error, as a fraction of max|reference|').default('1e-3', '1e-3'))
@@ -103,7 +124,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       'after',
       `\nPass rule, per output: equal dims, NaNs in the same places, and\n  ${passRule(1e-4, 1e-3)}\n` +
         `(with the defaults; --rtol and --atol-scale change the two bounds). float16 outputs use bounds of at least ${F16_BOUND}:\n` +
-        'onnxruntime rounds every float16 intermediate, the GPU computes float16 in f32.',
+        'onnxruntime rounds every float16 intermediate, the GPU computes float16 in f32.\n' +
+        SYMBOLIC_HELP,
     )
     .action(
       async (
@@ -112,6 +134,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           seed: string;
           range?: string[];
           dim?: string[];
+          runDim?: string[];
           json?: boolean;
           rtol: string;
           atolScale: string;
@@ -119,10 +142,12 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
           verbose?: boolean;
         },
       ) => {
+        const dims = parseDims(o.dim);
         const opts = {
           seed: parseSeed(o.seed),
           ranges: parseRanges(o.range),
-          dims: parseDims(o.dim),
+          dims,
+          runDims: parseRunDims(o.runDim, dims),
           json: !!o.json,
           rtol: parseNumber('--rtol', o.rtol, 0),
           atolScale: parseNumber('--atol-scale', o.atolScale, 0),

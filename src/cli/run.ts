@@ -1,7 +1,8 @@
 /**
  * `onnx-wgsl run MODEL.onnx|OUT`: runs one inference on the GPU with random or .npy inputs and
  * prints each output's name, dtype, dims and first values. With an output folder it loads the
- * generated model.js, so it checks what would be shipped.
+ * generated model.js, so it checks what would be shipped. A symbolic model (compiled without
+ * --dim, or a folder compiled so) runs at the sizes --run-dim and the .npy inputs give.
  */
 
 import { makeInputs, preview } from './inputs.js';
@@ -10,7 +11,10 @@ import type { InputSource } from './options.js';
 import { openModel, toFeeds } from './session.js';
 
 export interface RunOptions {
+  /** Compile-time bindings (--dim). */
   dims: Record<string, number>;
+  /** Sizes of symbols left symbolic, for random inputs (--run-dim). */
+  runDims?: Record<string, number>;
   inputs: Map<string, InputSource>;
   seed: number;
   verbose: boolean;
@@ -21,7 +25,7 @@ export interface RunOptions {
 export async function runCommand(target: string, opts: RunOptions, io: Io): Promise<number> {
   const { model, plan, close } = await openModel(target, { dims: opts.dims, verbose: opts.verbose, log: io.err, f64AsF32: opts.f64AsF32 });
   try {
-    const inputs = makeInputs(plan.inputs, opts.seed, new Map(), opts.inputs);
+    const inputs = makeInputs(plan.inputs, opts.seed, new Map(), opts.inputs, opts.runDims ?? {});
     for (const i of inputs) io.out(`input  ${i.name}: ${i.dtype} [${i.dims.join(', ')}] ${i.source}`);
     const t0 = performance.now();
     const outputs = await model.run(toFeeds(inputs));

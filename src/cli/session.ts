@@ -38,7 +38,9 @@ export async function openModel(target: string, options: CompileOptions): Promis
     const modulePath = join(resolve(target), 'model.js');
     if (!existsSync(modulePath)) throw new UsageError(`${target} is a folder without model.js (not an onnx-wgsl output folder)`);
     if (options.dims && Object.keys(options.dims).length > 0) {
-      throw new UsageError(`--dim does not apply to a compiled folder (its dims were bound at compile time); pass the .onnx model instead`);
+      throw new UsageError(
+        `--dim does not apply to a compiled folder (dims are bound when compiling); pass the .onnx model instead, or --run-dim to size a symbolic folder's inputs`,
+      );
     }
     const mod = (await import(pathToFileURL(modulePath).href)) as GeneratedModule;
     const { device } = await acquireDevice(mod.plan);

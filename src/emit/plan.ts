@@ -8,14 +8,30 @@
  * alignment), so a later runtime can bind slices of one large weight buffer without a re-layout.
  * int64 constants become i32 words; one that does not fit is a compile error naming it, since
  * wrapping it would silently change the model.
+ *
+ * Symbolic models: sizes, dims and workgroup counts stay Dims (expression strings) in the plan,
+ * and the plan lists the symbols with the input axis that defines each, the dims table kernels
+ * read, the graph's dim assertions and the declared upper bounds (`maxDims`). Every symbol must be
+ * the whole dim of some input axis — the runtime has no other way to learn its value — else the
+ * shape depends on data, which is refused here.
  */
 
 import type { Kernel } from '../../codegen/kernel.js';
 import { deviceBytes, type MemoryPlan } from '../../codegen/schedule/memory.js';
 import type { Graph, Value } from '../../ir/graph.js';
 import { gpuStorageOf } from '../../ir/dtype.js';
+import { dimSymbols, evalDim, type Dim } from '../../ir/dim.js';
 import { toDeviceWords, type ElemType } from '../../runtime/convert.js';
-import { PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanTensor, type PlanWeight } from '../../runtime/plan.js';
+import {
+  PLAN_VERSION,
+  type ModelPlan,
+  type PlanBinding,
+  type PlanDim,
+  type PlanDimAssertion,
+  type PlanSymbol,
+  type PlanTensor,
+  type PlanWeight,
+} from '../../runtime/plan.js';
 import { CompileError } from '../errors.js';
 
 export const WEIGHT_ALIGNMENT = 256;
@@ -36,6 +52,12 @@ export interface PlanSource {
   modelName: string;
   /** Dims as the ONNX model declares them, by input/output name (symbols kept). */
   declaredDims?: ReadonlyMap<string, (number | string | null)[]>;
+  /** The dims table (codegen KernelPlan.dims); empty or absent when every size is static. */
+  dims?: readonly string[];
+  /** Declared upper bounds of symbols (`--max-dim`). */
+  maxDims?: Readonly<Record<string, number>>;
+  /** Sizes that must be equal at run time (Graph.dimAssertions, where the IR records them). */
+  dimAssertions?: readonly PlanDimAssertion[];
 }
 
 export interface BuiltPlan {
@@ -49,11 +71,35 @@ function elemTypeOf(v: Value): ElemType {
   return d as ElemType;
 }
 
-function staticDims(v: Value): number[] {
-  return v.type.shape.map((d) => {
-    if (typeof d !== 'number') throw new CompileError(`value '${v.name}' still has the symbolic dim '${d}'; bind it with --dim ${d}=N`);
-    return d;
-  });
+/** A plain symbol (`batch`), as opposed to an expression over symbols. */
+function isPlainSymbol(d: Dim): d is string {
+  return typeof d === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(d);
+}
+
+/**
+ * Each symbol's defining input axis: the first input axis whose dim is exactly that symbol. A
+ * symbol some size uses but no input axis defines is refused (its value would come from data).
+ */
+function planSymbols(src: PlanSource, used: ReadonlySet<string>): PlanSymbol[] {
+  const symbols = new Map<string, PlanSymbol>();
+  for (const v of src.graph.inputs) {
+    const declared = src.declaredDims?.get(v.name);
+    v.type.shape.forEach((d, axis) => {
+      if (!isPlainSymbol(d) || symbols.has(d)) return;
+      const s: PlanSymbol = { name: d, input: v.name, axis };
+      const original = declared && declared.length === v.type.shape.length ? declared[axis] : undefined;
+      if (typeof original === 'string' && original !== d) s.original = original;
+      symbols.set(d, s);
+    });
+  }
+  const missing = [...used].filter((s) => !symbols.has(s));
+  if (missing.length > 0) {
+    throw new CompileError(
+      `the symbolic dim${missing.length > 1 ? 's' : ''} ${missing.map((s) => `'${s}'`).join(', ')} ` +
+        `${missing.length > 1 ? 'are' : 'is'} not the size of any input axis (computed from data at run time); data-dependent shapes are not supported`,
+    );
+  }
+  return [...symbols.values()];
 }
 
 function describeBuffer(values: readonly Value[]): string {
@@ -88,12 +134,13 @@ export function buildPlan(src: PlanSource): BuiltPlan {
       shader,
       inputs: k.inputs.map((v) => binding(v, where)),
       outputs: k.outputs.map((v) => binding(v, where)),
-      workgroups: [...k.workgroups] as [number, number, number],
+      workgroups: [...k.workgroups] as [PlanDim, PlanDim, PlanDim],
+      ...(k.usesDims ? { usesDims: true } : {}),
     };
   });
 
   const tensor = (v: Value, name: string): PlanTensor => {
-    const dims = staticDims(v);
+    const dims: PlanDim[] = [...v.type.shape];
     const declared = src.declaredDims?.get(name);
     return {
       name,
@@ -131,9 +178,29 @@ export function buildPlan(src: PlanSource): BuiltPlan {
   for (const c of chunks) weightBytes.set(c.words, c.offset);
 
   const buffers = memory.buffers.map((b) => ({ size: b.size, label: describeBuffer(b.values) }));
-  const maxBuffer = Math.max(0, ...buffers.map((b) => b.size));
+
+  // Every symbol a size, dim, count or table entry uses must be defined by an input axis.
+  const used = new Set<string>();
+  const use = (d: PlanDim) => dimSymbols(d).forEach((s) => used.add(s));
+  buffers.forEach((b) => use(b.size));
+  planKernels.forEach((k) => k.workgroups.forEach(use));
+  [...inputs, ...outputs].forEach((t) => t.dims.forEach(use));
+  (src.dims ?? []).forEach(use);
+  (src.dimAssertions ?? []).forEach((a) => (use(a.a), use(a.b)));
+  const symbols = planSymbols(src, used);
+  const maxDims = { ...(src.maxDims ?? {}) };
+  for (const name of Object.keys(maxDims)) {
+    if (!symbols.some((s) => s.name === name)) {
+      const known = symbols.map((s) => s.name).join(', ') || 'none';
+      throw new CompileError(`--max-dim ${name}: the compiled model has no symbolic dim '${name}' (symbolic dims: ${known})`);
+    }
+  }
+
+  // Limits cover the static sizes, and the symbolic ones where every symbol they use has a bound.
+  const known = (ds: PlanDim[]) => ds.filter((d) => dimSymbols(d).every((s) => s in maxDims)).map((d) => evalDim(d, maxDims));
+  const maxBuffer = Math.max(0, ...known(buffers.map((b) => b.size)));
   const maxBindings = Math.max(0, ...planKernels.map((k) => k.inputs.length + k.outputs.length));
-  const maxGroups = Math.max(0, ...planKernels.flatMap((k) => k.workgroups));
+  const maxGroups = Math.max(0, ...known(planKernels.flatMap((k) => k.workgroups)));
 
   const plan: ModelPlan = {
     version: PLAN_VERSION,
@@ -151,6 +218,10 @@ export function buildPlan(src: PlanSource): BuiltPlan {
       maxStorageBuffersPerShaderStage: Math.max(WEBGPU_DEFAULTS.maxStorageBuffersPerShaderStage, maxBindings),
       maxComputeWorkgroupsPerDimension: Math.max(WEBGPU_DEFAULTS.maxComputeWorkgroupsPerDimension, maxGroups),
     },
+    dims: [...(src.dims ?? [])],
+    symbols,
+    dimAssertions: [...(src.dimAssertions ?? [])],
+    maxDims,
   };
   return { plan, weights: weightBytes };
 }

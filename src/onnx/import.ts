@@ -7,6 +7,14 @@
  * added and folds nodes whose inputs are all constants, so the exporters' shape plumbing
  * disappears here when shapes are known.
  *
+ * Symbols left unbound stay symbolic: shapes become dim expressions (`batch*sequence`,
+ * `min(512,sequence)`, ir/dim.ts), and shape plumbing is evaluated symbolically at compile time
+ * (ir/eval/symbolic.ts) into known contents that importers read through `ctx.constDims` (a
+ * Reshape target `[batch, sequence, 4, 32]`); the plumbing nodes are then dropped. Symbols are
+ * assumed to be integers ≥ 1 that never stand for a broadcast 1 (ir/dim-range.ts); equalities
+ * inference had to assume are kept as `Graph.dimAssertions` for the runtime to check. Only shapes
+ * that depend on tensor data remain an UnsupportedFormError.
+ *
  * Before importing anything, every node's (domain, op type, opset) is checked against the
  * registry, and all the gaps are reported together in one `UnsupportedOpsError` — a user learns
  * the whole list of missing ops from a single run.
@@ -26,7 +34,12 @@ import { findImporter } from './ops/index.js';
 import { float64AsFloat32 } from './ops/common.js';
 
 export interface ImportOptions {
-  /** Sizes for symbolic input dims, by symbol name (unknown dims are named `unk_<input>_<axis>`). */
+  /**
+   * Sizes for symbolic input dims, by symbol name as the model writes it or as the IR spells it
+   * (a dim_param that is not an identifier has its bad characters replaced by `_`; unnamed dims
+   * are `unk_<input>_<axis>`; `Graph.symbolNames` maps IR symbols back). Unbound symbols stay
+   * symbolic: shapes are computed as dim expressions of them.
+   */
   dims?: Readonly<Record<string, number>>;
   /** Read the model's float64 tensors as float32 (`--f64-as-f32`; see the header). */
   f64AsF32?: boolean;
@@ -61,6 +74,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
   og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined, onF64));
 
   g.outputs = og.outputs.map((vi) => bindOutput(g, vi, values));
+  dropShapePlumbing(g);
   return g;
 }
 
@@ -84,6 +98,17 @@ function unknownDimName(input: string, axis: number): string {
   return `unk_${input.replace(/[^A-Za-z0-9_]/g, '_')}_${axis}`;
 }
 
+/**
+ * A dim_param as an IR symbol: an identifier that is not a function name of the dim grammar
+ * (`min`, `max`), so every symbolic expression prints and parses. Bad characters become `_`.
+ */
+function symbolName(param: string): string {
+  let s = param.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(s)) s = `_${s}`;
+  if (s === 'min' || s === 'max') s = `${s}_`;
+  return s;
+}
+
 function declareInputs(
   g: Graph,
   og: OnnxGraph,
@@ -94,7 +119,20 @@ function declareInputs(
   for (const [sym, size] of Object.entries(dims)) {
     if (!Number.isInteger(size) || size < 0) throw new ImportError(`dims: '${sym}' must be a non-negative integer, got ${size}`);
   }
-  const symbols = new Set<string>();
+  // IR symbol → what the model wrote (a dim_param, or a description of an unnamed dim).
+  const original = g.symbolNames;
+  const bySource = new Map<string, string>();
+  const symbolFor = (param: string): string => {
+    let sym = bySource.get(param);
+    if (sym !== undefined) return sym;
+    const base = symbolName(param);
+    sym = base;
+    for (let i = 1; original.has(sym); i++) sym = `${base}_${i}`;
+    bySource.set(param, sym);
+    original.set(sym, param);
+    return sym;
+  };
+  const used = new Set<string>();
   for (const vi of og.inputs) {
     // An input that also has an initializer is a constant with a default: treat it as a constant.
     if (og.initializers.has(vi.name)) continue;
@@ -102,18 +140,43 @@ function declareInputs(
     if (vi.dtype === 'string') throw new ImportError(`graph input '${vi.name}' is a string tensor, which is not supported`);
     if (vi.shape === null) throw new ImportError(`graph input '${vi.name}' has no shape; its rank must be known`);
     const shape: Dim[] = vi.shape.map((d, axis) => {
-      const dim = d ?? unknownDimName(vi.name, axis);
-      if (typeof dim === 'number') return dim;
-      symbols.add(dim);
-      return dim in dims ? dims[dim]! : dim;
+      if (typeof d === 'number') return d;
+      let sym: string;
+      if (d === null || d === undefined) {
+        sym = unknownDimName(vi.name, axis);
+        original.set(sym, `unnamed dim ${axis} of input '${vi.name}'`);
+      } else sym = symbolFor(d);
+      // `dims` may name a symbol as the model wrote it or as the IR spells it.
+      const key = d !== null && d !== undefined && d in dims ? d : sym;
+      if (key in dims) {
+        used.add(key);
+        return dims[key]!;
+      }
+      used.add(sym);
+      return sym;
     });
     if (vi.dtype === 'float64' && onF64) onF64(`input '${vi.name}'`);
     values.set(vi.name, g.addInput(vi.name, { dtype: vi.dtype === 'float64' && onF64 ? 'float32' : vi.dtype, shape }));
   }
-  const unused = Object.keys(dims).filter((s) => !symbols.has(s));
+  const unused = Object.keys(dims).filter((s) => !used.has(s));
   if (unused.length > 0) {
-    const known = symbols.size > 0 ? [...symbols].join(', ') : 'none';
+    const known = original.size > 0 ? [...original.values()].join(', ') : 'none';
     throw new ImportError(`dims binds ${unused.map((s) => `'${s}'`).join(', ')}, which no graph input uses (symbols: ${known})`);
+  }
+}
+
+/**
+ * Drops nodes that only computed shapes for importers (their outputs carry `Value.symbolic`
+ * and nothing reads them any more): Shape → Gather → Concat chains whose results became
+ * attributes. Other unused nodes stay, as the model wrote them (the optimizer's DCE removes them).
+ */
+function dropShapePlumbing(g: Graph): void {
+  for (;;) {
+    const used = new Set<Value>(g.outputs);
+    for (const n of g.nodes) for (const v of n.inputs) used.add(v);
+    const dead = g.nodes.filter((n) => n.outputs.every((v) => v.symbolic !== undefined && !used.has(v)));
+    if (dead.length === 0) return;
+    g.removeNodes(dead);
   }
 }
 

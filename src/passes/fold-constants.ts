@@ -30,7 +30,8 @@ function shapeConstant(node: Node): Tensor | undefined {
 }
 
 function evaluated(node: Node): Tensor | undefined {
-  if (node.inputs.length === 0 || !node.inputs.every((v) => v.isConstant) || !canEvaluate(node.op)) return undefined;
+  // Input-free ops other than arange (whose length may have become a number) are not data.
+  if ((node.inputs.length === 0 && node.op.kind !== 'arange') || !node.inputs.every((v) => v.isConstant) || !canEvaluate(node.op)) return undefined;
   const size = node.outputs.reduce<number | undefined>((n, v) => {
     const s = staticSize(v.type.shape);
     return n === undefined || s === undefined ? undefined : n + s;

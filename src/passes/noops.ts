@@ -11,10 +11,11 @@
  */
 
 import type { Value } from '../../ir/graph.js';
-import { normalizePerm, resolveSlice } from '../../ir/infer.js';
-import { isIdentityPerm, sameType } from './graph-edit.js';
+import { normalizePerm, resolveSliceDims } from '../../ir/infer.js';
+import { broadcastShapes } from '../../ir/shape.js';
+import { isIdentityPerm, sameDims, sameType } from './graph-edit.js';
 import { rulePass } from './pass.js';
-import { binary, op, rule, splat, unary, v, type Match } from './rewrite.js';
+import { binary, c, op, rule, splat, unary, v, type Builder, type Match } from './rewrite.js';
 
 /** The bound value `name` when it has exactly the root's type (so it can stand in for it). */
 export function keep(m: Match, name: string): Value | undefined {
@@ -23,6 +24,37 @@ export function keep(m: Match, name: string): Value | undefined {
 }
 
 const x = v('x');
+
+function expandAt(inputs: readonly Value[], i: number): boolean {
+  return inputs[i]?.producer?.op.kind === 'expand';
+}
+
+/** The root recomputed with input i's expand dropped, when that keeps the result's type. */
+function unexpand(m: Match, b: Builder, i: number): Value | undefined {
+  const inputs = [...m.root.inputs];
+  inputs[i] = inputs[i]!.producer!.inputs[0]!;
+  const out = m.root.outputs[0]!;
+  const shapes = inputs.map((v) => v.type.shape);
+  let shape;
+  try {
+    shape = broadcastShapes(...shapes);
+  } catch {
+    return undefined;
+  }
+  if (!sameDims(shape, out.type.shape)) return undefined;
+  return b.add(m.root.op, inputs);
+}
+
+/** A tensor filled with one value: expand of a one-element constant (ConstantOfShape's form). */
+const filled = op('expand', [c('fill', (t) => t.data.length === 1)]);
+
+/** movement(fill) → the fill expanded to the result's shape (no data to move). */
+function refill(m: Match, b: Builder): Value | undefined {
+  const out = m.root.outputs[0]!;
+  const fill = m.value('fill');
+  if (fill.rank > out.rank) return undefined;
+  return b.add({ kind: 'expand', shape: [...out.type.shape] }, [fill]);
+}
 
 export const NOOP_RULES = [
   // identity(x) → x
@@ -47,7 +79,7 @@ export const NOOP_RULES = [
   rule(op('pad', [x], { test: (o) => o.pads.every((p) => p === 0) }), (m) => keep(m, 'x')),
   // slice(x) of every element in order → x
   rule(
-    op('slice', [x], { test: (o, n) => resolveSlice(n.inputs[0]!.type.shape, o).every((r, i) => r.start === 0 && r.step === 1 && r.size === n.inputs[0]!.type.shape[i]) }),
+    op('slice', [x], { test: (o, n) => resolveSliceDims(n.inputs[0]!.type.shape, o).every((r, i) => r.start === 0 && r.step === 1 && r.size === n.inputs[0]!.type.shape[i]) }),
     (m) => keep(m, 'x'),
   ),
   // expand(x) to x's own shape → x
@@ -56,6 +88,13 @@ export const NOOP_RULES = [
   rule(op('tile', [x], { test: (o) => o.repeats.every((r) => r === 1) }), (m) => keep(m, 'x')),
   // concat(x) of one input → x
   rule(op('concat', [x]), (m) => keep(m, 'x')),
+  // binary(a, expand(y)) or where(…, expand(y), …) → the same op on y when broadcasting alone
+  // gives the result its shape (the expand only materialized what broadcasting does anyway)
+  ...[0, 1].map((i) => rule(op('binary', undefined, { test: (_o, n) => expandAt(n.inputs, i) }), (m, b) => unexpand(m, b, i))),
+  ...[0, 1, 2].map((i) => rule(op('where', undefined, { test: (_o, n) => expandAt(n.inputs, i) }), (m, b) => unexpand(m, b, i))),
+  // slice / reshape / transpose / expand / tile of expand(c) → expand(c) to the result's shape
+  // (with symbolic dims, ConstantOfShape → Slice stays a node instead of folding to a constant)
+  ...(['slice', 'reshape', 'transpose', 'expand', 'tile'] as const).map((k) => rule(op(k, [filled]), refill)),
 ];
 
 export const removeNoopsPass = rulePass('remove-noops', 'drop identities and ops that return their input unchanged', NOOP_RULES);

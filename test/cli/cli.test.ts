@@ -52,7 +52,7 @@ describe('errors print one line, with the stack only under --verbose', () => {
     ['missing file', join(tmp, 'nope.onnx'), [], /^onnx-wgsl: .*nope\.onnx: no such file$/],
     ['float64', fixture('float64.onnx'), [], /^onnx-wgsl: input 'x' is float64: WebGPU has no 64-bit floats/],
     ['int64 range', fixture('int64-overflow.onnx'), [], /^onnx-wgsl: constant 'big' \(int64\): element 1 = 1099511627776 does not fit in 32 bits/],
-    ['unbound symbol', fixture('symbolic-batch.onnx'), [], /^onnx-wgsl: unbound symbolic dims: 'batch' \(input 'x' axis 0\); bind them with --dim batch=N$/],
+    ['max-dim on a bound symbol', fixture('symbolic-batch.onnx'), ['--dim', 'batch=2', '--max-dim', 'batch=4'], /^onnx-wgsl: --max-dim batch: 'batch' is bound at compile time \(--dim batch=2\), so it has no range to bound$/],
     ['unknown symbol', fixture('symbolic-batch.onnx'), ['--dim', 'seq=3'], /^onnx-wgsl: dims binds 'seq', which no graph input uses \(symbols: batch\)$/],
   ])('%s', async (_what, model, extra, message) => {
     const target = join(tmp, 'never');

@@ -53,9 +53,25 @@ describe('resolveReshape', () => {
     expect(resolveReshape(['batch', 6, 2], [0, -1, 3], false)).toEqual(['batch', 4, 3]);
     expect(resolveReshape(['b', 's', 8], [-1, 0, 8], false)).toEqual(['b', 's', 8]);
     expect(resolveReshape(['b', 4, 's'], [0, 2, 2, -1], false)).toEqual(['b', 2, 2, 's']);
-    expect(() => resolveReshape([3, 'n'], [-1], false)).toThrow(SymbolicDimError);
-    expect(() => resolveReshape(['b', 's'], [-1], false)).toThrow(SymbolicDimError);
-    expect(() => resolveReshape(['n'], [3, 4], false)).toThrow(SymbolicDimError);
+  });
+
+  test('-1 is the exact symbolic quotient; an inexact one is a SymbolicDimError', () => {
+    expect(resolveReshape([3, 'n'], [-1], false)).toEqual(['3*n']);
+    expect(resolveReshape(['b', 's'], [-1], false)).toEqual(['b*s']);
+    expect(resolveReshape(['b', 's', 128], [-1, 128], false)).toEqual(['b*s', 128]);
+    expect(resolveReshape(['b*s', 128], ['b', -1, 4, 32], false)).toEqual(['b', 's', 4, 32]);
+    expect(() => resolveReshape(['n', 3], [-1, 2], false)).toThrow(SymbolicDimError);
+    expect(() => resolveReshape(['n', 3], [-1, 2], false)).toThrow(/does not divide exactly/);
+  });
+
+  test('symbolic targets: equal counts pass, undecidable ones become run-time assertions', () => {
+    expect(resolveReshape(['b', 's', 128], ['b', 's', 4, 32], false)).toEqual(['b', 's', 4, 32]);
+    const assumed: [unknown, unknown][] = [];
+    expect(resolveReshape(['n'], [3, 4], false, (a, b) => assumed.push([a, b]))).toEqual([3, 4]);
+    expect(assumed).toEqual([[12, 'n']]);
+    expect(() => resolveReshape(['n'], ['n', 2], false)).toThrow(/element counts differ/);
+    expect(() => resolveReshape(['n'], ['n+1'], false)).toThrow(/element counts differ/);
+    expect(() => resolveReshape(['n'], ['n-2'], false)).toThrow(/may be negative/);
   });
 
   test('malformed targets and certain mismatches are errors', () => {
@@ -68,13 +84,13 @@ describe('resolveReshape', () => {
 });
 
 describe('dims and axes', () => {
-  test('dimProduct gives a number or one symbol, else a SymbolicDimError', () => {
+  test('dimProduct gives a number or a canonical symbolic product', () => {
     expect(dimProduct([2, 3, 4], 'x')).toBe(24);
     expect(dimProduct([], 'x')).toBe(1);
     expect(dimProduct([1, 'b', 1], 'x')).toBe('b');
     expect(dimProduct(['b', 0], 'x')).toBe(0);
-    expect(() => dimProduct(['b', 2], 'Flatten')).toThrow(SymbolicDimError);
-    expect(() => dimProduct(['b', 's'], 'Flatten')).toThrow(/Flatten needs the product of dims \[b, s\]/);
+    expect(dimProduct(['b', 2], 'Flatten')).toBe('2*b');
+    expect(dimProduct(['s', 'b'], 'Flatten')).toBe('b*s');
   });
 
   test('normalizeAxes keeps order and rejects repeats and out-of-range axes', () => {

@@ -10,7 +10,6 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadModelFile } from '../../src/onnx/decode.js';
-import { UnsupportedFormError } from '../../src/onnx/errors.js';
 import { importModel } from '../../src/onnx/import.js';
 import { verifyGraph } from '../../ir/verify.js';
 import type { Dim } from '../../ir/shape.js';
@@ -131,12 +130,13 @@ describe('zoo models import', () => {
     expect([...onnx(''), ...onnx('real')].sort()).toEqual(Object.values(CASES).map((c) => c.path).sort());
   });
 
-  test('a symbol only a run-time shape computation could resolve is an error naming the node', () => {
-    // lstm_tagger builds its initial states with ConstantOfShape(Shape(ids)…): with batch unbound
-    // that shape is not a constant. This documents the current limit; bind the symbols instead.
-    const unbound = () => importModel(loadModelFile(join(ZOO, 'lstm_tagger.onnx')), {});
-    expect(unbound).toThrow(UnsupportedFormError);
-    expect(unbound).toThrow(/^ConstantOfShape '\/lstm\/ConstantOfShape': input 'input' must be a constant/);
+  test('with symbols unbound, shape plumbing resolves symbolically (see zoo-symbolic.test.ts)', () => {
+    // lstm_tagger builds its initial states with ConstantOfShape(Shape(ids)…), which used to need
+    // the symbols bound; now the shape is [4, batch, 64] and the zeros an expand of a scalar.
+    const g = importModel(loadModelFile(join(ZOO, 'lstm_tagger.onnx')), {});
+    verifyGraph(g);
+    expect(g.nodes.filter((n) => n.op.kind === 'shape')).toEqual([]);
+    expect(g.outputs[0]!.type.shape).toEqual(['batch', 'sequence', 10]);
   });
 });
 

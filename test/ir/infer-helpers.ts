@@ -74,7 +74,7 @@ export function matmul(p: Partial<OpOf<'matmul'>> = {}): OpOf<'matmul'> {
   return { kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1, ...p };
 }
 
-export function slice(axes: number[], starts: number[], ends: number[], steps = axes.map(() => 1)): OpOf<'slice'> {
+export function slice(axes: number[], starts: Dim[], ends: Dim[], steps = axes.map(() => 1)): OpOf<'slice'> {
   return { kind: 'slice', axes, starts, ends, steps };
 }
 

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../ir/graph.js';
-import { normalizePerm, resolveSlice, scalarDim } from '../../ir/infer.js';
+import { normalizePerm, resolveSlice, resolveSliceDims, scalarDim } from '../../ir/infer.js';
 import { constant, f32, infer, INT64_MAX, INT64_MIN, resize, shapeOf, slice, val } from './infer-helpers.js';
 
 describe('reshape, transpose, concat', () => {
@@ -16,6 +16,9 @@ describe('reshape, transpose, concat', () => {
     expect(shapeOf({ kind: 'reshape', shape: [24] }, f32('batch', 3, 8))).toEqual([24]);
     expect(() => shapeOf({ kind: 'reshape', shape: [5, 5] }, f32(2, 3, 4))).toThrow('reshape: cannot reshape [2, 3, 4] to [5, 5]');
     expect(() => shapeOf({ kind: 'reshape', shape: ['batch', 13] }, f32('batch', 3, 4))).toThrow('element counts differ');
+    expect(() => shapeOf({ kind: 'reshape', shape: ['batch', 6] }, f32('batch', 3, 4))).toThrow('element counts differ');
+    expect(shapeOf({ kind: 'reshape', shape: ['batch*seq', 12] }, f32('batch', 'seq', 3, 4))).toEqual(['batch*seq', 12]);
+    expect(shapeOf({ kind: 'reshape', shape: ['n', 12] }, f32('batch', 'seq', 3, 4))).toEqual(['n', 12]);
     expect(() => shapeOf({ kind: 'reshape', shape: [-1, 4] }, f32(2, 3, 4))).toThrow('non-negative integers or symbols');
   });
 
@@ -32,7 +35,7 @@ describe('reshape, transpose, concat', () => {
     expect(shapeOf({ kind: 'concat', axis: -1 }, f32(2, 'seq'), f32(2, 0))).toEqual([2, 'seq']);
     expect(() => shapeOf({ kind: 'concat', axis: 0 }, f32(2, 3), f32(2, 4))).toThrow('concat: input 1 dim 1 is 4, input 0 has 3');
     expect(() => shapeOf({ kind: 'concat', axis: 0 }, f32(2, 3), f32(2))).toThrow('input 1 has rank 1');
-    expect(() => shapeOf({ kind: 'concat', axis: 0 }, f32('past', 3), f32(1, 3))).toThrow('sums symbolic sizes (past)');
+    expect(shapeOf({ kind: 'concat', axis: 0 }, f32('past', 3), f32(1, 3), f32('seq', 3))).toEqual(['past+seq+1', 3]);
     expect(() => shapeOf({ kind: 'concat', axis: 0 }, f32(2), val('int64', [2]))).toThrow('dtypes');
   });
 });
@@ -74,10 +77,24 @@ describe('slice', () => {
     ]);
   });
 
-  it('keeps a symbolic axis only when sliced whole', () => {
+  it('slices symbolic axes and symbolic bounds with ONNX clamping as dim expressions', () => {
     expect(shapeOf(slice([0], [0], [INT64_MAX]), f32('seq', 4))).toEqual(['seq', 4]);
     expect(shapeOf(slice([0], [INT64_MIN], [2147483647]), f32('seq', 4))).toEqual(['seq', 4]);
-    expect(() => shapeOf(slice([0], [1], [INT64_MAX]), f32('seq', 4))).toThrow("slice: axis 0 is the symbol 'seq' but [1:");
+    expect(shapeOf(slice([0], [1], [INT64_MAX]), f32('seq', 4))).toEqual(['seq-1', 4]);
+    // A start past a symbolic end clamps: [2:] of seq is max(0, seq-2) long (seq may be 1).
+    expect(shapeOf(slice([0], [2], [INT64_MAX]), f32('seq', 4))).toEqual(['max(0,seq-2)', 4]);
+    expect(shapeOf(slice([0], [-1], [INT64_MAX]), f32('seq'))).toEqual([1]);
+    expect(shapeOf(slice([0], [0], [-1]), f32('seq'))).toEqual(['seq-1']);
+    expect(shapeOf(slice([0], [INT64_MAX], [INT64_MIN], [-1]), f32('seq'))).toEqual(['seq']);
+    expect(shapeOf(slice([0], [0], [INT64_MAX], [2]), f32('seq'))).toEqual(['((seq+1)//2)']);
+    // Symbolic ends (read from another input's shape) clamp against the axis: min(512, seq).
+    expect(shapeOf(slice([1], [0], ['seq']), f32(1, 512))).toEqual([1, 'min(512,seq)']);
+    expect(shapeOf(slice([0], [0], ['seq']), f32('seq', 3))).toEqual(['seq', 3]);
+    expect(shapeOf(slice([0], ['seq-1'], ['seq']), f32('seq'))).toEqual([1]);
+    expect(resolveSliceDims([512], slice([0], ['seq'], [INT64_MAX]))).toEqual([{ start: 'min(512,seq)', end: 512, step: 1, size: 'max(0,512-seq)' }]);
+    expect(() => resolveSlice([512], slice([0], ['seq'], [INT64_MAX]))).toThrow('symbolic');
+    // A bound whose sign depends on the symbols has no decided meaning.
+    expect(() => shapeOf(slice([0], ['seq-4'], [INT64_MAX]), f32(8))).toThrow('may be negative or not');
     expect(() => shapeOf(slice([0], [0], [3], [0]), f32(4))).toThrow('step on axis 0 must be a non-zero integer');
     expect(() => shapeOf(slice([0, 0], [0, 0], [1, 1]), f32(4))).toThrow('axis 0 is sliced twice');
     expect(() => shapeOf(slice([0], [0, 1], [1]), f32(4))).toThrow('equal lengths');
@@ -111,7 +128,11 @@ describe('pad, expand, tile, resize, shape, cumSum', () => {
     expect(shapeOf(pad([0, 1, 2, 0, 3, -1]), f32('n', 4, 5))).toEqual(['n', 8, 6]);
     expect(shapeOf(pad([0, -2, 0, -2]), f32(3, 4))).toEqual([3, 0]);
     expect(() => shapeOf(pad([0, -3, 0, -2]), f32(3, 4))).toThrow('crop axis 1 of size 4 below zero');
-    expect(() => shapeOf(pad([1, 0, 0, 0]), f32('n', 4))).toThrow("axis 0 is the symbol 'n'");
+    expect(shapeOf(pad([1, 0, 2, 0]), f32('n', 4))).toEqual(['n+3', 4]);
+    expect(shapeOf(pad([0, 0, -1, 0]), f32('n+1', 4))).toEqual(['n', 4]);
+    expect(shapeOf(pad([0, 0, -1, 0]), f32('n', 4))).toEqual(['n-1', 4]);
+    expect(() => shapeOf(pad([0, 0, -2, 0]), f32('n', 4))).toThrow('crop axis 0 of size n below zero');
+    expect(() => shapeOf(pad([1, 0, 0, 0], 'reflect'), f32('n', 4))).toThrow('must be smaller than its size n');
     expect(() => shapeOf(pad([0, 4, 0, 0], 'reflect'), f32(3, 4))).toThrow('pad reflect: reflect pads [4, 0] on axis 1 must be smaller than its size 4');
     expect(() => shapeOf(pad([0, 1]), f32(3, 4))).toThrow('pads must have 4 entries');
   });
@@ -121,7 +142,7 @@ describe('pad, expand, tile, resize, shape, cumSum', () => {
     expect(shapeOf({ kind: 'expand', shape: ['b', 1, 1] }, f32(1, 'seq'))).toEqual(['b', 1, 'seq']);
     expect(() => shapeOf({ kind: 'expand', shape: [2, 4] }, f32(3, 1))).toThrow('expand: shapes');
     expect(shapeOf({ kind: 'tile', repeats: [1, 3, 0] }, f32('b', 2, 5))).toEqual(['b', 6, 0]);
-    expect(() => shapeOf({ kind: 'tile', repeats: [2, 1] }, f32('b', 2))).toThrow("tile: axis 0 is the symbol 'b'");
+    expect(shapeOf({ kind: 'tile', repeats: [2, 1] }, f32('b', 2))).toEqual(['2*b', 2]);
     expect(() => shapeOf({ kind: 'tile', repeats: [2] }, f32(2, 2))).toThrow('repeats must have 2 entries');
   });
 

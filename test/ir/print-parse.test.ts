@@ -68,6 +68,7 @@ describe('print/parse round trip', () => {
         mask: randomTensor('bool', [2, 1, 5, 5], r),
       },
       shapePlumbing: { x: randomTensor('float32', [2, 4, 6], r) },
+      symbolicDims: { x: randomTensor('float32', [3, 5, 4], r) },
       spatialMisc: { x: randomTensor('float32', [1, 2, 5, 5], r) },
       randomWeights: { x: randomTensor('float32', [2, 64], r) },
       constantsOnly: {},

@@ -9,6 +9,7 @@
 import type { DType } from '../../ir/dtype.js';
 import { allocHost } from '../../ir/dtype.js';
 import { Graph, type Value } from '../../ir/graph.js';
+import { canonicalDim } from '../../ir/dim.js';
 import type { BinaryFn, Op, UnaryFn } from '../../ir/ops.js';
 import { rng } from '../helpers/random.js';
 
@@ -103,6 +104,26 @@ export function shapePlumbing(): Graph {
   // A range whose start is not 0 has an unknown length: a generated (quoted) symbol.
   const odd = one(g, { kind: 'range' }, [step, seqLen, step]);
   g.outputs = [sl, shape, odd];
+  return g;
+}
+
+/**
+ * Symbolic dim expressions as the importer leaves them with symbols unbound: arange of a symbolic
+ * length, slices with symbolic bounds, reshapes to products and min(…) sizes.
+ */
+export function symbolicDims(): Graph {
+  const g = new Graph();
+  const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'seq', 4] });
+  const table = weights(g, 'pos', [6, 4]);
+  const pos = one(g, { kind: 'arange', start: 0, delta: 1, length: 'seq', dtype: 'int64' }, []);
+  // A position table of 6 rows read at [0, seq): min(6, seq) rows, then broadcast against seq.
+  const rows = one(g, { kind: 'slice', axes: [0], starts: [0], ends: ['seq'], steps: [1] }, [table]);
+  const emb = one(g, { kind: 'gather', axis: 0 }, [table, one(g, { kind: 'slice', axes: [0], starts: [0], ends: ['min(6,seq)'], steps: [1] }, [pos])]);
+  const y = one(g, { kind: 'binary', fn: 'add' }, [x, emb]);
+  const flat = one(g, { kind: 'reshape', shape: ['batch*seq', 4] }, [y]);
+  const odd = one(g, { kind: 'arange', start: 3, delta: 2, length: canonicalDim('max(0,((seq-2)//2))'), dtype: 'float32' }, []);
+  const tail = one(g, { kind: 'slice', axes: [1], starts: ['seq-1'], ends: [2147483647], steps: [1] }, [y]);
+  g.outputs = [flat, rows, odd, tail];
   return g;
 }
 
@@ -342,6 +363,7 @@ export const SAMPLE_GRAPHS: Record<string, () => Graph> = {
   cnn,
   transformer,
   shapePlumbing,
+  symbolicDims,
   spatialMisc,
   allUnary,
   allBinary,

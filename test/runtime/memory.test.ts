@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { Kernel } from '../../codegen/kernel.js';
 import { deviceBytes, planMemory } from '../../codegen/schedule/memory.js';
 import { Graph, Value } from '../../ir/graph.js';
+import { evalDim } from '../../ir/dim.js';
 import { rng } from '../helpers/random.js';
 
 let nextId = 1000;
@@ -137,12 +138,89 @@ describe('planMemory on random programs (simulated execution)', () => {
       expect(new Set(outBufs).size, `${k.name}: outputs in distinct buffers`).toBe(outBufs.length);
       for (const b of outBufs) expect(inBufs.has(b), `${k.name}: no buffer both read and written`).toBe(false);
       for (const v of k.outputs) {
-        expect(m.buffers[buf(v)]!.size).toBeGreaterThanOrEqual(deviceBytes(v));
+        expect(Number(m.buffers[buf(v)]!.size)).toBeGreaterThanOrEqual(Number(deviceBytes(v))); // static shapes: numbers
         holds.set(buf(v), root(v));
       }
     }
     for (const o of g.outputs) expect(holds.get(buf(o)), `output ${o.name} survives`).toBe(root(o));
     expect(m.peakIntermediateBytes).toBeLessThanOrEqual(m.plannedIntermediateBytes);
     expect(m.plannedIntermediateBytes).toBeLessThanOrEqual(m.totalIntermediateBytes);
+  });
+});
+
+describe('planMemory, symbolic sizes', () => {
+  const sym = (name: string, shape: (number | string)[]) => new Value(nextId++, name, { dtype: 'float32', shape });
+
+  test('a shared buffer is the max of its members; byte figures at the reference binding', () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'sequence'] });
+    const a = sym('a', ['batch', 'sequence', 4]);
+    const b = sym('b', ['batch']);
+    const c = sym('c', ['batch', 'sequence']);
+    const y = sym('y', ['batch', 'sequence']);
+    g.outputs = [y];
+    const ks = [kernel('k0', [x], [a]), kernel('k1', [a], [b]), kernel('k2', [b], [c]), kernel('k3', [c], [y])];
+    const m = planMemory(g, ks, new Map());
+    expect(deviceBytes(a)).toBe('16*batch*sequence');
+    expect(m.bufferOf.get(c)).toBe(m.bufferOf.get(a)); // a dies at k1, c is born at k2
+    // 16·b·s ≥ 4·b·s at every binding: the dominated size is dropped, no max() needed.
+    expect(m.buffers[m.bufferOf.get(a)!]!.size).toBe('16*batch*sequence');
+    expect(m.reference).toEqual({ batch: 64, sequence: 64 });
+    expect(m.peakIntermediateBytes).toBe(16 * 64 * 64 + 4 * 64); // a and b live at k1
+    expect(m.totalIntermediateBytes).toBe(16 * 64 * 64 + 4 * 64 + 4 * 64 * 64);
+    expect(m.plannedIntermediateBytes).toBe(16 * 64 * 64 + 4 * 64);
+  });
+
+  test('sizes that neither dominates share a dimMax buffer, fitting both at every binding', () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'sequence'] });
+    const a = sym('a', ['batch', 4]);
+    const c = sym('c', ['sequence']);
+    const [y1, y2] = [sym('y1', [1]), sym('y2', [1])];
+    g.outputs = [y1, y2];
+    const ks = [kernel('k0', [x], [a]), kernel('k1', [a], [y1]), kernel('k2', [x], [c]), kernel('k3', [c], [y2])];
+    const m = planMemory(g, ks, new Map());
+    expect(m.bufferOf.get(c)).toBe(m.bufferOf.get(a));
+    const size = m.buffers[m.bufferOf.get(a)!]!.size;
+    expect(size).toBe('max(16*batch,4*sequence)');
+    for (const [batch, sequence] of [[1, 100], [100, 1], [0, 0], [7, 28]]) {
+      const env = { batch: batch!, sequence: sequence! };
+      expect(evalDim(size, env)).toBe(Math.max(16 * batch!, 4 * sequence!));
+    }
+  });
+
+  test('best fit compares sizes at the reference binding: the declared maxima when given', () => {
+    // A = 16·batch and B = 4·sequence are free when V = 4·batch is born.
+    const build = () => {
+      const g = new Graph();
+      const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'sequence'] });
+      const A = sym('A', ['batch', 4]);
+      const B = sym('B', ['sequence']);
+      const V = sym('V', ['batch']);
+      const [y1, y2] = [sym('y1', [1]), sym('y2', [1])];
+      g.outputs = [y1, y2];
+      const ks = [kernel('k0', [x], [A, B]), kernel('k1', [A, B], [y1]), kernel('k2', [x], [V]), kernel('k3', [V], [y2])];
+      return { g, ks, A, B, V };
+    };
+    // Every symbol = 64: A = 1024, B = 256 bytes, V = 256 fits B exactly, the smaller.
+    const d = build();
+    const byDefault = planMemory(d.g, d.ks, new Map());
+    expect(byDefault.bufferOf.get(d.V)).toBe(byDefault.bufferOf.get(d.B));
+    // batch ≤ 8: A = 128, B = 256 (sequence at the default 64), V = 32 fits A, now the smaller.
+    const b = build();
+    const bounded = planMemory(b.g, b.ks, new Map(), { maxDims: { batch: 8 } });
+    expect(bounded.reference).toEqual({ batch: 8, sequence: 64 });
+    expect(bounded.bufferOf.get(b.V)).toBe(bounded.bufferOf.get(b.A));
+    expect(bounded.buffers[bounded.bufferOf.get(b.A)!]!.size).toBe('16*batch'); // 16·batch ≥ 4·batch
+  });
+
+  test('a static model keeps numeric sizes and an empty reference binding', () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: [3] });
+    const y = val('y', 3);
+    g.outputs = [y];
+    const m = planMemory(g, [kernel('k0', [x], [y])], new Map());
+    expect(m.reference).toEqual({});
+    expect(m.buffers.map((b) => b.size)).toEqual([12, 12]);
   });
 });

@@ -243,11 +243,35 @@ describe('compile-time checks', () => {
     expect(() => compileGraph(g, { modelName: 'f64' })).toThrow(/input 'd' is float64: WebGPU has no 64-bit floats/);
   });
 
-  test('unbound symbols are refused with the --dim to pass', () => {
+  test('unbound symbols stay symbolic (test/runtime/symbolic.test.ts runs such plans)', () => {
     const g = new Graph();
     const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 3] });
     g.outputs = g.add({ kind: 'unary', fn: 'neg', alpha: 0, beta: 0 }, [x]);
-    expect(() => compileGraph(g, { modelName: 'sym' })).toThrow(/unbound symbolic dims: 'batch' \(input 'x' axis 0\); bind them with --dim batch=N/);
+    const { plan } = compileGraph(g, { modelName: 'sym' });
+    expect(plan.symbols).toEqual([{ name: 'batch', input: 'x', axis: 0 }]);
+    expect(plan.outputs[0]!.dims).toEqual(['batch', 3]);
+  });
+
+  test('a length computed from data is refused as a data-dependent shape', () => {
+    // Range(0, n, 1) with n an input's value: its length is only known at run time.
+    const g = new Graph();
+    const n = g.addInput('n', { dtype: 'int64', shape: [] });
+    const zero = g.addConstant('zero', { dtype: 'int64', dims: [], data: BigInt64Array.from([0n]) });
+    const one = g.addConstant('one', { dtype: 'int64', dims: [], data: BigInt64Array.from([1n]) });
+    g.outputs = g.add({ kind: 'range' }, [zero, n, one], 'steps', ['steps']);
+    expect(() => compileGraph(g, { modelName: 'range' })).toThrow(CompileError);
+    expect(() => compileGraph(g, { modelName: 'range' })).toThrow(
+      /value 'steps' \(output of node 'steps' \(range\)\) has a length computed from data at run time .*; data-dependent shapes are not supported/,
+    );
+  });
+
+  test('a symbol that no input axis gives is refused (the runtime could not know it)', () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: ['2*n'] });
+    g.outputs = g.add({ kind: 'unary', fn: 'neg', alpha: 0, beta: 0 }, [x]);
+    expect(() => compileGraph(g, { modelName: 'expr' })).toThrow(
+      /the symbolic dim 'n' is not the size of any input axis \(computed from data at run time\); data-dependent shapes are not supported/,
+    );
   });
 
   test('an int64 constant outside int32 is refused, naming it', () => {
@@ -260,7 +284,8 @@ describe('compile-time checks', () => {
 
   test('a shape node on symbolic dims is a clear not-supported error', () => {
     const g = new Graph();
-    const x = g.addInput('x', { dtype: 'float32', shape: [4, 2] });
+    // (The shape of a static value folds to a constant when the node is added.)
+    const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 2] });
     const [s] = g.add({ kind: 'shape', start: 0, end: 2 }, [x], 'shape_of_x');
     g.outputs = [s!];
     expect(() => compileGraph(g, { modelName: 'shape' })).toThrow(/node 'shape_of_x' \(shape\): not supported yet: shape computation on symbolic dims/);

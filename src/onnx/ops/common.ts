@@ -10,6 +10,7 @@ import { allocHost } from '../../../ir/dtype.js';
 import type { Tensor } from '../../../ir/graph.js';
 import type { Op, UnaryFn } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
+import { dimProductOf } from '../../../ir/dim.js';
 import { formatShape } from '../../../ir/shape.js';
 import type { ImportContext, ImportResult, OpImporter } from './context.js';
 import { SymbolicDimError } from '../errors.js';
@@ -80,24 +81,9 @@ export function int64Tensor(values: readonly number[]): Tensor {
   return makeTensor('int64', [values.length], values);
 }
 
-/**
- * The product of `dims` as one Dim: a number, or a single symbol when every other factor is 1.
- * A product of several symbols (or a symbol times a number) has no IR representation, so it is
- * an error naming what needed it.
- */
-export function dimProduct(dims: readonly Dim[], what: string): Dim {
-  let n = 1;
-  const symbols: string[] = [];
-  for (const d of dims) {
-    if (typeof d === 'number') n *= d;
-    else symbols.push(d);
-  }
-  if (symbols.length === 0) return n;
-  if (n === 0) return 0;
-  if (symbols.length === 1 && n === 1) return symbols[0]!;
-  throw new SymbolicDimError(
-    `${what} needs the product of dims ${formatShape(dims)}, which is not a single size or symbol; bind the symbols with --dim`,
-  );
+/** The product of `dims` as one Dim (a symbolic expression when a dim is symbolic). */
+export function dimProduct(dims: readonly Dim[], _what: string): Dim {
+  return dimProductOf(dims);
 }
 
 /** A static dim, or an error naming what needed it to be static. */

@@ -7,7 +7,9 @@
  *   opset 13 (at opset 1 also from an optional second input, which must then be a constant;
  *   Split-1 has no documented default axis, so it must have `axis`),
  *   the constant `split` input from 13; without them, equal parts — one per output, or
- *   `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks).
+ *   `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks). A symbolic
+ *   axis splits into exact symbolic parts (its size must divide), ceil chunks, or given sizes
+ *   (then the axis must equal their sum at run time: a recorded dim assertion).
  * Lowers to: `concat(axis)`; Split → one `slice` per requested output (an omitted output ''
  * gets no node). A single-input Concat or single-output Split is the input itself.
  */
@@ -16,7 +18,9 @@ import type { Value } from '../../../ir/graph.js';
 import type { Op } from '../../../ir/ops.js';
 import { normalizeAxis } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { importer, staticDim } from './common.js';
+import { importer } from './common.js';
+import { dimAdd, dimCeilDiv, dimEquals, dimFloorDiv, dimMul, type Dim } from '../../../ir/dim.js';
+import { SymbolicDimError } from '../errors.js';
 
 function concat(ctx: ImportContext) {
   const inputs = ctx.presentInputs();
@@ -27,7 +31,7 @@ function concat(ctx: ImportContext) {
 }
 
 /** Sizes of the parts along the axis, from the split attribute/input or equal division. */
-function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
+function partSizes(ctx: ImportContext, x: Value, axis: number): Dim[] {
   const outputs = ctx.outputCount;
   let sizes: number[] | undefined;
   if (ctx.opset < 2 && ctx.hasInput(1)) {
@@ -48,16 +52,28 @@ function partSizes(ctx: ImportContext, x: Value, axis: number): number[] {
     if (typeof d === 'number' && total !== d) {
       ctx.fail(`split sizes [${sizes.join(', ')}] sum to ${total}, but axis ${axis} has size ${d}`);
     }
+    // A symbolic axis split into fixed sizes works only at one size: checked at run time.
+    if (typeof d === 'string') ctx.graph.assertDims(d, total, ctx.name);
     return sizes;
   }
 
-  const dim = staticDim(x.type.shape[axis]!, 'Split into equal parts');
+  const d = x.type.shape[axis]!;
   if (ctx.opset >= 18 && ctx.hasAttr('num_outputs')) {
     const n = ctx.getInt('num_outputs');
     if (n !== outputs) ctx.fail(`num_outputs is ${n} but the node has ${outputs} outputs`);
-    const chunk = Math.ceil(dim / n);
-    return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, dim - i * chunk)));
+    // Chunks of ⌈d / n⌉; with a symbolic d the slices clamp the last ones to the axis.
+    if (typeof d === 'string') return new Array<Dim>(n).fill(dimCeilDiv(d, n));
+    const chunk = Math.ceil(d / n);
+    return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, d - i * chunk)));
   }
+  if (typeof d === 'string') {
+    const part = dimFloorDiv(d, outputs);
+    if (!dimEquals(dimMul(part, outputs), d)) {
+      throw new SymbolicDimError(`Split of the symbolic axis ${d} into ${outputs} equal parts needs ${d} to divide by ${outputs}; bind it with --dim`);
+    }
+    return new Array<Dim>(outputs).fill(part);
+  }
+  const dim = d;
   if (dim % outputs !== 0) ctx.fail(`axis ${axis} of size ${dim} does not split into ${outputs} equal parts`);
   return new Array<number>(outputs).fill(dim / outputs);
 }
@@ -70,15 +86,15 @@ function split(ctx: ImportContext) {
   const sizes = partSizes(ctx, x, axis);
   if (sizes.length === 1) return [x];
   const results: (Value | undefined)[] = [];
-  let offset = 0;
+  let offset: Dim = 0;
   sizes.forEach((size, i) => {
     if (ctx.hasOutput(i)) {
-      const op: Op = { kind: 'slice', axes: [axis], starts: [offset], ends: [offset + size], steps: [1] };
+      const op: Op = { kind: 'slice', axes: [axis], starts: [offset], ends: [dimAdd(offset, size)], steps: [1] };
       results.push(ctx.addOut1(op, [x], i));
     } else {
       results.push(undefined);
     }
-    offset += size;
+    offset = dimAdd(offset, size);
   });
   return results;
 }

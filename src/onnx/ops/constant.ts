@@ -5,9 +5,11 @@
  * Opsets 1 (Constant; ConstantOfShape and Range from their introduction) to MAX_OPSET.
  * - Constant: exactly one of `value` (a tensor), `value_float`/`value_floats` (float32 0-d/1-d),
  *   `value_int`/`value_ints` (int64 0-d/1-d). `sparse_value` and `value_string(s)` are rejected.
- * - ConstantOfShape: the constant int64 `shape` input filled with `value` (a one-element tensor,
- *   default float32 0); an empty shape gives a scalar.
+ * - ConstantOfShape: the int64 `shape` input (a constant or a shape computation on symbolic dims)
+ *   filled with `value` (a one-element tensor, default float32 0); an empty shape gives a scalar.
  * - Range: numbers from start to limit (exclusive) by delta; scalar inputs of one numeric type.
+ *   Constant start and delta with a limit read from a symbolic dim give `arange` (length
+ *   max(0, ⌈(limit − start) / delta⌉) as a dim expression).
  * Lowers to: graph constants; ConstantOfShape → `expand` of a 0-d constant to the shape (folded
  * into a constant by Graph.add unless it is huge); Range → `range` (folded when its inputs are
  * constants).
@@ -15,7 +17,10 @@
 
 import type { Tensor } from '../../../ir/graph.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { importer, makeTensor, tensorToNumbers } from './common.js';
+import { importer, makeTensor } from './common.js';
+import { dimCeilDiv, dimMax, dimSub } from '../../../ir/dim.js';
+import { dimIsNonNegative } from '../../../ir/dim-range.js';
+import { symbolicContents } from '../../../ir/eval/symbolic.js';
 
 const VALUE_ATTRS = ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings', 'sparse_value'];
 
@@ -52,10 +57,10 @@ function constant(ctx: ImportContext) {
 }
 
 function constantOfShape(ctx: ImportContext) {
-  const shapeT = ctx.constInput(0, 'input');
-  if (shapeT.dims.length !== 1) ctx.fail(`input shape must be 1-d, got dims [${shapeT.dims.join(', ')}]`);
-  const shape = tensorToNumbers(shapeT);
-  if (shape.some((d) => d < 0)) ctx.fail(`shape [${shape.join(', ')}] has a negative dim`);
+  const shapeIn = ctx.input(0, 'input');
+  if (shapeIn.rank !== 1) ctx.fail(`input shape must be 1-d, got dims [${shapeIn.type.shape.join(', ')}]`);
+  const shape = ctx.constDims(0, 'input');
+  if (shape.some((d) => (typeof d === 'number' ? d < 0 : !dimIsNonNegative(d)))) ctx.fail(`shape [${shape.join(', ')}] has a negative dim`);
   let fill: Tensor = makeTensor('float32', [], [0]);
   if (ctx.hasAttr('value')) {
     const v = ctx.getTensor('value');
@@ -75,6 +80,18 @@ function range(ctx: ImportContext) {
     if (v.rank === 1 && v.type.shape[0] === 1) return ctx.add1({ kind: 'reshape', shape: [] }, [v]);
     return ctx.fail(`input '${what}' must be a scalar, got shape [${v.type.shape.join(', ')}]`);
   });
+  const [start, limit, delta] = inputs.map((v) => symbolicContents(v)?.[0]);
+  if (typeof start === 'number' && typeof delta === 'number' && typeof limit === 'string') {
+    // A symbolic length (arange(sequence)): an input-free op whose size is a dim expression.
+    if (delta === 0) ctx.fail('delta is 0');
+    const span = delta > 0 ? dimSub(limit, start) : dimSub(start, limit);
+    const n = dimCeilDiv(span, Math.abs(delta));
+    const length = dimIsNonNegative(n) ? n : dimMax(n, 0);
+    return [ctx.addOut1({ kind: 'arange', start, delta, length, dtype: inputs[0]!.type.dtype }, [])];
+  }
+  if (limit !== undefined && (typeof start === 'string' || typeof delta === 'string')) {
+    ctx.unsupported('a symbolic start or delta (only the limit may be symbolic) is not supported');
+  }
   return [ctx.addOut1({ kind: 'range' }, inputs)];
 }
 

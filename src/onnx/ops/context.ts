@@ -6,7 +6,8 @@
  * missing required input or attribute, or an attribute of the wrong type, is an `ImportError`
  * naming the node and op; an input that must be known at compile time but is computed at run time
  * is an `UnsupportedFormError` ("input 'shape' must be a constant …"); `ctx.unsupported(reason)`
- * rejects any other form the importer does not lower.
+ * rejects any other form the importer does not lower. `constDims` reads such an input as Dims,
+ * accepting shape computations on symbolic dims as well as constants.
  *
  * IR nodes an importer adds with `add` are intermediates (named after the ONNX node plus the IR op);
  * those added with `addOut` produce the node's ONNX outputs and carry their names, so values keep
@@ -16,6 +17,8 @@
 import type { DType } from '../../../ir/dtype.js';
 import type { Graph, Tensor, Value } from '../../../ir/graph.js';
 import type { Op } from '../../../ir/ops.js';
+import type { Dim } from '../../../ir/shape.js';
+import { symbolicContents } from '../../../ir/eval/symbolic.js';
 import type { OnnxAttributeValue, OnnxNode } from '../model.js';
 import { ImportError, UnsupportedFormError } from '../errors.js';
 import { float64AsFloat32, scalarTensor, tensorToNumbers } from './common.js';
@@ -115,6 +118,28 @@ export class ImportContext {
   /** Like constNumbers, but undefined when the optional input is omitted. */
   optionalConstNumbers(index: number, what: string): number[] | undefined {
     return this.hasInput(index) ? this.constNumbers(index, what) : undefined;
+  }
+
+  /**
+   * An input that must be known at compile time, as Dims: a constant's numbers, or the contents
+   * of a shape computation on symbolic dims (`Value.symbolic`, e.g. `[batch, sequence, 4, 32]`
+   * from Shape → Gather → Concat). Data computed at run time is an UnsupportedFormError.
+   */
+  constDims(index: number, what: string): Dim[] {
+    const v = this.input(index, what);
+    if (v.data !== undefined) return tensorToNumbers(v.data);
+    const dims = symbolicContents(v);
+    if (dims === undefined) {
+      this.unsupported(
+        `input '${what}' must be a constant or computed from tensor shapes at compile time; here it depends on tensor data (data-dependent shapes are not supported)`,
+      );
+    }
+    return dims;
+  }
+
+  /** Like constDims, but undefined when the optional input is omitted. */
+  optionalConstDims(index: number, what: string): Dim[] | undefined {
+    return this.hasInput(index) ? this.constDims(index, what) : undefined;
   }
 
   /** A constant input holding exactly one element (a scalar or a 1-element tensor). */

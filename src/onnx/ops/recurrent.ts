@@ -117,10 +117,13 @@ function zeros(ctx: ImportContext, label: string, dtype: DType, shape: Dim[]): V
 function fullLengths(ctx: ImportContext, x: Value): Value {
   const [S, B] = x.type.shape as [Dim, Dim];
   if (typeof S === 'number' && typeof B === 'number') return ctx.constant('sequence_lens', makeTensor('int32', [B], new Array<number>(B).fill(S)));
+  // A symbolic S as a value without reading shapes at run time: the last entry of 1, 2, …, S.
   const s =
     typeof S === 'number'
       ? ctx.scalar('seq_length', 'int32', S)
-      : ctx.add1({ kind: 'cast', to: 'int32' }, [ctx.add1({ kind: 'shape', start: 0, end: 1 }, [x])]);
+      : ctx.add1({ kind: 'slice', axes: [0], starts: [-1], ends: [2 ** 31 - 1], steps: [1] }, [
+          ctx.add1({ kind: 'arange', start: 1, delta: 1, length: S, dtype: 'int32' }, []),
+        ]);
   return ctx.add1({ kind: 'expand', shape: [B] }, [s]);
 }
 

@@ -3,10 +3,12 @@
  *
  * ONNX: Reshape (opset 1/5/13/14/19/21), Flatten (1/9/11/13/21), Squeeze (1/11/13/21),
  * Unsqueeze (1/11/13/21). Opsets 1 to MAX_OPSET; any element type.
- * - Reshape: the `shape` input must be a constant (before opset 5, the `shape` attribute). 0 copies the input dim at that position
- *   (unless allowzero=1, opset 14+, where 0 means a zero-size dim); one -1 is inferred from the
- *   element count, symbolically when symbols cancel (e.g. [batch, 6] → [-1, 3, 2] gives batch).
- * - Flatten: [prod(d < axis), prod(d ≥ axis)]; negative axis from opset 11.
+ * - Reshape: the `shape` input must be known at compile time: a constant or a shape computation
+ *   on symbolic dims (before opset 5, the `shape` attribute). 0 copies the input dim at that
+ *   position (unless allowzero=1, opset 14+, where 0 means a zero-size dim); one -1 is inferred
+ *   from the element count by exact symbolic division (e.g. [batch, 6] → [-1, 3, 2] gives batch,
+ *   [batch, sequence, 128] → [-1, 128] gives batch*sequence).
+ * - Flatten: [prod(d < axis), prod(d ≥ axis)] (symbolic products allowed); negative axis from 11.
  * - Squeeze/Unsqueeze: `axes` attribute before opset 13, constant input from 13; negative axes
  *   from 11. Squeeze without axes drops every dim of size 1, so it needs symbolic dims bound
  *   (whether a symbol is 1 decides the output rank).
@@ -17,27 +19,26 @@
 import type { Value } from '../../../ir/graph.js';
 import type { Dim } from '../../../ir/shape.js';
 import { formatShape } from '../../../ir/shape.js';
+import { dimEquals, dimFloorDiv, dimMul, dimProductOf } from '../../../ir/dim.js';
+import { compareDims, dimIsNonNegative } from '../../../ir/dim-range.js';
 import { SymbolicDimError } from '../errors.js';
 import type { ImportContext, OpImporter } from './context.js';
-import { dimProduct, importer, normalizeAxes, tensorToNumbers } from './common.js';
-
-/** Numeric product and the multiset of symbols (name → count) of a shape. */
-function factor(dims: readonly Dim[]): { n: number; symbols: Map<string, number> } {
-  let n = 1;
-  const symbols = new Map<string, number>();
-  for (const d of dims) {
-    if (typeof d === 'number') n *= d;
-    else symbols.set(d, (symbols.get(d) ?? 0) + 1);
-  }
-  return { n, symbols };
-}
+import { dimProduct, importer, normalizeAxes } from './common.js';
 
 /**
  * Resolves an ONNX Reshape target against the input shape: 0 → copied dim (unless allowZero),
- * -1 → inferred. Throws on malformed targets, on element-count mismatches that are certain, and
- * (SymbolicDimError) when the -1 or the element count depends on symbols that do not cancel.
+ * -1 → inferred by exact symbolic division (`(128*batch*sequence) / (128*batch)` is `sequence`).
+ * Target entries may themselves be symbolic (from a shape computation). Throws on malformed
+ * targets and on element counts that certainly differ, SymbolicDimError when the -1 is not an
+ * exact quotient. When the counts are equal only for some symbol values, `assume(a, b)` is told
+ * "a must equal b at run time" (the importer records it on the graph).
  */
-export function resolveReshape(input: readonly Dim[], target: readonly number[], allowZero: boolean): Dim[] {
+export function resolveReshape(
+  input: readonly Dim[],
+  target: readonly Dim[],
+  allowZero: boolean,
+  assume: (a: Dim, b: Dim) => void = () => {},
+): Dim[] {
   const what = `reshape ${formatShape(input)} to ${formatShape(target)}`;
   if (allowZero && target.includes(0) && target.includes(-1)) throw new Error(`${what}: allowzero=1 forbids 0 and -1 together`);
   const out: Dim[] = [];
@@ -50,51 +51,37 @@ export function resolveReshape(input: readonly Dim[], target: readonly number[],
     } else if (t === 0 && !allowZero) {
       if (i >= input.length) throw new Error(`${what}: 0 at position ${i} has no input dim to copy`);
       out.push(input[i]!);
-    } else if (t < 0 || !Number.isInteger(t)) {
+    } else if (typeof t === 'number' && (t < 0 || !Number.isInteger(t))) {
       throw new Error(`${what}: invalid dim ${t}`);
+    } else if (typeof t === 'string' && !dimIsNonNegative(t)) {
+      throw new SymbolicDimError(`${what}: target dim ${t} may be negative (a -1 or 0 computed at run time)`);
     } else {
       out.push(t);
     }
   });
 
-  const inF = factor(input);
-  const outF = factor(out.filter((_, i) => i !== inferAt));
-  // Symbols on the output side must all come from the input side.
-  const rest = new Map(inF.symbols);
-  for (const [s, k] of outF.symbols) {
-    const have = rest.get(s) ?? 0;
-    if (have < k) throw new SymbolicDimError(`${what}: symbol '${s}' does not come from the input shape`);
-    if (have === k) rest.delete(s);
-    else rest.set(s, have - k);
-  }
-  const restSymbols = [...rest.entries()].flatMap(([s, k]) => new Array<string>(k).fill(s));
-
+  const inCount = dimProductOf(input);
+  const rest = dimProductOf(out.filter((_, i) => i !== inferAt));
   if (inferAt < 0) {
-    if (inF.n === 0 || outF.n === 0) {
-      if (inF.n !== outF.n) throw new Error(`${what}: element counts differ`);
-    } else if (restSymbols.length > 0 || inF.n !== outF.n) {
-      if (restSymbols.length === 0) throw new Error(`${what}: element counts differ (${inF.n} vs ${outF.n})`);
-      throw new SymbolicDimError(`${what}: the element count depends on ${restSymbols.join(', ')}; bind them with --dim`);
+    if (!dimEquals(inCount, rest)) {
+      // Different for every symbol value (by their bounds) is an error; otherwise assumed.
+      if (compareDims(inCount, rest) !== undefined) throw new Error(`${what}: element counts differ (${inCount} vs ${rest})`);
+      assume(rest, inCount);
     }
     return out;
   }
 
-  if (outF.n === 0) throw new Error(`${what}: -1 cannot be inferred when another dim is 0`);
-  if (inF.n === 0) {
+  if (rest === 0) throw new Error(`${what}: -1 cannot be inferred when another dim is 0`);
+  if (inCount === 0) {
     out[inferAt] = 0;
     return out;
   }
-  if (inF.n % outF.n !== 0) {
-    if (restSymbols.length === 0) throw new Error(`${what}: ${inF.n} elements do not divide by ${outF.n}`);
-    throw new SymbolicDimError(`${what}: cannot infer -1 from symbols ${restSymbols.join(', ')}; bind them with --dim`);
+  const q = dimFloorDiv(inCount, rest);
+  if (!dimEquals(dimMul(q, rest), inCount)) {
+    if (typeof inCount === 'number' && typeof rest === 'number') throw new Error(`${what}: ${inCount} elements do not divide by ${rest}`);
+    throw new SymbolicDimError(`${what}: -1 would be ${inCount} / ${rest}, which does not divide exactly for every symbol value; bind the symbols with --dim`);
   }
-  const q = inF.n / outF.n;
-  if (restSymbols.length === 0) out[inferAt] = q;
-  else if (restSymbols.length === 1 && q === 1) out[inferAt] = restSymbols[0]!;
-  else {
-    const product = [String(q), ...restSymbols].join('·');
-    throw new SymbolicDimError(`${what}: -1 would be ${product}, which is not a single size or symbol; bind the symbols with --dim`);
-  }
+  out[inferAt] = q;
   return out;
 }
 
@@ -112,11 +99,12 @@ function reshape(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
   // Reshape-1 (with the ignorable consumed_inputs) took the same target as an attribute.
   if (ctx.opset < 5) return reshapeOut(ctx, x, resolveReshape(x.type.shape, ctx.getInts('shape'), false));
-  const shapeT = ctx.constInput(1, 'shape');
-  if (shapeT.dims.length !== 1) ctx.fail(`input 'shape' must be 1-d, got dims [${shapeT.dims.join(', ')}]`);
-  const target = tensorToNumbers(shapeT);
+  const shapeIn = ctx.input(1, 'shape');
+  if (shapeIn.rank !== 1) ctx.fail(`input 'shape' must be 1-d, got dims [${shapeIn.type.shape.join(', ')}]`);
+  const target = ctx.constDims(1, 'shape');
   const allowZero = ctx.opset >= 14 && ctx.getInt('allowzero', 0) !== 0;
-  return reshapeOut(ctx, x, resolveReshape(x.type.shape, target, allowZero));
+  const assume = (a: Dim, b: Dim) => ctx.graph.assertDims(a, b, ctx.name);
+  return reshapeOut(ctx, x, resolveReshape(x.type.shape, target, allowZero, assume));
 }
 
 function flatten(ctx: ImportContext) {

@@ -7,7 +7,8 @@
  *   coordinates). The spec does not say how nearest rounds; onnxruntime rounds down when
  *   upsampling and up when downsampling, and so do we (mixing both across axes is rejected).
  * - Resize-11+: inputs X, roi, scales, sizes — exactly one of scales/sizes (an empty scales
- *   tensor counts as absent), and it must be a constant. Attributes mode, coordinate_
+ *   tensor counts as absent), known at compile time (sizes may be a shape computation whose
+ *   symbolic entries keep their axis). Attributes mode, coordinate_
  *   transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value.
  *   From 18: `axes` (scales/sizes apply to those axes only) and keep_aspect_ratio_policy; from
  *   19 the half_pixel_symmetric mode. `antialias=1` (18+), tf_crop_and_resize (needs roi, which
@@ -16,13 +17,15 @@
  *   and bilinear; Upsample-7: `scales` attribute; Upsample-9: scales input; modes nearest/linear.
  *   All share the asymmetric geometry, so version 1 is version 7 with scales [1, 1, h, w].
  * Output sizes follow the spec: floor(in · scale) from scales; from sizes, scale = out / in. An
- * axis whose dim is a symbol must keep its size (scale 1).
+ * axis whose dim is a symbol keeps its size (scale 1) or scales by an integer factor or its
+ * inverse (in · k, in // k).
  * Types: any numeric X; float scales; int64 sizes.
  * Lowers to: `resize` with per-axis scales and sizes and every attribute explicit.
  */
 
 import type { ResizeCoordMode, ResizeNearestMode } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
+import { dimFloorDiv, dimMul } from '../../../ir/dim.js';
 import type { Value } from '../../../ir/graph.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { importer, iota, normalizeAxes, staticDim, tensorToNumbers } from './common.js';
@@ -46,11 +49,21 @@ function readMode(ctx: ImportContext, allowed: string[]): Mode {
   return m as Mode;
 }
 
-/** Per-axis sizes from per-axis scales: floor(in · scale), the input dim itself where scale is 1. */
+/**
+ * Per-axis sizes from per-axis scales: floor(in · scale), the input dim itself where scale is 1.
+ * A symbolic dim is scaled exactly by an integer factor k (in · k) or its inverse (in // k);
+ * other scales need the dim bound.
+ */
 function sizesFromScales(x: Value, scales: number[]): Dim[] {
   return x.type.shape.map((d, i) => {
     const s = scales[i]!;
     if (s === 1) return d;
+    if (typeof d === 'string') {
+      if (Number.isInteger(s)) return dimMul(d, s);
+      // floor(in · 1/k) = in // k, exactly, when 1/k is what the float holds.
+      const k = Math.round(1 / s);
+      if (k > 1 && 1 / k === s) return dimFloorDiv(d, k);
+    }
     return Math.floor(staticDim(d, `resizing axis ${i} by ${s}`) * s);
   });
 }
@@ -107,7 +120,18 @@ function resize(ctx: ImportContext) {
   const axes = ctx.opset >= 18 && ctx.hasAttr('axes') ? normalizeAxes(ctx.getInts('axes'), x.rank, 'Resize axes') : iota(x.rank);
   const scalesT = ctx.hasInput(2) ? ctx.constInput(2, 'scales') : undefined;
   const givenScales = scalesT !== undefined && scalesT.data.length > 0 ? tensorToNumbers(scalesT) : undefined;
-  const givenSizes = ctx.optionalConstNumbers(3, 'sizes');
+  // Sizes may come from a shape computation: a symbolic size is accepted on an axis it keeps.
+  const givenDims = ctx.optionalConstDims(3, 'sizes');
+  const keptSymbolic = new Set<number>();
+  const givenSizes = givenDims?.map((d, k) => {
+    if (typeof d === 'number') return d;
+    const a = axes[k];
+    if (a !== undefined && x.type.shape[a] === d) {
+      keptSymbolic.add(k);
+      return 0; // never read: the axis keeps its dim
+    }
+    return ctx.unsupported(`size ${d} on axis ${a} is symbolic and differs from the input dim; only a kept symbolic axis is supported`);
+  });
   if ((givenScales === undefined) === (givenSizes === undefined)) ctx.fail('exactly one of scales and sizes must be given');
   const given = (givenScales ?? givenSizes)!;
   if (given.length !== axes.length) ctx.fail(`${givenScales ? 'scales' : 'sizes'} has ${given.length} values for ${axes.length} axes`);
@@ -124,11 +148,12 @@ function resize(ctx: ImportContext) {
     const policy = ctx.opset >= 18 ? ctx.getString('keep_aspect_ratio_policy', 'stretch') : 'stretch';
     if (policy === 'stretch') {
       axes.forEach((a, k) => {
-        if (givenSizes![k] === x.type.shape[a]) return; // unchanged axis: scale 1, symbols allowed
+        if (keptSymbolic.has(k) || givenSizes![k] === x.type.shape[a]) return; // unchanged axis: scale 1, symbols allowed
         sizes[a] = givenSizes![k]!;
         scales[a] = givenSizes![k]! / inOf(a);
       });
     } else if (policy === 'not_larger' || policy === 'not_smaller') {
+      if (keptSymbolic.size > 0) ctx.unsupported(`keep_aspect_ratio_policy '${policy}' with symbolic sizes is not supported`);
       const ratios = axes.map((a, k) => givenSizes![k]! / inOf(a));
       const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
       // The spec rounds half up here: out = round_half_up(in · scale).

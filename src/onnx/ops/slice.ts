@@ -3,7 +3,9 @@
  *
  * ONNX: Slice (opset 1/10/11/13). Opsets 1 to MAX_OPSET; any element type.
  * - Before opset 10: `starts`, `ends` and optional `axes` attributes, step 1.
- * - From 10: inputs starts, ends, axes?, steps?, all required to be constants here.
+ * - From 10: inputs starts, ends, axes?, steps?, all known at compile time: axes and steps
+ *   constants, starts and ends constants or shape computations on symbolic dims (`x[:, :seq]`
+ *   with seq read from another input's shape).
  * Negative axes are normalized; repeated axes and zero steps are errors. starts/ends keep ONNX
  * meaning (negative counts from the end, out of range clamps); values beyond ±(2³¹−1) — the
  * INT64 sentinels exporters use for "to the end" — are clamped to that range, which selects the
@@ -11,16 +13,17 @@
  * Lowers to: `slice(axes, starts, ends, steps)`.
  */
 
+import type { Dim } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { importer, iota } from './common.js';
 
 const LIMIT = 2 ** 31 - 1;
-const clampIndex = (v: number) => Math.min(LIMIT, Math.max(-LIMIT, v));
+const clampIndex = (v: Dim): Dim => (typeof v === 'number' ? Math.min(LIMIT, Math.max(-LIMIT, v)) : v);
 
 function slice(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
-  let starts: number[];
-  let ends: number[];
+  let starts: Dim[];
+  let ends: Dim[];
   let axes: number[] | undefined;
   let steps: number[] | undefined;
   if (ctx.opset < 10) {
@@ -29,8 +32,8 @@ function slice(ctx: ImportContext) {
     axes = ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
   } else {
     for (const a of ['starts', 'ends', 'axes']) ctx.rejectMovedAttr(a, 10);
-    starts = ctx.constNumbers(1, 'starts');
-    ends = ctx.constNumbers(2, 'ends');
+    starts = ctx.constDims(1, 'starts');
+    ends = ctx.constDims(2, 'ends');
     axes = ctx.optionalConstNumbers(3, 'axes');
     steps = ctx.optionalConstNumbers(4, 'steps');
   }

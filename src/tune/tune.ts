@@ -1,0 +1,201 @@
+/**
+ * `compile --tune`: measure GEMM tilings on the actual adapter and keep the fastest per kernel
+ * signature. The default tiling (codegen/kernels/gemm-core.ts `defaultGemmTiling`) is a heuristic
+ * measured on lavapipe; the best block and workgroup shape differ per device (SIMD width, register
+ * file, cache sizes), which only measuring tells.
+ *
+ * For every matmul node of the optimized graph (transformer projections, classifier heads,
+ * batched attention products when not fused into attention), the tuner builds the same product on
+ * fresh random operands, times each candidate tiling — the median of several submits, each of
+ * several back-to-back dispatches so that submit overhead does not swamp small kernels — and
+ * records the winner in the tuning cache (src/tune/cache.ts) under the adapter and the kernel's
+ * signature. Signatures already in the cache are not measured again. Symbolic dims are measured
+ * at the given binding (the `--max-dim` bounds, or the compile's reference sizes).
+ */
+
+import { evalDim } from '../../ir/dim.js';
+import { Graph, type Node } from '../../ir/graph.js';
+import { DEFAULT_LIMITS, type CodegenContext, type DeviceLimits } from '../../codegen/kernel.js';
+import { defaultGemmTiling, type GemmTiling } from '../../codegen/kernels/gemm-core.js';
+import { matmulKernels } from '../../codegen/kernels/matmul.js';
+import { attachDims, DimTable, withDimTable } from '../../codegen/dims.js';
+import type { TuningCache, TuningEntry } from './cache.js';
+
+/** What the tuner measures for one node: its static operand dims and op attributes. */
+export interface MatmulTarget {
+  node: Node;
+  signature: string;
+  dims: number[][];
+}
+
+/** The signature of a matmul: operand dims, transposes, dtypes (what a tiling's speed depends on). */
+export function matmulSignature(node: Node, dims: number[][]): string {
+  const op = node.op;
+  if (op.kind !== 'matmul') throw new Error(`matmulSignature: node '${node.name}' is ${op.kind}`);
+  const ops = dims.map((d, i) => `${node.inputs[i]!.type.dtype}[${d.join('x')}]`).join(',');
+  return `matmul(${ops};tA=${op.transA ? 1 : 0};tB=${op.transB ? 1 : 0})`;
+}
+
+/** Matmul nodes of `graph`, with symbolic dims evaluated at `env`. */
+export function matmulTargets(graph: Graph, env: Readonly<Record<string, number>>): MatmulTarget[] {
+  const out: MatmulTarget[] = [];
+  for (const node of graph.nodes) {
+    if (node.op.kind !== 'matmul') continue;
+    const dims = node.inputs.map((v) => v.type.shape.map((d) => evalDim(d, env)));
+    out.push({ node, signature: matmulSignature(node, dims), dims });
+  }
+  return out;
+}
+
+/** Candidate tilings for an M×N×K product: register blocks × workgroup shapes, default first. */
+export function gemmCandidates(M: number, N: number, K: number): GemmTiling[] {
+  const seen = new Set<string>();
+  const out: GemmTiling[] = [];
+  const add = (t: GemmTiling) => {
+    const key = JSON.stringify(t);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(t);
+    }
+  };
+  add(defaultGemmTiling(M, N, K));
+  for (const rows of [1, 2, 4, 8]) {
+    if (rows > 1 && rows > M) continue;
+    for (const cols of [4, 8]) {
+      if (cols > 4 && cols > N) continue;
+      for (const [wgX, wgY] of [
+        [64, 1],
+        [16, 4],
+        [8, 8],
+      ] as const) {
+        add({ rows, cols, wgX, wgY, vec4: true });
+      }
+    }
+  }
+  return out;
+}
+
+export interface TuneOptions {
+  device: GPUDevice;
+  adapter: string;
+  cache: TuningCache;
+  /** Timed submits per candidate (median taken); default 7. */
+  reps?: number;
+  limits?: DeviceLimits;
+  /** Candidate tilings for an M×N×K product; default `gemmCandidates`. */
+  candidates?: (M: number, N: number, K: number) => GemmTiling[];
+  /** Called before each candidate is measured and once at the end (done === total). */
+  progress?: (done: number, total: number, label: string) => void;
+}
+
+export interface TuneResult {
+  /** The tiling to use per node (from the cache or measured now). */
+  tilings: Map<Node, GemmTiling>;
+  measured: number;
+  reused: number;
+}
+
+/** Measures (or reuses) a tiling for every target; saves the cache after each new signature. */
+export async function tuneMatmuls(targets: MatmulTarget[], opts: TuneOptions): Promise<TuneResult> {
+  const tilings = new Map<Node, GemmTiling>();
+  const bySignature = new Map<string, MatmulTarget[]>();
+  for (const t of targets) bySignature.set(t.signature, [...(bySignature.get(t.signature) ?? []), t]);
+  const todo = [...bySignature.entries()].filter(([sig]) => !opts.cache.get(opts.adapter, sig));
+  const plans = todo.map(([sig, ts]) => ({ sig, target: ts[0]!, candidates: candidatesFor(ts[0]!, opts.candidates ?? gemmCandidates) }));
+  const total = plans.reduce((n, p) => n + p.candidates.length, 0);
+  let done = 0;
+  for (const p of plans) {
+    const entry = await measure(p.target, p.candidates, opts, (label) => opts.progress?.(done++, total, label));
+    opts.cache.set(opts.adapter, p.sig, entry);
+    opts.cache.save();
+  }
+  opts.progress?.(total, total, 'done');
+  for (const [sig, ts] of bySignature) {
+    const entry = opts.cache.get(opts.adapter, sig)!;
+    for (const t of ts) tilings.set(t.node, entry.tiling);
+  }
+  return { tilings, measured: todo.length, reused: bySignature.size - todo.length };
+}
+
+/** M, N, K of a target (batch dims folded into M for the candidate filter only). */
+function candidatesFor(t: MatmulTarget, candidates: (M: number, N: number, K: number) => GemmTiling[]): GemmTiling[] {
+  const op = t.node.op as Extract<Node['op'], { kind: 'matmul' }>;
+  const a = t.dims[0]!;
+  const b = t.dims[1]!;
+  const M = a.length >= 2 ? a[op.transA ? a.length - 1 : a.length - 2]! : 1;
+  const K = a[op.transA ? a.length - 2 : a.length - 1] ?? a[0]!;
+  const N = b.length >= 2 ? b[op.transB ? b.length - 2 : b.length - 1]! : 1;
+  return candidates(M, N, K);
+}
+
+/** A one-node copy of the target with static operand shapes, its kernels generated per tiling. */
+function standalone(t: MatmulTarget): Node {
+  const g = new Graph();
+  const inputs = t.node.inputs.map((v, i) => g.addInput(`in${i}`, { dtype: v.type.dtype, shape: t.dims[i]! }));
+  g.add(t.node.op, inputs, t.node.name, [], false);
+  return g.nodes[0]!;
+}
+
+async function measure(t: MatmulTarget, candidates: GemmTiling[], opts: TuneOptions, onCandidate: (label: string) => void): Promise<TuningEntry> {
+  const { device } = opts;
+  const node = standalone(t);
+  const ctx: CodegenContext = {
+    limits: opts.limits ?? { ...DEFAULT_LIMITS, maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension },
+    scratch: () => {
+      throw new Error('matmul needs no scratch');
+    },
+  };
+  const values = [...node.inputs, ...node.outputs];
+  const buffers = values.map((v) => {
+    const n = Math.max(1, v.type.shape.reduce<number>((a, d) => a * (d as number), 1));
+    // STORAGE | COPY_DST as numbers: Node has no GPUBufferUsage global unless webgpu installs it.
+    const buf = device.createBuffer({ size: 4 * n, usage: 0x80 | 0x08 });
+    device.queue.writeBuffer(buf, 0, Float32Array.from({ length: n }, () => Math.random() - 0.5));
+    return buf;
+  });
+  const reps = opts.reps ?? 7;
+  let inner = 0;
+  const times: number[] = [];
+  try {
+    for (const tiling of candidates) {
+      onCandidate(`${t.node.name} ${JSON.stringify(tiling)}`);
+      const table = new DimTable();
+      const kernels = withDimTable(table, () => matmulKernels(node, ctx, tiling)).map(attachDims);
+      if (kernels.length !== 1 || kernels[0]!.usesDims) throw new Error(`tuning '${t.node.name}': expected one static kernel`);
+      const k = kernels[0]!;
+      const module = device.createShaderModule({ code: k.wgsl });
+      const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: buffers.map((buffer, i) => ({ binding: i, resource: { buffer } })),
+      });
+      const wg = k.workgroups as [number, number, number];
+      const run = async (n: number): Promise<number> => {
+        const t0 = performance.now();
+        const enc = device.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        for (let i = 0; i < n; i++) pass.dispatchWorkgroups(...wg);
+        pass.end();
+        device.queue.submit([enc.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        return (performance.now() - t0) / n;
+      };
+      await run(1); // the driver compiles lazily: the first run is not timed
+      // Dispatches per submit: enough for about 20 ms, decided once on the default tiling.
+      if (inner === 0) inner = Math.max(1, Math.min(64, Math.round(20 / Math.max(0.01, await run(1)))));
+      const samples: number[] = [];
+      for (let r = 0; r < reps; r++) samples.push(await run(inner));
+      samples.sort((a, b) => a - b);
+      times.push(samples[Math.floor(samples.length / 2)]!);
+    }
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+  let best = 0;
+  times.forEach((ms, i) => {
+    if (ms < times[best]!) best = i;
+  });
+  return { tiling: candidates[best]!, ms: times[best]!, defaultMs: times[0]!, candidates: candidates.length, measuredAt: new Date().toISOString() };
+}
