@@ -12,7 +12,8 @@
  *
  * Simplifications are exact for all symbol values (symbols are non-negative integers): exact
  * division of a polynomial by a constant or by a monomial, splitting `(c·P + r) // c` into
- * `P + r // c` for a constant remainder, and min/max of arguments that differ by a constant.
+ * `P + r // c` for a constant remainder, nested constant divisions `(X // a) // b = X // (a·b)`,
+ * and min/max of arguments that differ by a constant.
  */
 
 import { parseDimExpr, type DimAst } from '../runtime/dim-expr.js';
@@ -150,6 +151,12 @@ function polyFloorDiv(p: Poly, q: Poly): Poly {
     const pc = polyConst(p);
     if (pc !== undefined) return constPoly(Math.floor(pc / qc));
     if (qc === 1) return p;
+    // ⌊⌊X / a⌋ / b⌋ = ⌊X / (a·b)⌋ for positive integers a, b (strided convs and pools chain these).
+    if (p.size === 1) {
+      const [[key, coef]] = [...p] as [[string, number]];
+      const nested = coef === 1 ? /^\(\((.*)\)\/\/(\d+)\)$/.exec(key) : null;
+      if (nested) return polyFloorDiv(polyOf(nested[1]!), constPoly(Number(nested[2]) * qc));
+    }
     // (qc·P + R) // qc = P + R // qc whenever P has integer coefficients.
     const exact: Poly = new Map();
     const rest: Poly = new Map();

@@ -21,6 +21,8 @@ describe('dimension expressions', () => {
     expect(D.dimFloorDiv(D.dimAdd(D.dimMul(2, 's'), 2), 4)).toBe(D.dimFloorDiv(D.dimAdd('s', 1), 2));
     expect(D.dimCeilDiv('s', 64)).toBe('((s+63)//64)');
     expect(D.dimFloorDiv('s', 1)).toBe('s');
+    expect(D.dimFloorDiv(D.dimFloorDiv('h', 2), 2)).toBe(D.dimFloorDiv('h', 4));
+    expect(D.dimFloorDiv(D.dimFloorDiv(D.dimAdd('h', 1), 2), 16)).toBe('((h+1)//32)');
   });
   it('min and max decide arguments that differ by a constant', () => {
     expect(D.dimMax(D.dimAdd('s', 2), 's')).toBe('s+2');
