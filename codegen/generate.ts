@@ -93,7 +93,7 @@ type FusedGenerator = (node: Node, ctx: CodegenContext, group: FusedGroup) => Ke
 /** Anchors whose generators take an epilogue (elementwise groups have their own kernel). */
 const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
   conv: (node, ctx, group) => convKernels(node, ctx, {}, group),
-  matmul: (node, ctx, group) => matmulKernels(node, ctx, tuned.get(node), group),
+  matmul: (node, ctx, group) => matmulKernels(node, ctx, tuned.get(node.name), group),
   pool: poolKernels,
   reduce: reduceKernels,
   softmax: softmaxKernels,
@@ -104,14 +104,14 @@ export interface GenerateOptions {
   /** Fuse elementwise work into kernel groups (default true); false gives one group per node. */
   fuse?: boolean;
   /**
-   * GEMM tilings chosen by measurement (`compile --tune`, src/tune) for matmul nodes; nodes
+   * GEMM tilings chosen by measurement (`compile --tune`, src/tune) by matmul node name; nodes
    * without one use the heuristic default. The tiling used is recorded on the kernel (`config`).
    */
-  tilings?: ReadonlyMap<Node, GemmTiling>;
+  tilings?: ReadonlyMap<string, GemmTiling>;
 }
 
 /** The tilings of the generateKernels call in progress (codegen is synchronous). */
-let tuned: ReadonlyMap<Node, GemmTiling> = new Map();
+let tuned: ReadonlyMap<string, GemmTiling> = new Map();
 
 /** Which generator handles a node; exhaustive over op kinds. */
 function choose(node: Node): Choice {
@@ -263,14 +263,14 @@ function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOption
       if (group.copy) generated = generateCopyGroup(group, ctx);
       else if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
       else if (fused && !isPlainGroup(group)) generated = fused(node, ctx, group);
-      else if (node.op.kind === 'matmul') generated = matmulKernels(node, ctx, tuned.get(node));
+      else if (node.op.kind === 'matmul') generated = matmulKernels(node, ctx, tuned.get(node.name));
       else generated = choice.generator(node, ctx);
     } catch (e) {
       // Generators usually name the node already (kernels/common.ts `unsupported`).
       const msg = (e as Error).message;
       throw new CodegenError(msg.startsWith(`node '`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
     }
-    const tiling = tuned.get(node);
+    const tiling = node.op.kind === 'matmul' ? tuned.get(node.name) : undefined;
     kernels.push(...generated.map((k) => ({ ...k, anchorKind: node.op.kind, ...(tiling ? { config: `tuned ${JSON.stringify(tiling)}` } : {}) })));
   }
   return { kernels, views, scratch };

@@ -105,6 +105,13 @@ async function getGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
+/** The platform's default WebGPU adapter (the same shared GPU object models load through). */
+export async function requestDefaultAdapter(): Promise<GPUAdapter> {
+  const adapter = await (await getGpu()).requestAdapter();
+  if (!adapter) throw new ModelLoadError('no WebGPU adapter is available (on Linux without a GPU, install Mesa lavapipe)');
+  return adapter;
+}
+
 export interface DeviceRequest {
   /** Optional features to enable when the adapter offers them (e.g. 'timestamp-query' for profiling). */
   optionalFeatures?: readonly GPUFeatureName[];

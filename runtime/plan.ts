@@ -53,6 +53,11 @@ export interface PlanKernel {
   workgroups: [PlanDim, PlanDim, PlanDim];
   /** The shader reads the dims table: bind its uniform buffer at @group(1) @binding(0). */
   usesDims?: boolean;
+  /**
+   * The configuration the kernel was generated with when it is not the heuristic default, e.g.
+   * `tuned {"rows":4,…}` for a GEMM tiling measured by `compile --tune`. For the record only.
+   */
+  config?: string;
 }
 
 /** A graph input or output as the caller sees it. */

@@ -22,6 +22,8 @@
 
 import { basename } from 'node:path';
 import { generateKernels } from '../codegen/generate.js';
+import type { GemmTiling } from '../codegen/kernels/gemm-core.js';
+import { tuneGraph, type TuneRequest, type TuneSummary } from './tune/index.js';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../codegen/kernel.js';
 import { planMemory } from '../codegen/schedule/memory.js';
 import { gpuStorageOf, type DType } from '../ir/dtype.js';
@@ -57,6 +59,13 @@ export interface CompileOptions {
    * and outputs keep their dtype at the run() boundary, constants are converted here.
    */
   f64AsF32?: boolean;
+  /** GEMM tilings by matmul node name (what `tune` found); others use the heuristic default. */
+  tilings?: ReadonlyMap<string, GemmTiling>;
+  /**
+   * `compile --tune`: measure GEMM tilings on this machine's adapter (src/tune) before generating
+   * kernels, reusing the tuning cache. Only `compile` (async) honours it.
+   */
+  tune?: TuneRequest;
 }
 
 export interface CompileReport {
@@ -76,6 +85,8 @@ export interface CompileReport {
    * bounds, else every symbol = 64 (codegen/schedule/memory.ts). Empty when every size is static.
    */
   reference: Record<string, number>;
+  /** With `tune`: where the tilings came from (signatures measured now vs from the cache). */
+  tuning?: { adapter: string; cachePath: string; measured: number; reused: number; kernels: number };
   /** Things the user should know about how the model was compiled (e.g. float16 in f32). */
   notes: string[];
   /** With f64AsF32: the model's float64 things read as float32 ("input 'x'", …); else empty. */
@@ -184,7 +195,7 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
   checkMaxDims(graph, maxDims, options.dims ?? {});
   if (options.verbose) log(printGraph(graph, { elideConstantsOver: 16 }));
 
-  const { kernels, views, dims } = generateKernels(graph, options.limits ?? DEFAULT_LIMITS);
+  const { kernels, views, dims } = generateKernels(graph, options.limits ?? DEFAULT_LIMITS, { tilings: options.tilings });
   const memory = planMemory(graph, kernels, views, { maxDims });
   const { plan, weights } = buildPlan({ graph, kernels, memory, ...source, dims, maxDims, dimAssertions: graphDimAssertions(graph) });
 
@@ -282,9 +293,21 @@ export function compileToMemory(modelPath: string, options: CompileOptions = {})
   return compileModel(loadModelFile(modelPath), basename(modelPath), options);
 }
 
-/** Compiles `modelPath` into the folder `outDir` (written whole or not at all). */
+/**
+ * Compiles `modelPath` into the folder `outDir` (written whole or not at all). With `tune`, a first
+ * compile gives the optimized graph whose matmuls are tuned, and the second one uses the tilings
+ * (the importer and passes are deterministic, so node names match).
+ */
 export async function compile(modelPath: string, outDir: string, options: CompileOptions = {}): Promise<CompileReport> {
-  const compiled = compileToMemory(modelPath, options);
+  let tuning: TuneSummary | undefined;
+  if (options.tune) {
+    const first = compileToMemory(modelPath, { ...options, tune: undefined, verbose: false });
+    tuning = await tuneGraph(first.graph, first.report.reference, options.tune);
+  }
+  const compiled = compileToMemory(modelPath, tuning ? { ...options, tilings: tuning.tilings } : options);
+  if (tuning) {
+    compiled.report.tuning = { adapter: tuning.adapter, cachePath: tuning.cachePath, measured: tuning.measured, reused: tuning.reused, kernels: tuning.tilings.size };
+  }
   writeFolder(outDir, await outputFiles(compiled.plan, compiled.weights));
   return compiled.report;
 }

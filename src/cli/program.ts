@@ -37,6 +37,29 @@ interface CompileFlags {
   dumpIr?: string;
   f64AsF32?: boolean;
   verbose?: boolean;
+  tune?: boolean;
+  tuneCache?: string;
+}
+
+/**
+ * A progress bar for `compile --tune` on stderr: redrawn in place on a terminal, else a line per
+ * tenth of the work so logs stay short.
+ */
+function tuneProgress(io: Io): (done: number, total: number, label: string) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = -1;
+  return (done, total, label) => {
+    if (total === 0) return;
+    const width = 30;
+    const filled = Math.round((width * done) / total);
+    const line = `tune [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${done === total ? 'done' : label}`;
+    if (tty) process.stderr.write(`\r${line.slice(0, 120).padEnd(120)}${done === total ? '\n' : ''}`);
+    else {
+      const tenth = Math.floor((10 * done) / total);
+      if (tenth !== lastTenth || done === total) io.err(line);
+      lastTenth = tenth;
+    }
+  };
 }
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
@@ -57,6 +80,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-optimize', 'skip the optimizer passes (for debugging a miscompile)')
     .option('--dump-ir <dir>', 'write the IR after each optimizer pass into <dir>')
     .option('--f64-as-f32', F64_HELP)
+    .option('--tune', 'measure GEMM tilings on this adapter and keep the fastest (reuses and extends the tuning cache)')
+    .option('--tune-cache <file>', 'with --tune: the tuning cache file (default $ONNX_WGSL_TUNE_CACHE or ~/.cache/onnx-wgsl/tuning.json)')
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
     .action(async (model: string, o: CompileFlags) => {
       const r = await compile(model, o.out, {
@@ -67,7 +92,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         verbose: o.verbose,
         log: io.err,
         f64AsF32: !!o.f64AsF32,
+        tune: o.tune ? { cachePath: o.tuneCache, progress: tuneProgress(io) } : undefined,
       });
+      if (r.tuning) {
+        io.out(
+          `tuned ${r.tuning.kernels} matmul kernels on ${r.tuning.adapter}: ${r.tuning.measured} signatures measured, ` +
+            `${r.tuning.reused} from the cache (${r.tuning.cachePath})`,
+        );
+      }
       io.out(
         `compiled ${r.modelName} → ${o.out}: ${r.kernels} kernels (${r.shaders} shaders), ${r.buffers} buffers, ` +
           `weights ${formatBytes(r.weightsBytes)}, intermediates ${formatBytes(r.plannedIntermediateBytes)} ` +

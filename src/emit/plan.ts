@@ -136,6 +136,7 @@ export function buildPlan(src: PlanSource): BuiltPlan {
       outputs: k.outputs.map((v) => binding(v, where)),
       workgroups: [...k.workgroups] as [PlanDim, PlanDim, PlanDim],
       ...(k.usesDims ? { usesDims: true } : {}),
+      ...(k.config ? { config: k.config } : {}),
     };
   });
 

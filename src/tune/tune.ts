@@ -89,15 +89,15 @@ export interface TuneOptions {
 }
 
 export interface TuneResult {
-  /** The tiling to use per node (from the cache or measured now). */
-  tilings: Map<Node, GemmTiling>;
+  /** The tiling to use per matmul node name (from the cache or measured now). */
+  tilings: Map<string, GemmTiling>;
   measured: number;
   reused: number;
 }
 
 /** Measures (or reuses) a tiling for every target; saves the cache after each new signature. */
 export async function tuneMatmuls(targets: MatmulTarget[], opts: TuneOptions): Promise<TuneResult> {
-  const tilings = new Map<Node, GemmTiling>();
+  const tilings = new Map<string, GemmTiling>();
   const bySignature = new Map<string, MatmulTarget[]>();
   for (const t of targets) bySignature.set(t.signature, [...(bySignature.get(t.signature) ?? []), t]);
   const todo = [...bySignature.entries()].filter(([sig]) => !opts.cache.get(opts.adapter, sig));
@@ -112,7 +112,7 @@ export async function tuneMatmuls(targets: MatmulTarget[], opts: TuneOptions): P
   opts.progress?.(total, total, 'done');
   for (const [sig, ts] of bySignature) {
     const entry = opts.cache.get(opts.adapter, sig)!;
-    for (const t of ts) tilings.set(t.node, entry.tiling);
+    for (const t of ts) tilings.set(t.node.name, entry.tiling);
   }
   return { tilings, measured: todo.length, reused: bySignature.size - todo.length };
 }

@@ -15,6 +15,9 @@ import { generateKernels } from '../../codegen/generate.js';
 import { TuningCache, adapterKey } from '../../src/tune/cache.js';
 import { gemmCandidates, matmulTargets, tuneMatmuls } from '../../src/tune/tune.js';
 import { getDevice, runKernels } from '../helpers/gpu.js';
+import { compileGraph } from '../../src/compile.js';
+import { createModel } from '../../runtime/index.js';
+import { evaluateGraph } from '../../ir/eval/index.js';
 import { compareTensors, randomTensor, rng } from '../helpers/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-wgsl-tune-'));
@@ -59,7 +62,7 @@ describe('GEMM tuner', () => {
 
     const again = await tuneMatmuls(matmulTargets(g, {}), { device, adapter: 'test | lavapipe', cache: TuningCache.load(path) });
     expect(again).toMatchObject({ measured: 0, reused: 1 });
-    expect(again.tilings.get(g.nodes[0]!)).toEqual(first.tilings.get(g.nodes[0]!));
+    expect(again.tilings.get('mm')).toEqual(first.tilings.get('mm'));
 
     const ta = randomTensor('float32', [70, 77], rng(1));
     const tb = randomTensor('float32', [77, 90], rng(2));
@@ -70,13 +73,35 @@ describe('GEMM tuner', () => {
     const sample = all.filter((t, i) => t.wgY === 4 || i === 0 || (t.rows === 8 && t.cols === 8));
     expect(sample.length).toBeGreaterThanOrEqual(8);
     for (const tiling of sample) {
-      const plan = generateKernels(g, undefined, { tilings: new Map([[g.nodes[0]!, tiling]]) });
+      const plan = generateKernels(g, undefined, { tilings: new Map([['mm', tiling]]) });
       expect(plan.kernels[0]!.config).toBe(`tuned ${JSON.stringify(tiling)}`);
       const out = await runKernels(plan.kernels, new Map([[a, ta], [b, tb]]));
       const c = compareTensors(out.get(g.outputs[0]!)!, expected!, 1e-4, 1e-5);
       expect(c.firstBad, `tiling ${JSON.stringify(tiling)}: max abs err ${c.maxAbs}`).toBe(-1);
     }
   }, 300_000);
+
+  it('a tuned tiling on a symbolic product is recorded in the plan and runs at every size', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'sequence', 24] });
+    const w = g.addConstant('w', randomTensor('float32', [24, 40], rng(5)));
+    g.outputs = g.add({ kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1 }, [x, w], 'proj', ['y']);
+    const tiling = { rows: 2, cols: 8, wgX: 16, wgY: 4, vec4: true };
+    const compiled = compileGraph(g, { modelName: 'tuned' }, { tilings: new Map([['proj', tiling]]) });
+    expect(compiled.plan.kernels.map((k) => k.config)).toEqual([`tuned ${JSON.stringify(tiling)}`]);
+    const model = await createModel(compiled.plan, compiled.weights, { device: await getDevice() });
+    try {
+      for (const [b, s] of [[1, 1], [2, 7], [3, 33]] as const) {
+        const t = randomTensor('float32', [b, s, 24], rng(b * 100 + s));
+        const got = (await model.run({ x: { data: t.data as Float32Array, dims: t.dims } }))['y']!;
+        const want = evaluateGraph(g, { x: t }).get('y')!;
+        const c = compareTensors({ dtype: 'float32', dims: got.dims, data: got.data }, want, 1e-4, 1e-5);
+        expect(c.firstBad, `(${b}, ${s}): max abs err ${c.maxAbs}`).toBe(-1);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
 
   it('an unreadable cache is an error, not silently replaced', () => {
     const path = join(dir, 'bad.json');
