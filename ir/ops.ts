@@ -227,9 +227,18 @@ export type Op =
     }
   /** The dims of x as int64, from start to end (ONNX Shape-15 semantics, resolved). Inputs: [x]. */
   | { kind: 'shape'; start: number; end: number }
-  /** Cumulative sum along axis. Inputs: [x]. */
+  /**
+   * Cumulative sum along axis. Inputs: [x] or [x, axis]: with a second input (an int32/int64
+   * scalar computed at run time, negative counting from the end) the axis comes from its data and
+   * the `axis` attribute is ignored (importers write 0). An axis outside [-rank, rank) is an
+   * error on the CPU; a GPU kernel cannot raise one, so there it clamps (undefined output).
+   */
   | { kind: 'cumSum'; axis: number; exclusive: boolean; reverse: boolean }
-  /** Lower (upper=false) or upper triangle with diagonal offset k over the last two dims. */
+  /**
+   * Lower (upper=false) or upper triangle with diagonal offset k over the last two dims.
+   * Inputs: [x] or [x, k]: with a second input (an int32/int64 scalar computed at run time) k
+   * comes from its data and the `k` attribute is ignored (importers write 0).
+   */
   | { kind: 'trilu'; upper: boolean; k: number }
   /** int64 [start, limit) by delta; inputs are the scalars [start, limit, delta]. */
   | { kind: 'range' }

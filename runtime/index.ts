@@ -13,8 +13,8 @@ import type { ModelPlan } from './plan.js';
 
 export { InputValidationError, DeviceLimitError, ModelLoadError } from './errors.js';
 export { createModel } from './model.js';
-export type { Model, ModelStats, OutputTensor, CreateOptions } from './model.js';
-export type { InputTensor } from './validate.js';
+export type { Model, ModelStats, OutputTensor, GpuOutputTensor, RunOptions, CreateOptions } from './model.js';
+export type { InputTensor, GpuInputTensor, RunInput } from './validate.js';
 export type { ProfileMode, RunProfile, KernelTiming } from './profile.js';
 export type { ModelPlan, PlanTensor, PlanDim, PlanSymbol } from './plan.js';
 

@@ -19,17 +19,37 @@
  * run() calls are queued, not interleaved: the plan's buffers (inputs, intermediates, readbacks)
  * are shared state, so two inferences in flight at once would overwrite each other.
  *
+ * GPU-resident inputs and outputs, so chained models skip the host round trip:
+ * - An input given as `{ buffer, dims, dtype? }` (validate.ts says what the buffer must hold) is
+ *   copied into the model's input buffer by copyBufferToBuffer at the start of the run's command
+ *   encoder, in queue order after whatever the caller submitted before (e.g. the model that
+ *   produced it). A buffer created by some model of this runtime on another device is refused by
+ *   name; any other foreign buffer fails WebGPU's validation, reported with a hint naming the GPU
+ *   inputs. Feeding a model its own output works (the copy precedes the dispatches, and a buffer
+ *   grown for a new size is destroyed only after the submit that copies from it).
+ * - `run(inputs, { outputs: 'gpu' })`, or a list of output names, returns those outputs as
+ *   `{ buffer, dims, dtype }` without readback: the model's own buffer for that output (no copy),
+ *   holding `dims` in device words from offset 0 (the buffer may be larger, a symbolic model's
+ *   buffers being sized for the largest run so far). It is owned by the model and READ-ONLY (it
+ *   may be a weight or an input of the model), and valid until this model runs again or is
+ *   disposed: the caller awaits the run() that consumes it before calling this model's run() again
+ *   (a consumer's run may wait on its own queue before it records the copy). Model-owned rather
+ *   than caller-provided buffers: a chain costs one copy (into the consumer's input buffer), and
+ *   the caller sizes and allocates nothing.
+ *   Outputs not selected are read back as before; a run with every output on the GPU maps nothing
+ *   (stats.readbacksPerRun).
+ *
  * Usage flags are numeric literals because Node has no GPUBufferUsage global unless the caller
  * installs the `webgpu` package's globals, which this runtime does not require.
  */
 
 import { fromDeviceWords, type ElemType, type HostData } from './convert.js';
 import { acquireDevice, atMaxDims } from './device.js';
-import { DeviceLimitError, ModelLoadError } from './errors.js';
+import { DeviceLimitError, InputValidationError, ModelLoadError } from './errors.js';
 import { DIMS_TABLE_BYTES, PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanKernel, type PlanTensor } from './plan.js';
 import { profileMode, TimestampRecorder, type ProfileMode, type RunProfile } from './profile.js';
 import { bindingKey, bindShapes, type BoundShapes } from './shapes.js';
-import { validateInputs, type InputTensor } from './validate.js';
+import { validateInputs, type RunInput } from './validate.js';
 
 const MAP_READ = 0x0001;
 const COPY_SRC = 0x0004;
@@ -38,6 +58,9 @@ const UNIFORM = 0x0040;
 const STORAGE = 0x0080;
 const SHADER_STAGE_COMPUTE = 0x4;
 const MAP_MODE_READ = 0x1;
+
+/** The device of every buffer a model of this runtime created, to name a GPU input from another device. */
+const bufferDevices = new WeakMap<GPUBuffer, GPUDevice>();
 
 export interface CreateOptions {
   /** Run on this device instead of requesting one; it is not destroyed by dispose(). */
@@ -56,6 +79,21 @@ export interface OutputTensor {
   dtype: ElemType;
 }
 
+/** An output left on the GPU: the model's buffer, read-only, valid until its next run() or dispose(). */
+export interface GpuOutputTensor {
+  buffer: GPUBuffer;
+  dims: number[];
+  dtype: ElemType;
+}
+
+export interface RunOptions {
+  /**
+   * Where outputs go: 'host' (default) reads every output back; 'gpu' leaves every output on the
+   * GPU; a list of output names leaves those on the GPU and reads the others back.
+   */
+  outputs?: 'host' | 'gpu' | readonly string[];
+}
+
 /** Counters for tests and tooling: what load created and what each run does. */
 export interface ModelStats {
   /** Created at load only: a run never creates a shader module or a pipeline. */
@@ -69,6 +107,10 @@ export interface ModelStats {
   dispatchesPerRun: number;
   submitsPerRun: number;
   runs: number;
+  /** Outputs mapped and read back by the last run (outputs left on the GPU are not). */
+  readbacksPerRun: number;
+  /** Inputs the last run copied from a caller's GPUBuffer (no host upload). */
+  gpuInputsPerRun: number;
   /** Writes of the dims table's uniform buffer: one per change of the input shapes. */
   uniformUploads: number;
   /** Runs whose input shapes differed from the previous run's (sizes re-evaluated). */
@@ -82,7 +124,13 @@ export interface Model {
   readonly stats: Readonly<ModelStats>;
   /** The GPU timings of the last completed run, when the model was created with `profile`. */
   readonly lastProfile: RunProfile | undefined;
-  run(inputs: Record<string, InputTensor>): Promise<Record<string, OutputTensor>>;
+  // Overloads, the host form last so that ReturnType<Model['run']> is the host outputs.
+  /** Every output left on the GPU: no readback. */
+  run(inputs: Record<string, RunInput>, options: { outputs: 'gpu' }): Promise<Record<string, GpuOutputTensor>>;
+  /** The named outputs left on the GPU, the others read back. */
+  run(inputs: Record<string, RunInput>, options: { outputs: readonly string[] }): Promise<Record<string, OutputTensor | GpuOutputTensor>>;
+  /** Host data in, host data out (by default). Inputs may also be GPUBuffers (`{ buffer, dims }`). */
+  run(inputs: Record<string, RunInput>, options?: { outputs?: 'host' }): Promise<Record<string, OutputTensor>>;
   /** Destroys the buffers (and the device, when load created it). The model cannot run after. */
   dispose(): void;
 }
@@ -105,6 +153,8 @@ class LoadedModel implements Model {
     buffersCreated: 0,
     dispatchesPerRun: 0,
     submitsPerRun: 0,
+    readbacksPerRun: 0,
+    gpuInputsPerRun: 0,
     runs: 0,
     uniformUploads: 0,
     shapeChanges: 0,
@@ -113,6 +163,8 @@ class LoadedModel implements Model {
   private buffers: (GPUBuffer | undefined)[] = [];
   private sizes: number[] = [];
   private readbacks: (GPUBuffer | undefined)[] = [];
+  /** Buffers replaced by larger ones, destroyed after the next submit (a GPU input may copy from one). */
+  private retired: GPUBuffer[] = [];
   private steps: Step[] = [];
   /** The dims table's uniform buffer and the group(1) bind group over it (when the plan has one). */
   private dimsBuffer: GPUBuffer | undefined;
@@ -140,7 +192,13 @@ class LoadedModel implements Model {
 
   private createBuffer(size: number, usage: number, label: string): GPUBuffer {
     this.stats.buffersCreated++;
-    return this.device.createBuffer({ size, usage, label });
+    const b = this.device.createBuffer({ size, usage, label });
+    bufferDevices.set(b, this.device);
+    return b;
+  }
+
+  private destroyRetired(): void {
+    for (const b of this.retired.splice(0)) b.destroy();
   }
 
   /**
@@ -151,7 +209,8 @@ class LoadedModel implements Model {
     const changed = new Set<number>();
     bytes.forEach((n, i) => {
       if (n === undefined || (this.buffers[i] && this.sizes[i]! >= n)) return;
-      this.buffers[i]?.destroy();
+      const old = this.buffers[i];
+      if (old) this.retired.push(old);
       this.buffers[i] = this.createBuffer(n, STORAGE | COPY_SRC | COPY_DST, this.plan.buffers[i]!.label);
       this.sizes[i] = n;
       changed.add(i);
@@ -336,6 +395,7 @@ class LoadedModel implements Model {
       const total = this.sizes.reduce((n, b) => n + b, 0);
       throw new ModelLoadError(`the device ran out of memory allocating the model's buffers (${(total / 2 ** 20).toFixed(1)} MiB): ${memoryError.message}`);
     }
+    this.destroyRetired();
     this.stats.dispatchesPerRun = this.steps.length;
     this.stats.submitsPerRun = 1;
     if (this.profile) {
@@ -353,20 +413,59 @@ class LoadedModel implements Model {
     throw new ModelLoadError(`WGSL of kernel '${users[0] ?? index}' does not compile: ${detail}`);
   }
 
-  run(inputs: Record<string, InputTensor>): Promise<Record<string, OutputTensor>> {
+  run(inputs: Record<string, RunInput>, options: { outputs: 'gpu' }): Promise<Record<string, GpuOutputTensor>>;
+  run(inputs: Record<string, RunInput>, options: { outputs: readonly string[] }): Promise<Record<string, OutputTensor | GpuOutputTensor>>;
+  run(inputs: Record<string, RunInput>, options?: { outputs?: 'host' }): Promise<Record<string, OutputTensor>>;
+  run(inputs: Record<string, RunInput>, options: RunOptions = {}): Promise<Record<string, OutputTensor | GpuOutputTensor>> {
     // Chain onto the previous run whether it succeeded or not, so one bad call does not wedge the queue.
     const result = this.pending.then(
-      () => this.runNow(inputs),
-      () => this.runNow(inputs),
+      () => this.runNow(inputs, options),
+      () => this.runNow(inputs, options),
     );
     this.pending = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(inputs: Record<string, InputTensor>): Promise<Record<string, OutputTensor>> {
+  /** Which outputs stay on the GPU, by plan index; validates the option. */
+  private gpuOutputs(options: RunOptions): boolean[] {
+    const o = options?.outputs ?? 'host';
+    if (o === 'host' || o === 'gpu') return this.plan.outputs.map(() => o === 'gpu');
+    const names = this.plan.outputs.map((t) => t.name);
+    if (!Array.isArray(o)) {
+      throw new InputValidationError(`run() option 'outputs' must be 'host', 'gpu' or a list of output names (${names.join(', ')}), got ${JSON.stringify(o)}`);
+    }
+    for (const n of o) {
+      if (!names.includes(n)) throw new InputValidationError(`run() option 'outputs' names '${n}', which is not an output; the model's outputs are: ${names.join(', ')}`);
+    }
+    return names.map((n) => o.includes(n));
+  }
+
+  private async runNow(inputs: Record<string, RunInput>, options: RunOptions): Promise<Record<string, OutputTensor | GpuOutputTensor>> {
+    try {
+      return await this.record(inputs, options);
+    } finally {
+      this.destroyRetired();
+    }
+  }
+
+  private async record(inputs: Record<string, RunInput>, options: RunOptions): Promise<Record<string, OutputTensor | GpuOutputTensor>> {
     if (this.disposed) throw new ModelLoadError('run() called after dispose()');
     const { plan, device } = this;
+    const onGpu = this.gpuOutputs(options);
     const given = validateInputs(plan, inputs);
+    // Before anything is allocated: a buffer this runtime made on another device is named here.
+    plan.inputs.forEach((t, i) => {
+      const b = given.buffers[i];
+      const owner = b && bufferDevices.get(b);
+      if (owner && owner !== device) {
+        throw new InputValidationError(`input '${t.name}': the GPUBuffer belongs to another device than this model's; create both models with the same { device }`);
+      }
+      // A GPU input copied from this model's own input buffer would read it after this run's uploads.
+      const j = b ? plan.inputs.findIndex((u) => this.buffers[u.buffer] === b) : -1;
+      if (j >= 0 && j !== i) {
+        throw new InputValidationError(`input '${t.name}': the GPUBuffer is this model's buffer for input '${plan.inputs[j]!.name}', which this run overwrites; copy it first`);
+      }
+    });
     // Errors about sizes are raised here, before the device sees anything of this run. A new
     // shape may allocate: the device's answer is awaited only then (same-shape runs pay nothing).
     const changing = this.shapes?.key !== bindingKey(plan, given.env);
@@ -386,12 +485,22 @@ class LoadedModel implements Model {
     }
     const { shapes } = bound;
     plan.inputs.forEach((t, i) => {
-      const w = given.words[i]!;
-      if (w.byteLength > 0) device.queue.writeBuffer(this.buffers[t.buffer]!, 0, w.buffer, w.byteOffset, w.byteLength);
+      const w = given.words[i];
+      if (w && w.byteLength > 0) device.queue.writeBuffer(this.buffers[t.buffer]!, 0, w.buffer, w.byteOffset, w.byteLength);
     });
 
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder();
+    // GPU inputs first: copies are ordered before the dispatches that read them.
+    let gpuInputs = 0;
+    plan.inputs.forEach((t, i) => {
+      const src = given.buffers[i];
+      if (!src) return;
+      gpuInputs++;
+      const dst = this.buffers[t.buffer]!;
+      const bytes = 4 * given.dims[i]!.reduce((a, b) => a * b, 1);
+      if (src !== dst && bytes > 0) encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    });
     const ts = this.timestamps;
     let dispatches = 0;
     const dispatch = (pass: GPUComputePassEncoder, s: Step, i: number) => {
@@ -416,20 +525,33 @@ class LoadedModel implements Model {
       pass.end();
     }
     ts?.resolve(encoder);
+    const readbacks: GPUBuffer[] = [];
     plan.outputs.forEach((o, i) => {
+      if (onGpu[i]) return;
       encoder.copyBufferToBuffer(this.buffers[o.buffer]!, 0, this.readbacks[i]!, 0, shapes.outputBytes[i]!);
+      readbacks.push(this.readbacks[i]!);
     });
     device.queue.submit([encoder.finish()]);
     this.stats.dispatchesPerRun = dispatches;
+    this.stats.readbacksPerRun = readbacks.length;
+    this.stats.gpuInputsPerRun = gpuInputs;
     const err = await device.popErrorScope();
-    if (err) throw new Error(`WebGPU validation error during run: ${err.message}`);
+    if (err) {
+      const gpu = plan.inputs.filter((_, i) => given.buffers[i]).map((t) => `'${t.name}'`);
+      const hint = gpu.length === 0 ? '' : ` (GPU inputs ${gpu.join(', ')}: each GPUBuffer must belong to the model's device and not be destroyed)`;
+      throw new Error(`WebGPU validation error during run: ${err.message}${hint}`);
+    }
 
-    await Promise.all([...this.readbacks.map((rb) => rb!.mapAsync(MAP_MODE_READ, 0, rb!.size)), ts?.map()]);
+    await Promise.all([...readbacks.map((rb) => rb.mapAsync(MAP_MODE_READ, 0, rb.size)), ts?.map()]);
     if (ts) this.lastProfile = ts.read();
-    const out: Record<string, OutputTensor> = {};
+    const out: Record<string, OutputTensor | GpuOutputTensor> = {};
     plan.outputs.forEach((o, i) => {
-      const rb = this.readbacks[i]!;
       const dims = shapes.outputDims[i]!;
+      if (onGpu[i]) {
+        out[o.name] = { buffer: this.buffers[o.buffer]!, dims: [...dims], dtype: o.dtype };
+        return;
+      }
+      const rb = this.readbacks[i]!;
       const length = dims.reduce((a, b) => a * b, 1);
       out[o.name] = { data: fromDeviceWords(o.dtype, rb.getMappedRange(), length), dims: [...dims], dtype: o.dtype };
       rb.unmap();
@@ -442,6 +564,7 @@ class LoadedModel implements Model {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of [...this.buffers, ...this.readbacks, this.dimsBuffer]) b?.destroy();
+    this.destroyRetired();
     this.timestamps?.destroy();
     this.timestamps = undefined;
     this.buffers = [];

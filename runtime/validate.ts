@@ -10,9 +10,19 @@
  * from the input axis the plan names for it, every other axis must agree with its declared dim
  * evaluated at that binding (a fixed number, the same symbol seen on another input, an
  * expression), and no symbol may exceed its declared upper bound (`maxDims`).
+ *
+ * An input may instead be a GPUBuffer already on the model's device (`{ buffer, dims, dtype? }`,
+ * e.g. another model's output from `run(…, { outputs: 'gpu' })`): it must already hold device
+ * words (convert.ts: one 32-bit word per element — f32 for every float dtype, so float16 and
+ * --f64-as-f32 float64 inputs take f32 words, i32 for signed integers including int64, u32 for
+ * unsigned and bool), at least 4·numel bytes, with COPY_SRC usage (run() copies it into the
+ * model's input buffer in its command encoder) and not mapped. No conversion is possible on the
+ * device, so when `dtype` is given it must have the input's word type, and an input narrower than
+ * its word (int8/16, uint8/16, bool) takes only its own dtype, since a wider one's values may not
+ * fit. Which device a buffer belongs to is checked in model.ts (WebGPU does not expose it).
  */
 
-import { toDeviceWords, type ElemType, type HostData } from './convert.js';
+import { toDeviceWords, wordTypeOf, type ElemType, type HostData } from './convert.js';
 import { evalDim } from './dim-expr.js';
 import { InputValidationError } from './errors.js';
 import type { ModelPlan, PlanSymbol, PlanTensor } from './plan.js';
@@ -22,6 +32,18 @@ export interface InputTensor {
   /** May be omitted when the input's dims are all fixed numbers. */
   dims?: readonly number[];
 }
+
+/** A run() input already on the GPU: device words in `buffer` (see the file comment). */
+export interface GpuInputTensor {
+  buffer: GPUBuffer;
+  /** May be omitted when the input's dims are all fixed numbers. */
+  dims?: readonly number[];
+  /** The dtype of the words, when known (a model's GPU output carries it): checked against the input's. */
+  dtype?: ElemType;
+}
+
+/** What run() takes per input: host data, or a GPUBuffer on the model's device. */
+export type RunInput = InputTensor | GpuInputTensor;
 
 export type DeviceWords = Float32Array | Int32Array | Uint32Array;
 
@@ -75,22 +97,13 @@ export function describeTensor(t: PlanTensor, env?: Readonly<Record<string, numb
   return `${t.dtype} [${dims.join(', ')}]`;
 }
 
-/** The checks of one input that need no binding: the object, its typed array and its dims' form. */
-function checkForm(t: PlanTensor, given: unknown): { data: HostData; dims: number[] } {
+/** The checks of a given `dims` (undefined: the input's fixed dims, when it has no symbolic one). */
+function checkDims(t: PlanTensor, dims: unknown): number[] {
   const what = `input '${t.name}'`;
-  if (typeof given !== 'object' || given === null || !('data' in given)) {
-    throw new InputValidationError(`${what}: expected { data, dims } for ${describeTensor(t)}, got ${describeValue(given)}`);
-  }
-  const { data, dims } = given as { data: unknown; dims?: unknown };
-  const arrayName = typedArrayName(data);
-  const accepted = ACCEPTED[t.dtype];
-  if (!arrayName || !accepted.includes(arrayName)) {
-    throw new InputValidationError(`${what}: expected ${t.dtype} data as ${accepted.join(' or ')}, got ${describeValue(data)}`);
-  }
   if (dims === undefined) {
     const fixed = t.dims.every((d): d is number => typeof d === 'number');
     if (!fixed) throw new InputValidationError(`${what}: dims are required, since ${describeTensor(t)} has symbolic dims`);
-    return { data: data as HostData, dims: t.dims as number[] };
+    return t.dims as number[];
   }
   if (!Array.isArray(dims) || !dims.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new InputValidationError(`${what}: dims must be an array of non-negative integers, got ${JSON.stringify(dims)}`);
@@ -100,12 +113,70 @@ function checkForm(t: PlanTensor, given: unknown): { data: HostData; dims: numbe
       `${what}: expected rank ${t.dims.length} (${describeTensor(t)}), got rank ${dims.length} [${dims.join(', ')}]`,
     );
   }
-  return { data: data as HostData, dims: [...(dims as number[])] };
+  return [...(dims as number[])];
+}
+
+const GPU_COPY_SRC = 0x0004;
+const DTYPES = new Set<string>(Object.keys(ACCEPTED));
+/** Inputs whose values fill their whole 32-bit word, so any dtype of that word type fits. */
+const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'float64', 'int32', 'int64', 'uint32']);
+
+/** Whether device words of `given` may feed an input of dtype `want` (see the file comment). */
+function wordsFit(want: ElemType, given: ElemType): boolean {
+  if (want === given) return true;
+  return WIDE.has(want) && wordTypeOf(want) === wordTypeOf(given);
+}
+
+/** A GPUBuffer by its shape (Node has no GPUBuffer global unless the caller installs one). */
+function isGpuBuffer(x: unknown): x is GPUBuffer {
+  if (typeof x !== 'object' || x === null) return false;
+  const b = x as { size?: unknown; usage?: unknown; mapAsync?: unknown };
+  return typeof b.size === 'number' && typeof b.usage === 'number' && typeof b.mapAsync === 'function';
+}
+
+type Form = { data: HostData; dims: number[] } | { buffer: GPUBuffer; dims: number[] };
+
+/** The checks of one input that need no binding: the object, its typed array or buffer, and its dims' form. */
+function checkForm(t: PlanTensor, given: unknown): Form {
+  const what = `input '${t.name}'`;
+  // A typed array has a `buffer` too: it is a host tensor given without its { data } wrapper.
+  if (typeof given === 'object' && given !== null && 'buffer' in given && !('data' in given) && !ArrayBuffer.isView(given)) {
+    const { buffer, dims, dtype } = given as { buffer: unknown; dims?: unknown; dtype?: unknown };
+    if (!isGpuBuffer(buffer)) throw new InputValidationError(`${what}: 'buffer' must be a GPUBuffer, got ${describeValue(buffer)}`);
+    if (dtype !== undefined) {
+      if (typeof dtype !== 'string' || !DTYPES.has(dtype)) throw new InputValidationError(`${what}: unknown dtype ${JSON.stringify(dtype)}`);
+      if (!wordsFit(t.dtype, dtype as ElemType)) {
+        throw new InputValidationError(
+          `${what}: a GPUBuffer of ${dtype} cannot feed ${describeTensor(t)}: GPU inputs are used as they are (no conversion on the device), ` +
+            `so they need ${wordTypeOf(t.dtype)} words` + (WIDE.has(t.dtype) ? '' : ` holding ${t.dtype} values (dtype '${t.dtype}')`),
+        );
+      }
+    }
+    if ((buffer.usage & GPU_COPY_SRC) === 0) {
+      throw new InputValidationError(`${what}: the GPUBuffer needs COPY_SRC usage (run() copies it into the model's input buffer); its usage is 0x${buffer.usage.toString(16)}`);
+    }
+    if (buffer.mapState !== undefined && buffer.mapState !== 'unmapped') {
+      throw new InputValidationError(`${what}: the GPUBuffer is ${buffer.mapState}; unmap it before run()`);
+    }
+    return { buffer, dims: checkDims(t, dims) };
+  }
+  if (typeof given !== 'object' || given === null || !('data' in given)) {
+    throw new InputValidationError(`${what}: expected { data, dims } (or { buffer, dims } on the GPU) for ${describeTensor(t)}, got ${describeValue(given)}`);
+  }
+  const { data, dims } = given as { data: unknown; dims?: unknown };
+  const arrayName = typedArrayName(data);
+  const accepted = ACCEPTED[t.dtype];
+  if (!arrayName || !accepted.includes(arrayName)) {
+    throw new InputValidationError(`${what}: expected ${t.dtype} data as ${accepted.join(' or ')}, got ${describeValue(data)}`);
+  }
+  return { data: data as HostData, dims: checkDims(t, dims) };
 }
 
 export interface ValidatedInputs {
-  /** Device words of each input, in plan order. */
-  words: DeviceWords[];
+  /** Device words of each host input, in plan order (undefined for a GPU input). */
+  words: (DeviceWords | undefined)[];
+  /** The GPUBuffer of each GPU input, in plan order (undefined for a host input). */
+  buffers: (GPUBuffer | undefined)[];
   /** The given dims of each input, in plan order. */
   dims: number[][];
   /** The value of every plan symbol in this run. */
@@ -182,8 +253,17 @@ export function validateInputs(plan: PlanShapes, inputs: unknown): ValidatedInpu
   const env = bindSymbols(plan, dims);
   const words = expected.map((t, i) => {
     const what = `input '${t.name}'`;
-    const { data } = forms[i]!;
+    const form = forms[i]!;
     const n = dims[i]!.reduce((a, b) => a * b, 1);
+    if ('buffer' in form) {
+      if (form.buffer.size < 4 * n) {
+        throw new InputValidationError(
+          `${what}: the GPUBuffer has ${form.buffer.size} bytes but ${describeTensor(t, env)} needs ${4 * n} (${n} elements of one 32-bit word each)`,
+        );
+      }
+      return undefined;
+    }
+    const { data } = form;
     if (data.length !== n) {
       throw new InputValidationError(`${what}: data has ${data.length} elements but ${describeTensor(t, env)} needs ${n}`);
     }
@@ -194,5 +274,6 @@ export function validateInputs(plan: PlanShapes, inputs: unknown): ValidatedInpu
       throw new InputValidationError((e as Error).message);
     }
   });
-  return { words, dims, env };
+  const buffers = forms.map((f) => ('buffer' in f ? f.buffer : undefined));
+  return { words, buffers, dims, env };
 }

@@ -34,7 +34,7 @@ import { evalGridSample } from './grid-sample.js';
 import { evalRoiAlign } from './roi-align.js';
 import { evalDet } from './det.js';
 import { evalDft } from './dft.js';
-import { describe } from './tensor.js';
+import { describe, scalarNumber } from './tensor.js';
 import { evalUnary } from './unary.js';
 
 export { roundToFloat16, numberToFloat16Bits, float16BitsToNumber, toFloat16Array, float16ArrayToBits, float16BitsToArray } from './float16.js';
@@ -146,11 +146,13 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
       arity(op, x, 1);
       return evalShape(op, x[0]!);
     case 'cumSum':
-      arity(op, x, 1);
-      return evalCumSum(op, x[0]!);
+      arity(op, x, 1, 2);
+      // A second input carries the axis as data; the attribute is then ignored.
+      return evalCumSum(x[1] ? { ...op, axis: scalarNumber(x[1], 'cumSum axis') } : op, x[0]!);
     case 'trilu':
-      arity(op, x, 1);
-      return evalTrilu(op, x[0]!);
+      arity(op, x, 1, 2);
+      // A second input carries k as data (±2^63 compare correctly as doubles).
+      return evalTrilu(x[1] ? { ...op, k: scalarNumber(x[1], 'trilu k') } : op, x[0]!);
     case 'range':
       arity(op, x, 3);
       return evalRange(x[0]!, x[1]!, x[2]!);

@@ -163,16 +163,31 @@ export function inferAttention(op: OpOf<'attention'>, inputs: readonly Value[]):
 
 export function inferCumSum(op: OpOf<'cumSum'>, inputs: readonly Value[]): TensorType[] {
   const what = 'cumSum';
-  const [x] = arity(what, inputs, 1) as [TensorType];
+  const [x, axis] = arity(what, inputs, 1, 2) as [TensorType, TensorType?];
   checkDType(what, 'x', x.dtype, 'numeric');
-  axisOf(what, op.axis, x.shape.length);
+  // A run-time axis is normalized against the static rank, so only the rank is checked here.
+  if (axis) {
+    checkRank(what, 'x', x, 1, Infinity);
+    runtimeScalar(what, 'axis', axis);
+  } else {
+    axisOf(what, op.axis, x.shape.length);
+  }
   return [{ dtype: x.dtype, shape: [...x.shape] }];
 }
 
 export function inferTrilu(op: OpOf<'trilu'>, inputs: readonly Value[]): TensorType[] {
   const what = 'trilu';
-  const [x] = arity(what, inputs, 1) as [TensorType];
+  const [x, k] = arity(what, inputs, 1, 2) as [TensorType, TensorType?];
   checkRank(what, 'x', x, 2, Infinity);
-  if (!Number.isInteger(op.k)) fail(what, `k must be an integer, got ${op.k}`);
+  if (k) runtimeScalar(what, 'k', k);
+  else if (!Number.isInteger(op.k)) fail(what, `k must be an integer, got ${op.k}`);
   return [{ dtype: x.dtype, shape: [...x.shape] }];
+}
+
+/** An int32/int64 input holding one element (shape [] or [1]), read by the kernel at run time. */
+function runtimeScalar(what: string, role: string, t: TensorType): void {
+  checkDType(what, role, t.dtype, 'index');
+  if (t.shape.length > 1 || (t.shape.length === 1 && t.shape[0] !== 1)) {
+    fail(what, `${role} must be a scalar or hold one element, got shape ${formatShape(t.shape)}`);
+  }
 }

@@ -8,12 +8,18 @@
  * with which input defines each symbol and its declared maximum; an input with symbolic dims must
  * pass `dims` (not optional). Outputs show the expression of each symbolic dim.
  *
- * The file stands alone: it imports nothing, and names the GPUDevice type only through a
- * conditional type that resolves to `GPUDevice` when the project has WebGPU types (e.g.
+ * GPU-resident inputs and outputs (runtime/model.ts): `RunInputs` lets each input be host data or
+ * `{ buffer, dims, dtype? }` on the model's device, and run()'s overloads type `{ outputs: 'gpu' }`
+ * (every output as `{ buffer, dims, dtype }`) and `{ outputs: ['name', …] }` (those on the GPU, the
+ * rest on the host); the dims and dtype types are the host outputs' own, so chaining one model's
+ * GPU output into another's input type-checks exactly when the host data would.
+ *
+ * The file stands alone: it imports nothing, and names the GPUDevice and GPUBuffer types only
+ * through conditional types that resolve to them when the project has WebGPU types (e.g.
  * @webgpu/types) and to `object` when it does not, so it type-checks either way.
  */
 
-import type { ElemType } from '../../runtime/convert.js';
+import { wordTypeOf, type ElemType } from '../../runtime/convert.js';
 import type { ModelPlan, PlanDim, PlanTensor } from '../../runtime/plan.js';
 
 /** The typed arrays run() accepts for an input of each dtype (mirrors runtime/validate.ts). */
@@ -58,6 +64,16 @@ function outputArrayType(dtype: ElemType): string {
   }
 }
 
+const ALL_DTYPES: readonly ElemType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'bool'];
+/** Inputs whose values fill their whole word, so any dtype of that word type fits (runtime/validate.ts). */
+const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'float64', 'int32', 'int64', 'uint32']);
+
+/** The dtypes a GPU input of `dtype` accepts (mirrors runtime/validate.ts wordsFit). */
+function gpuInputDtypes(dtype: ElemType): ElemType[] {
+  if (!WIDE.has(dtype)) return [dtype];
+  return [dtype, ...ALL_DTYPES.filter((d) => d !== dtype && wordTypeOf(d) === wordTypeOf(dtype))];
+}
+
 function dimsComment(t: PlanTensor): string {
   const dims = t.dims.map((d, i) => {
     if (typeof d === 'string') return d;
@@ -92,6 +108,11 @@ export function generateDts(plan: ModelPlan): string {
     const optional = t.dims.every((d) => typeof d === 'number') ? '?' : '';
     return `  /** ${dimsComment(t)} */\n  ${key(t.name)}: { data: ${inputArrayType(t.dtype)}; dims${optional}: readonly [${dimsTuple(t.dims)}] };`;
   });
+  const gpuInputs = plan.inputs.map((t) => {
+    const optional = t.dims.every((d) => typeof d === 'number') ? '?' : '';
+    const dtypes = gpuInputDtypes(t.dtype).map((d) => `'${d}'`).join(' | ');
+    return `  ${key(t.name)}: { buffer: GPUBufferType; dims${optional}: readonly [${dimsTuple(t.dims)}]; dtype?: ${dtypes} };`;
+  });
   const outputs = plan.outputs.map(
     (t) =>
       `  /** ${dimsComment(t)} */\n  ${key(t.name)}: { data: ${outputArrayType(t.dtype)}; dims: [${dimsTuple(t.dims)}]; dtype: '${t.dtype}' };`,
@@ -111,14 +132,39 @@ ${notes.join('\n')}
 
 /** GPUDevice when WebGPU types are available to the project, else any object. */
 type GPUDeviceType = typeof globalThis extends { GPUDevice: { prototype: infer D } } ? D : object;
+/** GPUBuffer when WebGPU types are available to the project, else any object. */
+type GPUBufferType = typeof globalThis extends { GPUBuffer: { prototype: infer B } } ? B : object;
 
 ${symbolic}export interface ModelInputs {
 ${inputs.join('\n')}
 }
 
+/**
+ * Inputs already on the model's device: device words (one 32-bit word per element: f32 for float
+ * dtypes, i32 for signed integers and int64, u32 for unsigned and bool), at least 4·numel bytes,
+ * COPY_SRC usage, not mapped. run() copies each into the model's input buffer on the GPU. \`dtype\`,
+ * when given, must be one whose words the input takes as they are.
+ */
+export interface ModelGpuInputs {
+${gpuInputs.join('\n')}
+}
+
 export interface ModelOutputs {
 ${outputs.join('\n')}
 }
+
+/** run()'s inputs: each as host data (ModelInputs) or as a GPUBuffer on the model's device (ModelGpuInputs). */
+export type RunInputs = { [K in keyof ModelInputs]: ModelInputs[K] | ModelGpuInputs[K] };
+
+/**
+ * An output left on the GPU: the model's own buffer, holding \`dims\` in device words from offset 0
+ * (it may be larger). Read-only (it may hold a weight or an input of the model). Valid until this
+ * model runs again or is disposed: await the run() that consumes it (e.g. another model's, on the
+ * same device) before calling this model's run() again.
+ */
+export type GpuOutputs = {
+  [K in keyof ModelOutputs]: { buffer: GPUBufferType; dims: ModelOutputs[K]['dims']; dtype: ModelOutputs[K]['dtype'] };
+};
 
 export interface ModelStats {
   readonly shaderModulesCreated: number;
@@ -127,6 +173,10 @@ export interface ModelStats {
   readonly buffersCreated: number;
   readonly dispatchesPerRun: number;
   readonly submitsPerRun: number;
+  /** Outputs mapped and read back by the last run (outputs left on the GPU are not). */
+  readonly readbacksPerRun: number;
+  /** Inputs the last run copied from a GPUBuffer. */
+  readonly gpuInputsPerRun: number;
   readonly runs: number;
   readonly uniformUploads: number;
   readonly shapeChanges: number;
@@ -138,9 +188,15 @@ export interface Model {
   /**
    * Runs one inference. Concurrent calls are queued. Throws InputValidationError on bad inputs
    * (names, dtypes, ranks, fixed dims, disagreeing or over-the-maximum symbolic dims) and
-   * DeviceLimitError when the input dims need a buffer larger than the device allows.
+   * DeviceLimitError when the input dims need a buffer larger than the device allows. Inputs may be
+   * GPUBuffers (ModelGpuInputs), e.g. another model's GpuOutputs; the options below leave outputs
+   * on the GPU.
    */
-  run(inputs: ModelInputs): Promise<ModelOutputs>;
+  run(inputs: RunInputs, options?: { outputs?: 'host' }): Promise<ModelOutputs>;
+  /** Every output left on the GPU (GpuOutputs): nothing is read back. */
+  run(inputs: RunInputs, options: { outputs: 'gpu' }): Promise<GpuOutputs>;
+  /** The named outputs left on the GPU, the others read back. */
+  run<K extends keyof ModelOutputs>(inputs: RunInputs, options: { outputs: readonly K[] }): Promise<Pick<GpuOutputs, K> & Omit<ModelOutputs, K>>;
   /** Frees the GPU buffers (and the device, when load() created it). */
   dispose(): void;
 }

@@ -1,6 +1,7 @@
 /**
  * shape (start/end), range (every numeric dtype, negative deltas, empty results), cumSum
- * (exclusive × reverse × axis) and trilu (upper/lower, diagonal offsets) against onnxruntime.
+ * (exclusive × reverse × axis) and trilu (upper/lower, diagonal offsets) against onnxruntime;
+ * cumSum's axis and trilu's k also as a data input (the second-input form of ir/ops.ts).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -68,6 +69,40 @@ describe('cumSum', () => {
       }
     });
   }
+});
+
+describe('cumSum with the axis as an input (data)', () => {
+  it('every axis, negative ones included, int32 and int64 axis; the attribute is ignored', async () => {
+    const x = randomTensor(rng(4), 'float32', [2, 3, 4]);
+    for (let axis = -3; axis < 3; axis++) {
+      const a = tensor(axis % 2 === 0 ? 'int64' : 'int32', [], [axis]);
+      for (const [exclusive, reverse] of [[false, true], [true, false]]) {
+        await expectMatchesOrt({ kind: 'cumSum', axis: 0, exclusive: exclusive!, reverse: reverse! }, [x, a], {
+          opType: 'CumSum',
+          attrs: { exclusive: Number(exclusive), reverse: Number(reverse) },
+        });
+      }
+    }
+  });
+
+  it('rejects an axis outside [-rank, rank) and a non-scalar axis', () => {
+    const x = randomTensor(rng(5), 'float32', [2, 3]);
+    const op = { kind: 'cumSum', axis: 0, exclusive: false, reverse: false } as const;
+    expect(() => evaluate(op, [x, tensor('int64', [], [2])])).toThrow();
+    expect(() => evaluate(op, [x, tensor('int64', [], [-3])])).toThrow();
+    expect(() => evaluate(op, [x, tensor('int64', [2], [0, 1])])).toThrow(/one element/);
+  });
+});
+
+describe('trilu with k as an input (data)', () => {
+  it('k from -5 to 6 and ±2^62, upper and lower; the attribute is ignored', async () => {
+    const x = randomTensor(rng(6), 'float32', [2, 3, 4]);
+    for (const upper of [true, false]) {
+      for (const k of [-5, -2, 0, 1, 3, 6, 2 ** 62, -(2 ** 62)]) {
+        await expectMatchesOrt({ kind: 'trilu', upper, k: 1 }, [x, tensor('int64', [], [k])], { opType: 'Trilu', attrs: { upper: Number(upper) } });
+      }
+    }
+  });
 });
 
 describe('trilu', () => {
