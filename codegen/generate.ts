@@ -39,7 +39,7 @@ import { generateRnn } from './kernels/recurrent.js';
 import { generateRoiAlign } from './kernels/roi-align.js';
 import { generateDet } from './kernels/det.js';
 import { generateDft } from './kernels/dft.js';
-import { generateResize } from './kernels/resize.js';
+import { generateResize, resizeKernels } from './kernels/resize.js';
 import { generateArange } from './kernels/arange.js';
 import { generateCumSum, generateTrilu } from './kernels/scan.js';
 import { generateMatmul } from './kernels/matmul.js';
@@ -98,6 +98,7 @@ const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
   reduce: reduceKernels,
   softmax: softmaxKernels,
   layerNorm: layerNormKernels,
+  resize: resizeKernels,
 };
 
 export interface GenerateOptions {

@@ -28,8 +28,11 @@
 import { nearestIndex, resizeCoordinate } from '../../ir/eval/index.js';
 import type { Op } from '../../ir/ops.js';
 import { dimStrides } from '../../ir/shape.js';
-import type { KernelGenerator } from '../kernel.js';
-import { f32Lit, numelOf, scalarOf, shapeOf } from '../wgsl.js';
+import type { Node } from '../../ir/graph.js';
+import type { CodegenContext, Kernel, KernelGenerator } from '../kernel.js';
+import { WG, dispatch1d, f32Lit, flatMain, numelOf, scalarOf, shapeOf } from '../wgsl.js';
+import { anchorEpilogue, groupKernelName } from '../schedule/epilogue.js';
+import type { FusedGroup } from '../schedule/fuse.js';
 import { u32 } from '../dims.js';
 import { coordsOf, flatKernel, floatLit, unsupported } from './common.js';
 import { WgslHelpers } from './wgsl-math.js';
@@ -144,7 +147,14 @@ function cubicWeightExprs(t: string, a: number): string[] {
   return [far(`(${t} + 1.0)`), near(t), near(`(1.0 - ${t})`), far(`(2.0 - ${t})`)];
 }
 
-export const generateResize: KernelGenerator = (node, ctx) => {
+export const generateResize: KernelGenerator = (node, ctx) => resizeKernels(node, ctx);
+
+/**
+ * The resize kernel of `node`; with a fused group, its epilogue (elementwise consumers, a store
+ * into a concat or a padded conv input) is rendered at the store, so the resized tensor is never
+ * written on its own.
+ */
+export function resizeKernels(node: Node, ctx: CodegenContext, group?: FusedGroup): Kernel[] {
   const op = node.op;
   if (op.kind !== 'resize') return unsupported(node, 'not a resize');
   const x = node.inputs[0]!;
@@ -222,10 +232,28 @@ export const generateResize: KernelGenerator = (node, ctx) => {
     // Integer data interpolates in f32 and truncates toward zero, like the host.
     value = sc === 'f32' ? 'acc' : `${sc}(acc)`;
   }
+  const total = numelOf(out);
+  if (!group) {
+    if (extrapolate.length) {
+      const ev = sc === 'f32' ? floatLit(op.extrapolationValue, h) : `${sc}(${f32Lit(op.extrapolationValue)})`;
+      lines.push(`if (${extrapolate.join(' || ')}) {\n  out0[idx] = ${ev};\n  return;\n}`);
+    }
+    lines.push(`out0[idx] = ${value};`);
+    return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total, prelude: h.render(), body: lines.join('\n') })];
+  }
+  const ep = anchorEpilogue(group, out, { firstBinding: 1, helpers: h });
   if (extrapolate.length) {
     const ev = sc === 'f32' ? floatLit(op.extrapolationValue, h) : `${sc}(${f32Lit(op.extrapolationValue)})`;
-    lines.push(`if (${extrapolate.join(' || ')}) {\n  out0[idx] = ${ev};\n  return;\n}`);
+    lines.push(`if (${extrapolate.join(' || ')}) {\n  ${ep.store('idx', ev)}\n  return;\n}`);
   }
-  lines.push(`out0[idx] = ${value};`);
-  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: numelOf(out), prelude: h.render(), body: lines.join('\n') })];
-};
+  lines.push(ep.store('idx', value));
+  const maxDim = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const wgsl = `@group(0) @binding(0) var<storage, read> in0: array<${sc}>;
+${[ep.declarations(), h.render()].filter((d) => d !== '').join('\n\n')}
+
+${flatMain(total, WG, maxDim)}
+  ${lines.join('\n').split('\n').join('\n  ')}
+}
+`;
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs: ep.outputs, workgroups: dispatch1d(total, WG, maxDim) }];
+}
