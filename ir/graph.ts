@@ -62,6 +62,17 @@ export class Value {
   }
 }
 
+/**
+ * A symbol defined by the VALUE of a graph input rather than one of its dims: element `index` of
+ * input `input` (a 1-d or 0-d int32/int64 tensor of static shape). Like every symbol it is assumed
+ * to be an integer ≥ 1 (ir/dim-range.ts); the runtime checks that per run, since here it is data.
+ */
+export interface ValueSymbol {
+  name: string;
+  input: string;
+  index: number;
+}
+
 export interface Node {
   id: number;
   /** The ONNX node name it came from (for error messages and profiles), or a generated one. */
@@ -82,6 +93,11 @@ export class Graph {
   dimAssertions: DimAssertion[] = [];
   /** IR symbol → the name the model used for it (import sanitizes names; messages show these). */
   symbolNames = new Map<string, string>();
+  /**
+   * Symbols whose value is an element of a small integer graph input (a Reshape target or an
+   * Expand shape given at run time, see ValueSymbol); the runtime reads them from the input's data.
+   */
+  valueSymbols: ValueSymbol[] = [];
   private nextValueId = 0;
   private nextNodeId = 0;
   private readonly names = new Set<string>();
@@ -219,7 +235,12 @@ export class Graph {
       }
       return c;
     };
-    for (const v of this.inputs) map.set(v, g.addInput(v.name, { dtype: v.type.dtype, shape: [...v.type.shape] }));
+    for (const v of this.inputs) {
+      const c = g.addInput(v.name, { dtype: v.type.dtype, shape: [...v.type.shape] });
+      // An input read as value symbols (valueSymbols) keeps them: re-inference reads its contents.
+      if (v.symbolic) c.symbolic = [...v.symbolic];
+      map.set(v, c);
+    }
     for (const n of this.nodes) {
       const node: Node = { id: n.id, name: n.name, op: structuredClone(n.op), inputs: n.inputs.map(copy), outputs: [] };
       node.outputs = n.outputs.map((v) => {
@@ -234,6 +255,7 @@ export class Graph {
     g.outputs = this.outputs.map(copy);
     g.dimAssertions = this.dimAssertions.map((a) => ({ ...a }));
     g.symbolNames = new Map(this.symbolNames);
+    g.valueSymbols = this.valueSymbols.map((s) => ({ ...s }));
     g.nextNodeId = this.nextNodeId;
     return g;
   }

@@ -89,6 +89,9 @@ export type BinaryFn =
   | 'bitOr'
   | 'bitXor';
 
+/** Which index output a pool has: none, or flat indices in row- or column-major spatial order. */
+export type PoolIndices = 'none' | 'rowMajor' | 'colMajor';
+
 export type ReduceFn = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l1' | 'l2' | 'logSum' | 'logSumExp' | 'sumSquare';
 
 export type ResizeCoordMode =
@@ -150,6 +153,10 @@ export type Op =
   /**
    * Max/average pooling over the spatial axes (rank - 2 of them). Inputs: [x].
    * `ceilMode` rounds the output size up (windows starting in the padding are dropped, as ONNX).
+   * `indices` (max only; 'none' for avg): a second, int64 output holding where each max came from
+   * (ONNX MaxPool's Indices): the (n·C + c) plane's offset plus the spatial position flattened
+   * row-major ('rowMajor') or column-major ('colMajor'); the first max in window order wins a
+   * tie, and an empty window (all padding) gives -1.
    */
   | {
       kind: 'pool';
@@ -160,6 +167,7 @@ export type Op =
       dilations: number[];
       ceilMode: boolean;
       countIncludePad: boolean;
+      indices: PoolIndices;
     }
   /**
    * y = alpha · op(a) · op(b) + beta · c, batched over leading dims with broadcasting; op transposes

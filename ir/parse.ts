@@ -312,6 +312,8 @@ export function parseGraph(text: string): Graph {
       c.error('statements after return');
     } else if (c.peek('assert ')) {
       parseAssertion(c, g);
+    } else if (c.peek('symbol ')) {
+      parseValueSymbol(c, g, lookup);
     } else if (c.peek('return')) {
       c.expect('return');
       const outputs: Value[] = [];
@@ -328,6 +330,21 @@ export function parseGraph(text: string): Graph {
   }
   if (state !== 'done') throw new ParseError(lines.length, state === 'header' ? 'no graph header' : "missing closing '}'");
   return g;
+}
+
+/** `symbol NAME = %input[INDEX]`: a symbol given by an element of a graph input (Graph.valueSymbols). */
+function parseValueSymbol(c: Cursor, g: Graph, lookup: (c: Cursor) => Value): void {
+  c.expect('symbol');
+  const name = c.ident();
+  c.expect('=');
+  const input = lookup(c);
+  if (!g.inputs.includes(input)) c.error(`%${input.name} is not a graph input`);
+  c.expect('[');
+  const index = Number(c.word());
+  if (!Number.isInteger(index) || index < 0) c.error('expected an element index');
+  c.expect(']');
+  if (g.valueSymbols.some((s) => s.name === name)) c.error(`symbol '${name}' is already defined`);
+  g.valueSymbols.push({ name, input: input.name, index });
 }
 
 /** `assert A == B loc("where")`: a run-time dim equality (Graph.dimAssertions). */

@@ -166,6 +166,12 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   const lines: string[] = [];
   lines.push(`graph(${g.inputs.map((v) => `${formatValueRef(v)}: ${formatType(v.type)}`).join(', ')}) {`);
   for (const c of g.constants()) lines.push(`  ${formatValueRef(c)} = const ${formatType(c.type)} ${formatDense(c.data!, opts)}`);
+  // Symbols given by the values of graph inputs (Graph.valueSymbols): `symbol shape_1 = %shape[1]`.
+  for (const v of g.valueSymbols) {
+    const input = g.inputs.find((x) => x.name === v.input);
+    const ref = input ? formatValueRef(input) : `%${JSON.stringify(v.input)}`;
+    lines.push(`  symbol ${v.name} = ${ref}[${v.index}]`);
+  }
   for (const node of g.nodes) lines.push(`  ${formatNode(node)}`);
   // Run-time dim equalities shape inference assumed (Graph.dimAssertions), after the nodes.
   for (const { a, b, where } of g.dimAssertions) lines.push(`  assert ${formatDim(a)} == ${formatDim(b)} loc(${JSON.stringify(where)})`);

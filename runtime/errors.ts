@@ -15,6 +15,19 @@ export class InputValidationError extends Error {
   }
 }
 
+/**
+ * run() was given a value the compiled model cannot take although the ONNX model allows it: an
+ * element of a shape-like input (a Reshape target, an Expand shape) that the compiler read as a
+ * symbol ≥ 1 is 0 or negative here. An InputValidationError (the caller can fix the run), named
+ * apart so tools can tell "this compiled form does not cover that value" from a malformed input.
+ */
+export class UnsupportedValueError extends InputValidationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedValueError';
+  }
+}
+
 /** The device cannot hold the model: a tensor larger than a buffer limit, too many bindings. */
 export class DeviceLimitError extends Error {
   constructor(message: string) {

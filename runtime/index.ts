@@ -11,7 +11,7 @@ import { ModelLoadError } from './errors.js';
 import { createModel, type CreateOptions, type Model } from './model.js';
 import type { ModelPlan } from './plan.js';
 
-export { InputValidationError, DeviceLimitError, ModelLoadError } from './errors.js';
+export { InputValidationError, UnsupportedValueError, DeviceLimitError, ModelLoadError } from './errors.js';
 export { createModel } from './model.js';
 export type { Model, ModelStats, OutputTensor, GpuOutputTensor, RunOptions, CreateOptions } from './model.js';
 export type { InputTensor, GpuInputTensor, RunInput } from './validate.js';

@@ -9,7 +9,8 @@
  * Sizes are `PlanDim`s: a number, or an expression over the model's symbols (`batch`,
  * `4*batch*sequence`, `((sequence+63)//64)`: the grammar of runtime/dim-expr.ts). A model compiled
  * with every symbol bound (`--dim`) has numbers only. A symbolic model's run derives the symbol
- * values from its input dims (`symbols` says which input axis defines each), evaluates every size
+ * values from its input dims (`symbols` says which input axis defines each; a few come from the
+ * values of small integer inputs instead, such as a Reshape target), evaluates every size
  * once per new binding, and uploads the `dims` table that kernels marked `usesDims` read as a
  * uniform at @group(1) @binding(0).
  *
@@ -71,13 +72,26 @@ export interface PlanTensor {
   buffer: number;
 }
 
-/** A symbol of the model and the input axis whose size gives its value in a run. */
-export interface PlanSymbol {
+/**
+ * A symbol of the model and where a run gives its value: the size of an input axis (`axis`), or
+ * element `index` of a small integer input's data (a Reshape target, an Expand shape given at run
+ * time), which must then be host data, an integer ≥ 1.
+ */
+export type PlanSymbol = PlanDimSymbol | PlanValueSymbol;
+
+export interface PlanDimSymbol {
   name: string;
   /** The model's own name for it, when the compiler's differs (an unnamed dim, a renamed one). */
   original?: string;
   input: string;
   axis: number;
+}
+
+export interface PlanValueSymbol {
+  name: string;
+  original?: string;
+  input: string;
+  index: number;
 }
 
 /** Two sizes the model needs equal (e.g. the inputs of an add), checked when the binding changes. */
@@ -123,7 +137,7 @@ export interface ModelPlan {
   limits: PlanLimits;
   /** The dims table: the symbolic sizes `usesDims` kernels read, by slot. Empty when static. */
   dims: string[];
-  /** The symbols left symbolic, each defined by an input axis. Empty when every dim is bound. */
+  /** The symbols left symbolic, each defined by an input axis or value. Empty when every dim is bound. */
   symbols: PlanSymbol[];
   dimAssertions: PlanDimAssertion[];
   /** Declared upper bounds (`--max-dim`): buffers are allocated for them at load, larger runs refused. */

@@ -9,7 +9,11 @@
  * For a symbolic model this is also where a run's binding comes from: each symbol takes its size
  * from the input axis the plan names for it, every other axis must agree with its declared dim
  * evaluated at that binding (a fixed number, the same symbol seen on another input, an
- * expression), and no symbol may exceed its declared upper bound (`maxDims`).
+ * expression), and no symbol may exceed its declared upper bound (`maxDims`). A symbol may also be
+ * an element of a small integer input's VALUES (a Reshape target or an Expand shape given at run
+ * time; PlanValueSymbol): it is read from the host data (a float truncated toward zero), which must hold an integer in
+ * [1, 2³¹ − 1] there — the compiled shapes assume a size ≥ 1, so other values, though valid ONNX,
+ * are an UnsupportedValueError — and such an input cannot be a GPUBuffer.
  *
  * An input may instead be a GPUBuffer already on the model's device (`{ buffer, dims, dtype? }`,
  * e.g. another model's output from `run(…, { outputs: 'gpu' })`): it must already hold device
@@ -24,8 +28,8 @@
 
 import { toDeviceWords, wordTypeOf, type ElemType, type HostData } from './convert.js';
 import { evalDim } from './dim-expr.js';
-import { InputValidationError } from './errors.js';
-import type { ModelPlan, PlanSymbol, PlanTensor } from './plan.js';
+import { InputValidationError, UnsupportedValueError } from './errors.js';
+import type { ModelPlan, PlanSymbol, PlanTensor, PlanValueSymbol } from './plan.js';
 
 export interface InputTensor {
   data: HostData;
@@ -185,14 +189,49 @@ export interface ValidatedInputs {
 
 type PlanShapes = Pick<ModelPlan, 'inputs'> & Partial<Pick<ModelPlan, 'symbols' | 'maxDims'>>;
 
-/** The binding of the plan's symbols from the given input dims (in plan order), checked. */
-function bindSymbols(plan: PlanShapes, dims: readonly number[][]): Record<string, number> {
+const MAX_VALUE = 2 ** 31 - 1;
+
+/**
+ * A value symbol's value: element `s.index` of the input's host data, which must be an integer
+ * ≥ 1 (the compiled shapes assume it, see PlanValueSymbol). A GPU input has no host values.
+ */
+function valueOf(s: PlanValueSymbol, t: PlanTensor | undefined, form: Form | undefined): number {
+  const what = `input '${s.input}'`;
+  if (form === undefined) throw new InputValidationError(`symbol '${s.name}' is defined by input '${s.input}' element ${s.index}, which the plan lacks`);
+  if ('buffer' in form) {
+    throw new InputValidationError(
+      `${what} must be given as host data ({ data, dims }), not a GPUBuffer: its values set tensor sizes in this compiled model (element ${s.index} is '${s.name}'), and run() reads them before dispatching`,
+    );
+  }
+  const raw = form.data[s.index];
+  // A float input (OneHot's depth) gives its value truncated toward zero, as ONNX casts it.
+  const n = t !== undefined && t.dtype.startsWith('float') ? Math.trunc(Number(raw)) : Number(raw);
+  if (raw === undefined || !Number.isInteger(n)) throw new InputValidationError(`${what} element ${s.index}: expected an integer, got ${String(raw)}`);
+  if (n < 1) {
+    throw new UnsupportedValueError(
+      `${what} element ${s.index} is ${n}; this compiled model needs ≥ 1 there (it was compiled with that element as the symbol '${s.name}', a size ≥ 1), so this value is not supported`,
+    );
+  }
+  // Sizes are 32-bit on the device (the dims table holds u32 words read as i32 too).
+  if (n > MAX_VALUE) {
+    throw new UnsupportedValueError(`${what} element ${s.index} is ${String(raw)}; this compiled model takes at most ${MAX_VALUE} there (the symbol '${s.name}' is a 32-bit size on the device), so this value is not supported`);
+  }
+  return n;
+}
+
+/** The binding of the plan's symbols from the given inputs (in plan order), checked. */
+function bindSymbols(plan: PlanShapes, forms: readonly Form[]): Record<string, number> {
+  const dims = forms.map((f) => f.dims);
   const symbols = plan.symbols ?? [];
   const maxDims = plan.maxDims ?? {};
   const env: Record<string, number> = {};
   const bySymbol = new Map(symbols.map((s) => [s.name, s]));
   for (const s of symbols) {
     const i = plan.inputs.findIndex((t) => t.name === s.input);
+    if ('index' in s) {
+      env[s.name] = valueOf(s, plan.inputs[i], forms[i]);
+      continue;
+    }
     const n = dims[i]?.[s.axis];
     if (n === undefined) throw new InputValidationError(`symbol '${s.name}' is defined by input '${s.input}' axis ${s.axis}, which the plan lacks`);
     env[s.name] = n;
@@ -218,7 +257,7 @@ function bindSymbols(plan: PlanShapes, dims: readonly number[][]): Record<string
         throw new InputValidationError(`${what}: expected dims ${describeTensor(t)}, got [${given.join(', ')}] (axis ${axis})${hint}`);
       }
       const s = bySymbol.get(d);
-      if (s) {
+      if (s && 'axis' in s) {
         throw new InputValidationError(
           `${what} axis ${axis} is the symbol ${describeSymbol(s, d)}, which input '${s.input}' axis ${s.axis} sets to ${want}, ` +
             `but ${what} has ${given[axis]} there (dims [${given.join(', ')}])`,
@@ -250,7 +289,7 @@ export function validateInputs(plan: PlanShapes, inputs: unknown): ValidatedInpu
     return checkForm(t, given);
   });
   const dims = forms.map((f) => f.dims);
-  const env = bindSymbols(plan, dims);
+  const env = bindSymbols(plan, forms);
   const words = expected.map((t, i) => {
     const what = `input '${t.name}'`;
     const form = forms[i]!;

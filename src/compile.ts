@@ -131,6 +131,8 @@ function checkGpuValues(graph: Graph): void {
   // A Range whose bounds are computed at run time has a length only the data decides (IR inference
   // names it with a generated symbol): no --dim can bind that, so it is refused as what it is.
   const inputSymbols = symbolsOfInputs(graph);
+  // A Range up to a value symbol (a window size given as an input) has its length bound per run.
+  for (const s of graph.valueSymbols) inputSymbols.add(s.name);
   const dataDependent: string[] = [];
   for (const [v, what] of where) {
     if (gpuStorageOf(v.type.dtype) === null) throw new CompileError(`${what} is ${v.type.dtype}: ${dtypeProblem(v.type.dtype)}`);

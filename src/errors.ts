@@ -64,7 +64,7 @@ const KNOWN: (abstract new (...args: never[]) => Error)[] = [
  * runtime/) whose classes are not ours, and CodegenError (codegen/generate.ts) would pull every
  * kernel generator into anything that imports this file.
  */
-const KNOWN_NAMES = new Set(['InputValidationError', 'DeviceLimitError', 'ModelLoadError', 'CodegenError']);
+const KNOWN_NAMES = new Set(['InputValidationError', 'UnsupportedValueError', 'DeviceLimitError', 'ModelLoadError', 'CodegenError']);
 
 export function isKnownError(e: unknown): e is Error {
   if (KNOWN.some((cls) => e instanceof cls)) return true;

@@ -13,6 +13,13 @@
  * - output sizes (ceil mode's dropped last window included) come from `poolOutputSize`.
  * Max also accepts integer inputs (stored as i32/u32 words).
  *
+ * Max with `indices` writes a second output from the same invocation: the input offset of the
+ * max (ONNX MaxPool's Indices, int64 carried as i32 words), the spatial part flattened row-major
+ * or column-major; the first max in window order wins a tie (the ONNX reference's `>`), a NaN
+ * takes over as in the value, an empty window gives -1 — all as ir/eval/pool.ts. The indices go
+ * to their own binding after the epilogue's (a two-output pool takes no epilogue: fuse.ts only
+ * opens single-output anchors).
+ *
  * Batch and channels may be symbolic (codegen/dims.ts): they only set the flat element count,
  * while the index math divides by the static spatial sizes.
  */
@@ -38,8 +45,11 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   if (op.kind !== 'pool') throw new Error(`generatePool: node '${node.name}' is ${op.kind}, not pool`);
   const what = `pool '${node.name}'`;
   const [x] = node.inputs;
-  const y = node.outputs[0];
-  if (!x || !y || node.inputs.length !== 1) throw new Error(`${what} needs one input and one output`);
+  const [y, indices] = node.outputs;
+  const withIndices = op.type === 'max' && op.indices !== 'none';
+  if (!x || !y || node.inputs.length !== 1 || node.outputs.length !== (withIndices ? 2 : 1)) {
+    throw new Error(`${what} needs one input and ${withIndices ? 'two outputs' : 'one output'}`);
+  }
   const xs = splitStatic(x, 2, what);
   const xd = [...xs.lead, ...xs.tail];
   const nd = xd.length - 2;
@@ -83,6 +93,7 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   // -inf must be built at run time: WGSL rejects an infinite constant expression.
   const init = !isMax ? '0.0' : scalar === 'f32' ? 'bitcast<f32>(0xff800000u | (idx & 0u))' : scalar === 'i32' ? 'i32(-2147483647 - 1)' : '0u';
   lines.push(`var acc = ${init};`);
+  if (withIndices) lines.push('var best = -1i;');
   // Nested loops over the valid taps, the offset accumulated axis by axis.
   let off = 'base';
   for (let i = 0; i < nd; i++) {
@@ -93,7 +104,13 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   }
   const ind = '  '.repeat(nd);
   lines.push(`${ind}let v = x[${off}];`);
-  if (!isMax) lines.push(`${ind}acc += v;`);
+  if (withIndices) {
+    // Row-major: the input offset itself; column-major: the plane's base + coordinates · strides.
+    const colStrides = inSp.map((_, i) => prod(inSp.slice(0, i)));
+    const at = op.indices === 'rowMajor' ? off : ['base', ...inSp.map((_, i) => `u32(st${i} + k${i} * ${dilations[i]}i) * ${colStrides[i]}u`)].join(' + ');
+    const better = isFloat ? 'v > acc || v != v' : 'v > acc';
+    lines.push(`${ind}if (${better} || best < 0i) { acc = v; best = i32(${at}); }`);
+  } else if (!isMax) lines.push(`${ind}acc += v;`);
   else if (isFloat) lines.push(`${ind}if (v > acc || v != v) { acc = v; }`); // NaN propagates, as onnxruntime
   else lines.push(`${ind}acc = max(acc, v);`);
   for (let i = nd - 1; i >= 0; i--) lines.push(`${'  '.repeat(i)}}`);
@@ -104,13 +121,21 @@ export function poolKernels(node: Node, ctx: CodegenContext, group?: FusedGroup)
   const h = new WgslHelpers();
   const ep = anchorEpilogue(group, y, { firstBinding: 1, helpers: h });
   lines.push(ep.store('idx', 'acc'));
+  const outputs = [...ep.outputs];
+  const decls = [ep.declarations()];
+  if (withIndices) {
+    const binding = 1 + ep.inputs.length + ep.outputs.length;
+    decls.push(`@group(0) @binding(${binding}) var<storage, read_write> indices: array<${scalarOf(indices!.type.dtype)}>;`);
+    lines.push('indices[idx] = best;');
+    outputs.push(indices!);
+  }
 
   const wgsl = `@group(0) @binding(0) var<storage, read> x: array<${scalar}>;
-${[ep.declarations(), h.render()].filter((d) => d !== '').join('\n\n')}
+${[decls.filter((d) => d !== '').join('\n'), h.render()].filter((d) => d !== '').join('\n\n')}
 
 ${flatMain(total, WG, maxDim)}
   ${lines.join('\n  ')}
 }
 `;
-  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs: ep.outputs, workgroups: dispatch1d(total, WG, maxDim) }];
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [x, ...ep.inputs], outputs, workgroups: dispatch1d(total, WG, maxDim) }];
 }

@@ -238,9 +238,10 @@ function unify(declared: readonly Dim[], actual: readonly number[], bindings: Re
 
 /**
  * Runs a whole graph on the host: inputs by name from `feeds`, constants from their data, nodes
- * in order. Returns the graph outputs by name. Symbolic dims bind from the feeds (and from each
- * node's results), and every result is checked against its value's declared dtype and shape, so a
- * disagreement between shape inference and the evaluator names the node where it happens.
+ * in order. Returns the graph outputs by name. Symbolic dims bind from the feeds' dims (value
+ * symbols, Graph.valueSymbols, from their values) and from each node's results, and every result
+ * is checked against its value's declared dtype and shape, so a disagreement between shape
+ * inference and the evaluator names the node where it happens.
  */
 export function evaluateGraph(g: Graph, feeds: Map<string, Tensor> | Record<string, Tensor>): Map<string, Tensor> {
   const feedMap = feeds instanceof Map ? feeds : new Map(Object.entries(feeds));
@@ -253,6 +254,15 @@ export function evaluateGraph(g: Graph, feeds: Map<string, Tensor> | Record<stri
     if (t.data.length !== t.dims.reduce((n, d) => n * d, 1)) throw new Error(`graph input '${v.name}' has ${t.data.length} elements for dims ${formatShape(t.dims)}`);
     unify(v.type.shape, t.dims, bindings, `graph input '${v.name}'`);
     env.set(v, t);
+  }
+  // Symbols given by input values (Graph.valueSymbols): the element, truncated like a cast to an
+  // integer type for a float input; the compiled shapes assume ≥ 1, as the runtime checks.
+  for (const s of g.valueSymbols) {
+    const t = feedMap.get(s.input);
+    if (!t || !g.inputs.some((v) => v.name === s.input)) continue;
+    const n = Math.trunc(Number(t.data[s.index]));
+    if (!(n >= 1)) throw new Error(`graph input '${s.input}' element ${s.index} is ${String(t.data[s.index])}; the symbol '${s.name}' must be ≥ 1`);
+    bindings[s.name] = n;
   }
   const valueOf = (v: Value): Tensor => {
     const t = env.get(v) ?? v.data;

@@ -8,6 +8,11 @@
  * - countIncludePad = true: the number of taps inside the *padded* input, so a ceil-mode window
  *   that runs past the end padding is not charged for the overhang (onnxruntime's behaviour).
  * Per window, the taps inside a range form a box, so both counts are products of per-axis counts.
+ *
+ * Max with `indices` also returns where each max came from (ONNX MaxPool's Indices, as the ONNX
+ * reference and onnxruntime compute it): plane · planeSize + the spatial position flattened
+ * row-major or column-major. The first max in window order (row-major over the taps) wins a tie;
+ * a NaN replaces the max as it does in the value; an empty window gives -1.
  */
 
 import type { Tensor } from '../graph.js';
@@ -25,7 +30,7 @@ function tapRange(start: number, dil: number, kernel: number, lo: number, hi: nu
   return [kLo, Math.max(kLo, kHi)];
 }
 
-export function evalPool(op: PoolOp, x: Tensor): Tensor {
+export function evalPool(op: PoolOp, x: Tensor): Tensor[] {
   const nd = x.dims.length - 2;
   if (nd < 1) throw new Error(`pool input must have rank ≥ 3, got ${describe(x)}`);
   if (op.kernel.length !== nd) throw new Error(`pool kernel ${formatShape(op.kernel)} does not match input ${describe(x)}`);
@@ -45,6 +50,10 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
   const outPlane = sizeOf(outSp);
   const inStrides = stridesOf(inSp);
   const out = new Float64Array(n * c * outPlane);
+  const withIndices = isMax && op.indices !== 'none';
+  const indices = new Float64Array(withIndices ? n * c * outPlane : 0);
+  // Spatial strides of the index output's flattening (column-major: the first axis fastest).
+  const indexStrides = inSp.map((_, d) => (op.indices === 'colMajor' ? sizeOf(inSp.slice(0, d)) : inStrides[d]!));
   const last = nd - 1;
   const o = new Array<number>(nd).fill(0); // output position (odometer)
   const kLo = new Array<number>(nd).fill(0);
@@ -69,6 +78,7 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
         base += start * inStrides[d]!;
       }
       let acc = isMax ? -Infinity : 0;
+      let best = -1; // input offset of the max (the first tap replaces the initial -inf)
       if (taps > 0) {
         for (let d = 0; d < last; d++) k[d] = kLo[d]!;
         const step = dil[last]! * inStrides[last]!;
@@ -78,7 +88,11 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
           for (let t = kLo[last]!; t < kHi[last]!; t++, idx += step) {
             const v = xv[idx]!;
             if (isMax) {
-              if (v > acc || Number.isNaN(v)) acc = v; // NaN propagates, as onnxruntime's max
+              // NaN propagates, as onnxruntime's max; ties keep the first.
+              if (v > acc || Number.isNaN(v) || best < 0) {
+                acc = v;
+                best = idx;
+              }
             } else acc += v;
           }
           let d = last - 1;
@@ -90,6 +104,11 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
         }
       }
       out[plane * outPlane + oi] = isMax ? acc : acc / (op.countIncludePad ? padTaps : taps);
+      if (withIndices) {
+        let at = best < 0 ? -1 : plane * inPlane;
+        for (let d = 0; d < nd && best >= 0; d++) at += (Math.floor((best - inBase) / inStrides[d]!) % inSp[d]!) * indexStrides[d]!;
+        indices[plane * outPlane + oi] = at;
+      }
       // Advance the output odometer.
       for (let d = last; d >= 0; d--) {
         if (++o[d]! < outSp[d]!) break;
@@ -97,5 +116,6 @@ export function evalPool(op: PoolOp, x: Tensor): Tensor {
       }
     }
   }
-  return fromFloat64(x.dtype, [n, c, ...outSp], out);
+  const y = fromFloat64(x.dtype, [n, c, ...outSp], out);
+  return withIndices ? [y, fromFloat64('int64', [n, c, ...outSp], indices)] : [y];
 }

@@ -61,6 +61,7 @@ export const OP_ATTRS: Schema = {
     dilations: 'numbers',
     ceilMode: 'boolean',
     countIncludePad: 'boolean',
+    indices: 'string',
   },
   matmul: { transA: 'boolean', transB: 'boolean', alpha: 'number', beta: 'number' },
   reduce: { fn: 'string', axes: 'numbers', keepdims: 'boolean' },

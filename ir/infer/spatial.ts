@@ -203,7 +203,11 @@ export function inferPool(op: OpOf<'pool'>, inputs: readonly Value[]): TensorTyp
     // ceil mode drops a last window that starts in the padding, which depends on the value.
     op.ceilMode ? undefined : (input, i) => windowOutDim(input, windowExtent(op.kernel[i]!, op.dilations[i]!), op.strides[i]!, op.pads[i]! + op.pads[i + n]!),
   );
-  return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...out] }];
+  const y: TensorType = { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...out] };
+  if (op.indices === 'none') return [y];
+  if (op.indices !== 'rowMajor' && op.indices !== 'colMajor') fail(what, `indices must be none, rowMajor or colMajor, got '${String(op.indices)}'`);
+  if (op.type !== 'max') fail(what, 'only max pooling has an indices output');
+  return [y, { dtype: 'int64', shape: [...y.shape] }];
 }
 
 export function inferBatchNorm(inputs: readonly Value[]): TensorType[] {

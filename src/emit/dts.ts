@@ -94,7 +94,8 @@ function symbolNotes(plan: ModelPlan): string[] {
     const original = s.original ? ` (the model's '${s.original}')` : '';
     const max = plan.maxDims?.[s.name];
     const bound = max === undefined ? 'any size' : `at most ${max}`;
-    return ` * - ${s.name}${original}: ${bound}, given by input '${s.input}' axis ${s.axis}`;
+    const source = 'index' in s ? `element ${s.index} (≥ 1)` : `axis ${s.axis}`;
+    return ` * - ${s.name}${original}: ${bound}, given by input '${s.input}' ${source}`;
   });
 }
 
@@ -212,6 +213,8 @@ export interface LoadOptions {
 export declare function load(options?: LoadOptions): Promise<Model>;
 
 export declare class InputValidationError extends Error {}
+/** A value of a shape-like input (read as a size ≥ 1 when compiled) that this compiled model does not take. */
+export declare class UnsupportedValueError extends InputValidationError {}
 export declare class DeviceLimitError extends Error {}
 export declare class ModelLoadError extends Error {}
 `;

@@ -28,7 +28,7 @@ export function generateModule(plan: ModelPlan): string {
 // Types: model.d.ts. Runtime: ./runtime/ (its only package import is 'webgpu', in Node, when no device is passed).
 import { loadModel } from './runtime/index.js';
 
-export { InputValidationError, DeviceLimitError, ModelLoadError } from './runtime/index.js';
+export { InputValidationError, UnsupportedValueError, DeviceLimitError, ModelLoadError } from './runtime/index.js';
 
 /** WGSL of every distinct kernel; plan.kernels[i].shader indexes this list. */
 const shaders = [

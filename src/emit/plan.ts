@@ -77,8 +77,9 @@ function isPlainSymbol(d: Dim): d is string {
 }
 
 /**
- * Each symbol's defining input axis: the first input axis whose dim is exactly that symbol. A
- * symbol some size uses but no input axis defines is refused (its value would come from data).
+ * Each symbol's defining input axis: the first input axis whose dim is exactly that symbol; or,
+ * for a symbol the importer made of a small integer input's values, that input element. A
+ * symbol some size uses but neither defines is refused (its value would come from data).
  */
 function planSymbols(src: PlanSource, used: ReadonlySet<string>): PlanSymbol[] {
   const symbols = new Map<string, PlanSymbol>();
@@ -91,6 +92,11 @@ function planSymbols(src: PlanSource, used: ReadonlySet<string>): PlanSymbol[] {
       if (typeof original === 'string' && original !== d) s.original = original;
       symbols.set(d, s);
     });
+  }
+  // Symbols given by an input's values (Graph.valueSymbols), where some size uses them.
+  for (const v of src.graph.valueSymbols ?? []) {
+    if (symbols.has(v.name) || !used.has(v.name) || !src.graph.inputs.some((x) => x.name === v.input)) continue;
+    symbols.set(v.name, { name: v.name, input: v.input, index: v.index });
   }
   const missing = [...used].filter((s) => !symbols.has(s));
   if (missing.length > 0) {

@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { ImportError, UnsupportedFormError, UnsupportedOpsError } from '../../src/onnx/errors.js';
 import { classifyError, maskReason, shortReason } from './classify.js';
+import { InputValidationError, UnsupportedValueError } from '../../runtime/errors.js';
 
 /**
  * CompileError and CodegenError stand-ins, recognized by name as classify.ts recognizes them
@@ -46,6 +47,11 @@ describe('classifyError', () => {
     });
     const limit = Object.assign(new Error('tensor t needs 300 MiB'), { name: 'DeviceLimitError' });
     expect(classifyError(limit).status).toBe('unsupported');
+    // run() refusing a shape-like input value the compiled shapes do not cover (a 0 read as a size ≥ 1)…
+    const value = new UnsupportedValueError("input 'shape' element 1 is 0; this compiled model needs ≥ 1 there");
+    expect(classifyError(value)).toMatchObject({ status: 'unsupported', blockers: ['shape-like input value (run)'] });
+    // …but a malformed input is the runner's bug.
+    expect(classifyError(new InputValidationError("input 'x': expected rank 2")).status).toBe('error');
   });
 
   test('a deliberate codegen refusal is unsupported; a crash wrapped in CodegenError is an error', () => {

@@ -7,7 +7,8 @@
  * - UnsupportedOpsError: one blocker per op type, "Loop (opset 11)" (the report groups opsets);
  * - UnsupportedFormError: "<Op> (form)";
  * - a CompileError about a dtype the GPU lacks (float64, uint64, string) or an int64 constant that
- *   does not fit in i32; a DeviceLimitError;
+ *   does not fit in i32; a DeviceLimitError; an UnsupportedValueError (run() refused a shape-like
+ *   input value the compiled shapes do not cover, e.g. a 0 read as a symbol ≥ 1);
  * - decoding refused valid ONNX the compiler cannot represent (bfloat16, float8, …);
  * - an ImportError or CodegenError whose message says the thing is not supported — a deliberate
  *   refusal — unless its cause is a JS engine error (TypeError, RangeError, …), which is a crash.
@@ -105,6 +106,10 @@ export function classifyError(e: unknown): Classified {
       return classifyCompileError(e);
     case 'DeviceLimitError':
       return unsupported(e.message, ['device limit']);
+    // A value of a shape-like input outside what the compiled shapes cover (an element read as a
+    // symbol ≥ 1 is 0): a deliberate refusal at run time, not a bug.
+    case 'UnsupportedValueError':
+      return unsupported(e.message, ['shape-like input value (run)']);
     case 'OnnxDecodeError': {
       const cause = (e as { cause?: unknown }).cause;
       if (cause instanceof DecodeProblem && cause.kind === 'unsupported') {

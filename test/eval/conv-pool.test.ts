@@ -153,7 +153,7 @@ describe('pool vs onnxruntime', () => {
   POOL.forEach((c, i) => {
     it(c.name, async () => {
       const x = randomTensor(rng(400 + i), 'float32', c.x);
-      const op: Op = { kind: 'pool', ...c };
+      const op: Op = { kind: 'pool', ...c, indices: 'none' };
       const attrs = { kernel_shape: c.kernel, strides: c.strides, pads: c.pads, dilations: c.dilations, ceil_mode: c.ceilMode ? 1 : 0 };
       await expectMatchesOrt(
         op,
@@ -168,7 +168,7 @@ describe('pool vs onnxruntime', () => {
   it('max pools uint8 and int8', async () => {
     for (const dtype of ['uint8', 'int8'] as const) {
       const x = randomTensor(rng(5), dtype, [1, 2, 7, 6]);
-      const op: Op = { kind: 'pool', type: 'max', kernel: [2, 3], strides: [2, 2], pads: [0, 1, 1, 1], dilations: [1, 1], ceilMode: false, countIncludePad: false };
+      const op: Op = { kind: 'pool', type: 'max', kernel: [2, 3], strides: [2, 2], pads: [0, 1, 1, 1], dilations: [1, 1], ceilMode: false, countIncludePad: false, indices: 'none' };
       await expectMatchesOrt(op, [x], { opType: 'MaxPool', attrs: { kernel_shape: [2, 3], strides: [2, 2], pads: [0, 1, 1, 1] } });
     }
   });

@@ -128,12 +128,14 @@ describe('shape ops', () => {
     expect(reshapeOf('reshape_symbolic', { batch: 5 })).toEqual([5, 4, 3]);
   });
 
-  test('Reshape with a shape computed at run time is an unsupported form', () => {
-    const e = importError('error/reshape_runtime');
-    expect(e).toBeInstanceOf(UnsupportedFormError);
-    expect(e.message).toBe(
-      "Reshape 'reshape_rt': input 'shape' must be a constant or computed from tensor shapes at compile time; here it depends on tensor data (data-dependent shapes are not supported)",
-    );
+  test('Reshape to a shape given as a graph input reads its values as symbols bound per run', () => {
+    const g = importFixture('error/reshape_runtime');
+    expect(g.valueSymbols).toEqual([
+      { name: 's_0', input: 's', index: 0 },
+      { name: 's_1', input: 's', index: 1 },
+    ]);
+    expect(opOf(only(g), 'reshape').shape).toEqual(['s_0', 's_1']);
+    expect(g.dimAssertions).toEqual([{ a: 's_0*s_1', b: 6, where: 'reshape_rt' }]);
   });
 
   test('Squeeze and Unsqueeze in the attribute (<13) and input (≥13) forms', () => {
@@ -316,8 +318,6 @@ describe('graph contract and errors', () => {
 
   test('training-only outputs and forms without an IR equivalent are rejected by name', () => {
     const cases: [string, RegExp][] = [
-      ['error/batchnorm_training', /^BatchNormalization 'y_node': training_mode=1/],
-      ['error/maxpool_indices', /^MaxPool 'y_node': the Indices output/],
       ['error/resize_tf_crop', /^Resize 'y_node': .*tf_crop_and_resize/],
       ['error/dropout_training', /^Dropout 'y_node': training_mode=true/],
     ];
@@ -327,6 +327,16 @@ describe('graph contract and errors', () => {
       expect(e.message, name).toMatch(message);
       expect((e as UnsupportedFormError).nodeName).toBe('y_node');
     }
+  });
+
+  test('batch-statistics BatchNormalization and MaxPool Indices import (stats-forms.test.ts checks the values)', () => {
+    // Both fixtures live in error/ from when they were refused.
+    const bn = importFixture('error/batchnorm_training');
+    expect(bn.outputs.map((v) => v.name)).toEqual(['y', 'rm', 'rv']);
+    expect(bn.nodes.map((n) => n.op.kind)).toContain('batchNorm');
+    const mp = importFixture('error/maxpool_indices');
+    expect(mp.outputs.map((v) => `${v.name}:${v.type.dtype}[${v.type.shape.join(',')}]`)).toEqual(['y:float32[1,1,3,3]', 'idx:int64[1,1,3,3]']);
+    expect(mp.nodes.map((n) => n.op)).toMatchObject([{ kind: 'pool', type: 'max', indices: 'rowMajor' }]);
   });
 
   test('an attribute that moved to an input at the model opset is an error, not ignored', () => {

@@ -1,9 +1,10 @@
 /**
  * The ONNX backend tests of the ops that importers lower to subgraphs of existing IR ops (loss
  * functions, normalizations, one-hot encodings, windows, quantization, integer products, Einsum,
- * Compress, ReverseSequence), run through the importer and the CPU evaluator — no GPU — and
- * compared with the tests' expected outputs under the backend tolerance. Every listed test must
- * pass; the refused ops must be refused with their specific reason.
+ * Compress, ReverseSequence, the Adagrad and Momentum optimizer steps), run through the importer
+ * and the CPU evaluator — no GPU — and compared with the tests' expected outputs under the
+ * backend tolerance. Every listed test must pass; the refused ops must be refused with their
+ * specific reason.
  *
  * Names are the folders under /usr/share/libonnx-testdata/data/node without the `test_` prefix.
  * `_expanded` variants (the op's ONNX function body) are listed where they need one of these
@@ -114,6 +115,8 @@ const PASSING: Record<string, string[]> = {
   Einsum: ['einsum_batch_diagonal', 'einsum_batch_matmul', 'einsum_inner_prod', 'einsum_sum', 'einsum_transpose'],
   Compress: ['compress_0', 'compress_1', 'compress_default_axis', 'compress_negative_axis'],
   ReverseSequence: ['reversesequence_batch', 'reversesequence_time'],
+  Adagrad: ['adagrad', 'adagrad_multiple'],
+  Momentum: ['momentum', 'momentum_multiple', 'nesterov_momentum'],
 };
 
 /** Tests of ops refused on purpose, with a word of the reason each must give. */
@@ -123,11 +126,6 @@ const REFUSED: Record<string, RegExp> = {
   bernoulli_seed: /random sampling is not supported/,
   adam: /training ops are not supported/,
   adam_multiple: /training ops are not supported/,
-  adagrad: /training ops are not supported/,
-  adagrad_multiple: /training ops are not supported/,
-  momentum: /training ops are not supported/,
-  momentum_multiple: /training ops are not supported/,
-  nesterov_momentum: /training ops are not supported/,
 };
 
 const node = (name: string) => join(dataRoot(), 'node', `test_${name}`);

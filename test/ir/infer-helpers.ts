@@ -66,6 +66,7 @@ export function pool(kernel: number[], p: Partial<OpOf<'pool'>> = {}): OpOf<'poo
     dilations: Array(n).fill(1),
     ceilMode: false,
     countIncludePad: false,
+    indices: 'none',
     ...p,
   };
 }

@@ -51,8 +51,8 @@ export function cnn(): Graph {
   const variance = g.addConstant('bn.var', { dtype: 'float32', dims: [4], data: Float32Array.from([0.5, 1, 1.5, 2]) });
   y = one(g, { kind: 'batchNorm', epsilon: 1e-5 }, [y, ...bn, variance]);
   y = one(g, { kind: 'unary', fn: 'relu', alpha: 0, beta: 0 }, [y]);
-  y = one(g, { kind: 'pool', type: 'max', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], ceilMode: true, countIncludePad: false }, [y]);
-  y = one(g, { kind: 'pool', type: 'avg', kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: true }, [y]);
+  y = one(g, { kind: 'pool', type: 'max', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], ceilMode: true, countIncludePad: false, indices: 'none' }, [y]);
+  y = one(g, { kind: 'pool', type: 'avg', kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceilMode: false, countIncludePad: true, indices: 'none' }, [y]);
   y = one(g, { kind: 'reshape', shape: ['batch', 16] }, [y]);
   y = one(g, { kind: 'matmul', transA: false, transB: true, alpha: 0.5, beta: 2 }, [y, weights(g, 'fc.w', [10, 16]), weights(g, 'fc.b', [10])]);
   g.outputs = [one(g, { kind: 'softmax', axis: 1, log: true }, [y], undefined, 'logits')];

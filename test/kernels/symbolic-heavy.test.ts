@@ -163,6 +163,7 @@ const poolOp = (o: Partial<Omit<Pool, 'kind'>>): Pool => ({
   dilations: [1, 1],
   ceilMode: false,
   countIncludePad: false,
+  indices: 'none',
   ...o,
 });
 

@@ -138,7 +138,7 @@ describe('fused reduction-family epilogues', () => {
   test('max pool + relu + cast to int32', async () => {
     const b = new Builder(34);
     const x = b.input('x', [1, 3, 8, 8], 'float32', -4, 4);
-    const p = b.op({ kind: 'pool', type: 'max', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], ceilMode: false, countIncludePad: false }, [x]);
+    const p = b.op({ kind: 'pool', type: 'max', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], ceilMode: false, countIncludePad: false, indices: 'none' }, [x]);
     const y = b.op({ kind: 'cast', to: 'int32' }, [b.op(unary('relu'), [p])], 'y');
     const { kernels } = await runScheduled(b.outputs(y), b.feeds);
     expect(kernels).toHaveLength(1);

@@ -7,9 +7,11 @@
  *   `value_int`/`value_ints` (int64 0-d/1-d). `sparse_value` and `value_string(s)` are rejected.
  * - ConstantOfShape: the int64 `shape` input (a constant or a shape computation on symbolic dims)
  *   filled with `value` (a one-element tensor, default float32 0); an empty shape gives a scalar.
+ *   A `shape` given as a graph input is read as symbols bound per run (≥ 1: a 0 is refused then).
  * - Range: numbers from start to limit (exclusive) by delta; scalar inputs of one numeric type.
- *   Constant start and delta with a limit read from a symbolic dim give `arange` (length
- *   max(0, ⌈(limit − start) / delta⌉) as a dim expression).
+ *   Constant start and delta with a limit read from a symbolic dim, or given as an integer graph
+ *   input (a symbol bound per run, ≥ 1), give `arange` (length max(0, ⌈(limit − start) / delta⌉)
+ *   as a dim expression).
  * Lowers to: graph constants; ConstantOfShape → `expand` of a 0-d constant to the shape (folded
  * into a constant by Graph.add unless it is huge); Range → `range` (folded when its inputs are
  * constants).
@@ -73,6 +75,9 @@ function constantOfShape(ctx: ImportContext) {
 }
 
 function range(ctx: ImportContext) {
+  // With constant start and delta, a limit given as a graph input is a symbol bound per run
+  // (ctx.knownDims): the length becomes a dim expression of it.
+  if (ctx.input(0, 'start').data !== undefined && ctx.input(2, 'delta').data !== undefined) ctx.knownDims(1);
   const inputs = ['start', 'limit', 'delta'].map((what, i) => {
     const v = ctx.input(i, what);
     if (v.rank === 0) return v;

@@ -7,7 +7,8 @@
  * naming the node and op; an input that must be known at compile time but is computed at run time
  * is an `UnsupportedFormError` ("input 'shape' must be a constant …"); `ctx.unsupported(reason)`
  * rejects any other form the importer does not lower. `constDims` reads such an input as Dims,
- * accepting shape computations on symbolic dims as well as constants.
+ * accepting shape computations on symbolic dims as well as constants, and a small integer graph
+ * input as symbols bound per run from its values (`Graph.valueSymbols`).
  *
  * IR nodes an importer adds with `add` are intermediates (named after the ONNX node plus the IR op);
  * those added with `addOut` produce the node's ONNX outputs and carry their names, so values keep
@@ -36,6 +37,9 @@ export interface OpImporter {
   readonly until: number;
   import(ctx: ImportContext): ImportResult;
 }
+
+/** Most elements a graph input may have to be read as symbols (a shape, a list of pads, …). */
+const MAX_VALUE_SYMBOLS = 16;
 
 type AttrType = OnnxAttributeValue['type'];
 type AttrOf<T extends AttrType> = Extract<OnnxAttributeValue, { type: T }>['value'];
@@ -128,13 +132,75 @@ export class ImportContext {
   constDims(index: number, what: string): Dim[] {
     const v = this.input(index, what);
     if (v.data !== undefined) return tensorToNumbers(v.data);
-    const dims = symbolicContents(v);
+    const dims = symbolicContents(v) ?? this.valueSymbolsOf(v);
     if (dims === undefined) {
       this.unsupported(
         `input '${what}' must be a constant or computed from tensor shapes at compile time; here it depends on tensor data (data-dependent shapes are not supported)`,
       );
     }
     return dims;
+  }
+
+  /**
+   * A small integer graph input read as Dims: one fresh symbol per element (`shape_0`, `shape_1`,
+   * …), recorded in `Graph.valueSymbols` so the runtime binds them from the input's data per run,
+   * and set as the input's symbolic contents so later readers share them. Undefined for anything
+   * else. Symbols are assumed ≥ 1 (ir/dim-range.ts): importers keep refusing values whose
+   * meaning the symbols cannot express (0 or -1 in a Reshape target, a negative Slice index) by
+   * that assumption, and the runtime refuses a run whose value breaks it (runtime/validate.ts).
+   */
+  private valueSymbolsOf(v: Value): Dim[] | undefined {
+    const shape = v.type.shape;
+    if (!this.graph.inputs.includes(v) || (v.type.dtype !== 'int64' && v.type.dtype !== 'int32')) return undefined;
+    if (shape.length > 1 || !shape.every((d): d is number => typeof d === 'number')) return undefined;
+    const count = shape.length === 0 ? 1 : shape[0]!;
+    if (count < 1 || count > MAX_VALUE_SYMBOLS) return undefined;
+    const symbols = Array.from({ length: count }, (_, index) => this.newValueSymbol(v, index));
+    v.symbolic = symbols;
+    return symbols;
+  }
+
+  /**
+   * Like constDims, but undefined instead of an error when the input's contents are not known at
+   * compile time; a small integer graph input gets its value symbols (so ops built on it, such as
+   * a `range` of that length, see symbolic sizes).
+   */
+  knownDims(index: number): Dim[] | undefined {
+    const v = this.input(index);
+    if (v.data !== undefined) return tensorToNumbers(v.data);
+    return symbolicContents(v) ?? this.valueSymbolsOf(v);
+  }
+
+  /**
+   * A one-element graph input of any numeric type (OneHot's float `depth`) as one symbol bound
+   * per run to its value truncated toward zero — what a cast to an integer type gives, so the
+   * caller may set it as the symbolic contents of that cast. Undefined for anything else.
+   */
+  truncatedScalarSymbol(index: number): string | undefined {
+    const v = this.input(index);
+    if (!this.graph.inputs.includes(v) || !v.type.shape.every((d) => d === 1)) return undefined;
+    if (!/^(float|int|uint)/.test(v.type.dtype)) return undefined;
+    if (v.symbolic) return typeof v.symbolic[0] === 'string' ? v.symbolic[0] : undefined;
+    const existing = this.graph.valueSymbols.find((x) => x.input === v.name && x.index === 0);
+    if (existing) return existing.name;
+    if (v.type.dtype === 'int32' || v.type.dtype === 'int64') return this.valueSymbolsOf(v)?.[0] as string | undefined;
+    return this.newValueSymbol(v, 0);
+  }
+
+  /** Registers symbol `<input>_<index>` (made unique) for element `index` of graph input `v`. */
+  private newValueSymbol(v: Value, index: number): string {
+    const base = v.name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[^A-Za-z_])/, '_');
+    const taken = (name: string) => this.graph.symbolNames.has(name) || this.graph.valueSymbols.some((x) => x.name === name);
+    let name = `${base}_${index}`;
+    for (let k = 1; taken(name); k++) name = `${base}_${index}_${k}`;
+    this.graph.valueSymbols.push({ name, input: v.name, index });
+    this.graph.symbolNames.set(name, `element ${index} of input '${v.name}'`);
+    return name;
+  }
+
+  /** Whether `d` is a symbol made of a graph input's value (see valueSymbolsOf), which may be 1. */
+  isValueSymbol(d: Dim): boolean {
+    return typeof d === 'string' && this.graph.valueSymbols.some((s) => s.name === d);
   }
 
   /** Like constDims, but undefined when the optional input is omitted. */

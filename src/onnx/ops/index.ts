@@ -23,6 +23,7 @@ import { lossImporters } from './loss.js';
 import { matmulImporters } from './matmul.js';
 import { normalizationImporters } from './normalization.js';
 import { oneHotImporters } from './one-hot.js';
+import { optimizerImporters } from './optimizer.js';
 import { padImporters } from './pad.js';
 import { poolImporters } from './pool.js';
 import { quantizeImporters } from './quantize.js';
@@ -56,6 +57,7 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...castImporters,
   ...convImporters,
   ...poolImporters,
+  ...optimizerImporters,
   ...batchNormImporters,
   ...matmulImporters,
   ...reshapeImporters,

@@ -92,6 +92,7 @@ function lrn(ctx: ImportContext): ImportResult {
       dilations: [1, 1],
       ceilMode: false,
       countIncludePad: true,
+      indices: 'none',
     },
     [squares],
   );

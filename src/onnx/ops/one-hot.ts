@@ -13,8 +13,9 @@
  * - OneHot (9/11): out[…, k, …] = values[1] where indices[…] == k (negative indices count from
  *   `depth`), values[0] elsewhere; indices outside [−depth, depth) give an all-off row. `axis`
  *   (default −1) is where the depth axis is inserted. Any numeric indices and depth (cast to
- *   int64, truncating), any values type. A depth computed at run time gives an output dim that
- *   depends on data (a `range` of that length).
+ *   int64, truncating), any values type. A depth given as a graph input is a symbol bound per
+ *   run to its truncated value (≥ 1; an `arange` of that length); one computed at run time
+ *   gives an output dim that depends on data (a `range` of that length).
  *   Lowers to: `cast`, `where` (negative indices), `reshape`, `equal` with a `range`, `where`.
  * - EyeLike (9/22): a 2-d tensor like the input with ones on diagonal `k` (column − row = k),
  *   of type `dtype` (default: the input's).
@@ -67,18 +68,26 @@ function oneHot(ctx: ImportContext): ImportResult {
   const rank = indices.rank + 1;
   const axis = normalizeAxis(ctx.getInt('axis', -1), rank);
 
-  // The depth: a static number when it is a constant, so the index range is a constant too.
+  // The depth: a static number when it is a constant, so the index range is a constant too; a
+  // symbol bound per run when it is a graph input (its value truncated, as the cast does).
+  const symbol = ctx.truncatedScalarSymbol(1);
   const depthV = castTo(ctx, scalarInput(ctx, 1, 'depth'), 'int64');
   let depth: number | Value = depthV;
   if (depthV.data !== undefined) {
     depth = Number(depthV.data.data[0]!);
     if (depth < 1) ctx.fail(`depth must be ≥ 1, got ${depth}`);
+  } else if (symbol !== undefined) {
+    depthV.symbolic ??= [symbol];
   }
+  const along =
+    symbol === undefined || typeof depth === 'number'
+      ? indicesAlong(ctx, depth, axis, rank)
+      : reshapeTo(ctx, ctx.add1({ kind: 'arange', start: 0, delta: 1, length: symbol, dtype: 'int64' }, []), [symbol, ...new Array<number>(rank - axis - 1).fill(1)]);
 
   const idx = castTo(ctx, indices, 'int64');
   const negative = binary(ctx, 'less', idx, scalarOf(ctx, 'zero', 'int64', 0));
   const wrapped = where(ctx, negative, binary(ctx, 'add', idx, depthV), idx);
-  const hot = binary(ctx, 'equal', reshapeTo(ctx, wrapped, insertDim(indices.type.shape, axis)), indicesAlong(ctx, depth, axis, rank));
+  const hot = binary(ctx, 'equal', reshapeTo(ctx, wrapped, insertDim(indices.type.shape, axis)), along);
 
   const pick = (i: number) => reshapeTo(ctx, ctx.add1({ kind: 'slice', axes: [0], starts: [i], ends: [i + 1], steps: [1] }, [values]), []);
   return [ctx.addOut1({ kind: 'where' }, [hot, pick(1), pick(0)])];

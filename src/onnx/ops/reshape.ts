@@ -65,7 +65,14 @@ export function resolveReshape(
   if (inferAt < 0) {
     if (!dimEquals(inCount, rest)) {
       // Different for every symbol value (by their bounds) is an error; otherwise assumed.
-      if (compareDims(inCount, rest) !== undefined) throw new Error(`${what}: element counts differ (${inCount} vs ${rest})`);
+      if (compareDims(inCount, rest) !== undefined) {
+        // Symbols in the target (a shape given at run time) are ≥ 1, so only a 0 or -1 given at
+        // run time could make the counts agree: a form this lowering cannot express.
+        if (target.some((t) => typeof t === 'string')) {
+          throw new SymbolicDimError(`${what}: element counts differ (${inCount} vs ${rest}) for every target value ≥ 1; a 0 or -1 computed at run time is not supported`);
+        }
+        throw new Error(`${what}: element counts differ (${inCount} vs ${rest})`);
+      }
       assume(rest, inCount);
     }
     return out;

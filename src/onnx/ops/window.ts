@@ -1,14 +1,15 @@
 /**
  * Signal-processing constants → `range` and elementwise math (folded into constants at import
- * when the inputs are constants, as they are in real models; a size computed at run time gives
- * an output whose length depends on data).
+ * when the inputs are constants, as they are in real models; a window size given as a graph
+ * input is a symbol bound per run from its value; a size computed at run time gives an output
+ * whose length depends on data).
  *
  * ONNX (opset 17 to MAX_OPSET):
  * - HannWindow, HammingWindow, BlackmanWindow: w[n] = a0 − a1·cos(τn/N) + a2·cos(2τn/N) for
  *   n in [0, size), N = size (`periodic` = 1, the default) or size − 1. Computed in float32
  *   exactly as the ONNX function bodies do (τ, a0, a1, a2 as float32 constants), then cast to
  *   `output_datatype` (default float32). `size`: int32/int64 scalar.
- *   Lowers to: `cast`, `range` (float), `mul`, `cos`, `sub`/`add`, `cast`.
+ *   Lowers to: `cast`, `range` (float; `arange` of a symbolic size), `mul`, `cos`, `sub`/`add`, `cast`.
  * - MelWeightMatrix: the [dft_length/2 + 1, num_mel_bins] matrix of triangular mel filters, as
  *   the ONNX reference defines it: num_mel_bins + 2 points evenly spaced in mel between the edge
  *   frequencies (mel = 2595·log10(1 + hz/700)), each mapped back to an FFT bin
@@ -42,6 +43,8 @@ function scalarInput(ctx: ImportContext, index: number, what: string): Value {
 function window(opType: string) {
   const [a0, a1, a2] = COEFFICIENTS[opType]!;
   return (ctx: ImportContext): ImportResult => {
+    // A size given as a graph input is a symbol bound per run: the length of an input-free arange.
+    const known = ctx.knownDims(0)?.[0];
     const size = scalarInput(ctx, 0, 'size');
     if (size.type.dtype !== 'int32' && size.type.dtype !== 'int64') ctx.fail(`size must be int32 or int64, got ${size.type.dtype}`);
     const out = dtypeFromCode(ctx, ctx.getInt('output_datatype', 1), "attribute 'output_datatype'");
@@ -49,7 +52,10 @@ function window(opType: string) {
     const f = (label: string, v: number) => scalarOf(ctx, label, 'float32', v);
 
     const sizeF = castTo(ctx, size, 'float32');
-    const n = ctx.add1({ kind: 'range' }, [f('zero', 0), sizeF, f('one', 1)]);
+    const n =
+      typeof known === 'string'
+        ? ctx.add1({ kind: 'arange', start: 0, delta: 1, length: known, dtype: 'float32' }, [])
+        : ctx.add1({ kind: 'range' }, [f('zero', 0), sizeF, f('one', 1)]);
     const denominator = periodic ? sizeF : binary(ctx, 'sub', sizeF, f('one', 1));
     const angle = binary(ctx, 'mul', n, binary(ctx, 'div', f('tau', 2 * Math.PI), denominator));
     let w = binary(ctx, 'sub', f('a0', a0), binary(ctx, 'mul', f('a1', a1), unaryOf(ctx, 'cos', angle)));
