@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { typecheckConsumer } from '../helpers/typecheck.js';
 import { describe, expect, test } from 'vitest';
 import type { Tensor } from '../../ir/graph.js';
 import type { Model } from '../../runtime/index.js';
@@ -123,16 +123,7 @@ await model.run({ a: { data: new Float32Array(6), dims: [6] as const }, b: x });
 export { rows, cols };
 `,
     );
-    const program = ts.createProgram([consumer], {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      types: [],
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-    });
-    expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
+    expect(typecheckConsumer(consumer)).toEqual([]);
   });
 });
 

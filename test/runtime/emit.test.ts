@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import ts from 'typescript';
+import { typecheckConsumer } from '../helpers/typecheck.js';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compile } from '../../src/compile.js';
@@ -162,17 +162,7 @@ model.dispose();
 export { probs, dtype, batch, classes };
 `,
     );
-    const program = ts.createProgram([consumer], {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      types: [],
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-    });
-    const diags = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(diags).toEqual([]);
+    expect(typecheckConsumer(consumer)).toEqual([]);
     const dts = readFileSync(join(out, 'model.d.ts'), 'utf8');
     expect(dts).toContain('/** float32 [1, 1, 8, 8] */');
   });
