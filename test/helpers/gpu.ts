@@ -11,7 +11,8 @@ import { create, globals } from 'webgpu';
 import type { Kernel } from '../../codegen/kernel.js';
 import type { Tensor, Value } from '../../ir/graph.js';
 import { evalDim } from '../../ir/dim.js';
-import { dimTableWords, type DimTable } from '../../codegen/dims.js';
+import { DimTable, dimTableWords } from '../../codegen/dims.js';
+import type { KernelPlan } from '../../codegen/generate.js';
 import { toDeviceWords, fromDeviceWords, type ElemType } from '../../runtime/convert.js';
 
 let devicePromise: Promise<GPUDevice> | undefined;
@@ -147,4 +148,20 @@ export async function runKernels(kernels: Kernel[], feeds: Map<Value, Tensor>, s
   for (const b of buffers.values()) b.destroy();
   dimsBuffer?.destroy();
   return out;
+}
+
+/**
+ * A generated plan's kernels as `runKernels` takes them: reshape views resolved to the value whose
+ * buffer they share (as the memory planner does), and the plan's dims table for symbolic runs.
+ */
+export function runnablePlan(plan: KernelPlan): { kernels: Kernel[]; root: (v: Value) => Value; table: DimTable } {
+  const root = (v: Value): Value => {
+    let r = v;
+    while (plan.views.has(r)) r = plan.views.get(r)!;
+    return r;
+  };
+  const table = new DimTable();
+  for (const e of plan.dims) table.slot(e);
+  const kernels = plan.kernels.map((k) => ({ ...k, inputs: k.inputs.map(root), outputs: k.outputs.map(root) }));
+  return { kernels, root, table };
 }

@@ -20,16 +20,16 @@ import { generatePool } from '../../codegen/kernels/pool.js';
 import { generateBatchNorm } from '../../codegen/kernels/batch-norm.js';
 import { generateConvTranspose } from '../../codegen/kernels/conv-transpose.js';
 import { generateResize } from '../../codegen/kernels/resize.js';
-import { Graph, type Tensor } from '../../ir/graph.js';
+import { Graph, type Tensor, type Value } from '../../ir/graph.js';
 import type { Op } from '../../ir/ops.js';
 import type { Dim } from '../../ir/dim.js';
 import { randomTensor, rng } from '../helpers/random.js';
 import { check, makeCtx } from './harness.js';
+import { resize as resizeOp } from '../ir/infer-helpers.js';
 import { DimTable, withDimTable } from '../../codegen/dims.js';
 import { generateKernels } from '../../codegen/generate.js';
 import { evaluateGraph } from '../../ir/eval/index.js';
-import type { Value } from '../../ir/graph.js';
-import { runKernels } from '../helpers/gpu.js';
+import { runKernels, runnablePlan } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/random.js';
 
 type Mm = Extract<Op, { kind: 'matmul' }>;
@@ -196,17 +196,7 @@ describe('symbolic pool, batch norm, conv transpose, resize', () => {
         symbolic: { 0: ['n', 4, 5, 5] },
       });
 
-      const resize = (sizes: Dim[]): Op => ({
-        kind: 'resize',
-        mode: 'linear',
-        coordMode: 'half_pixel',
-        nearestMode: 'round_prefer_floor',
-        cubicCoeffA: -0.75,
-        excludeOutside: false,
-        extrapolationValue: 0,
-        scales: [1, 1, 2, 2],
-        sizes,
-      });
+      const resize = (sizes: Dim[]): Op => resizeOp(sizes, [1, 1, 2, 2]);
       // The reference evaluator takes concrete sizes.
       if (n === 1) {
         const g = new Graph();
@@ -233,14 +223,7 @@ async function runSymbolicGraph(
   const xs = Object.entries(inputs).map(([name, shape]) => g.addInput(name, { dtype: 'float32', shape }));
   g.outputs = build(g);
   const plan = generateKernels(g);
-  const table = new DimTable();
-  for (const e of plan.dims) table.slot(e);
-  const root = (v: Value): Value => {
-    let r = v;
-    while (plan.views.has(r)) r = plan.views.get(r)!;
-    return r;
-  };
-  const kernels = plan.kernels.map((k) => ({ ...k, inputs: k.inputs.map(root), outputs: k.outputs.map(root) }));
+  const { kernels, root, table } = runnablePlan(plan);
   expect(kernels.some((k) => k.usesDims)).toBe(true);
   for (const env of envs) {
     const feeds = new Map<string, Tensor>();

@@ -13,7 +13,7 @@ import { Graph, type Tensor, type Value } from '../../ir/graph.js';
 import type { DType } from '../../ir/dtype.js';
 import { evaluateGraph } from '../../ir/eval/index.js';
 import type { BinaryFn, Op, UnaryFn } from '../../ir/ops.js';
-import { runKernels } from '../helpers/gpu.js';
+import { runKernels, runnablePlan } from '../helpers/gpu.js';
 import { expectClose, randomTensor, rng } from '../helpers/random.js';
 
 export const unary = (fn: UnaryFn, alpha = 0, beta = 0): Op => ({ kind: 'unary', fn, alpha, beta });
@@ -63,12 +63,7 @@ export async function runScheduled(
 ): Promise<RunResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const plan = generateKernels(graph, limits, { fuse: opts.fuse });
-  const root = (v: Value): Value => {
-    let r = v;
-    while (plan.views.has(r)) r = plan.views.get(r)!;
-    return r;
-  };
-  const kernels = plan.kernels.map((k) => ({ ...k, inputs: k.inputs.map(root), outputs: k.outputs.map(root) }));
+  const { kernels, root } = runnablePlan(plan);
   for (const k of kernels) expect(k.inputs.length + k.outputs.length, k.name).toBeLessThanOrEqual(limits.maxStorageBuffersPerShaderStage);
   const byValue = new Map<Value, Tensor>();
   for (const v of graph.inputs) byValue.set(v, feeds.get(v.name)!);

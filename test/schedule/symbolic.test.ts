@@ -16,7 +16,7 @@ import type { Dim } from '../../ir/dim.js';
 import { Graph, type Tensor, type Value } from '../../ir/graph.js';
 import { evaluateGraph } from '../../ir/eval/index.js';
 import type { Op } from '../../ir/ops.js';
-import { runKernels } from '../helpers/gpu.js';
+import { runKernels, runnablePlan } from '../helpers/gpu.js';
 import { expectClose, randomTensor, rng } from '../helpers/random.js';
 import { binary, unary } from './helpers.js';
 
@@ -53,14 +53,7 @@ async function checkSymbolic(fn: Build, sizes: [number, number][]): Promise<Kern
   const graph = build(fn, undefined);
   const plan = generateKernels(graph, DEFAULT_LIMITS);
   expect(plan.dims.length, 'the symbolic plan reads no dims').toBeGreaterThan(0);
-  const table = new DimTable();
-  for (const e of plan.dims) table.slot(e);
-  const root = (v: Value): Value => {
-    let r = v;
-    while (plan.views.has(r)) r = plan.views.get(r)!;
-    return r;
-  };
-  const kernels = plan.kernels.map((k) => ({ ...k, inputs: k.inputs.map(root), outputs: k.outputs.map(root) }));
+  const { kernels, root, table } = runnablePlan(plan);
   for (const [b, s] of sizes) {
     const env = { batch: b, sequence: s };
     const bound = build(fn, env);
