@@ -66,11 +66,16 @@ export class Value {
  * A symbol defined by the VALUE of a graph input rather than one of its dims: element `index` of
  * input `input` (a 1-d or 0-d int32/int64 tensor of static shape). Like every symbol it is assumed
  * to be an integer ≥ 1 (ir/dim-range.ts); the runtime checks that per run, since here it is data.
+ * `offset` and `scaleOf` make other quantities symbols (runtime/dim-expr.ts valueSymbolOf).
  */
 export interface ValueSymbol {
   name: string;
   input: string;
   index: number;
+  /** The symbol is the element plus this (so a value that may be 0, a pad, is `symbol - offset`). */
+  offset?: number;
+  /** The symbol is ⌊scaleOf · element⌋ (a size from a float scale, Resize); a dim over other symbols. */
+  scaleOf?: Dim;
 }
 
 export interface Node {

@@ -10,7 +10,7 @@
  */
 
 import { allocHost, type DType } from './dtype.js';
-import { Graph, type Tensor, type TensorType, type Value } from './graph.js';
+import { Graph, type Tensor, type TensorType, type Value, type ValueSymbol } from './graph.js';
 import { attrMatches, attrSchema, isOpKind, type AttrValue } from './infer/attrs.js';
 import type { Op } from './ops.js';
 import { DTYPE_NAMES, formatType } from './print.js';
@@ -332,19 +332,40 @@ export function parseGraph(text: string): Graph {
   return g;
 }
 
-/** `symbol NAME = %input[INDEX]`: a symbol given by an element of a graph input (Graph.valueSymbols). */
+/**
+ * `symbol NAME = %input[INDEX]`: a symbol given by an element of a graph input (Graph.valueSymbols);
+ * `%input[INDEX] + N` for an offset, `floor(%input[INDEX] * DIM)` for a size scaled by it.
+ */
 function parseValueSymbol(c: Cursor, g: Graph, lookup: (c: Cursor) => Value): void {
   c.expect('symbol');
   const name = c.ident();
   c.expect('=');
+  const scaled = c.accept('floor(');
   const input = lookup(c);
   if (!g.inputs.includes(input)) c.error(`%${input.name} is not a graph input`);
   c.expect('[');
   const index = Number(c.word());
   if (!Number.isInteger(index) || index < 0) c.error('expected an element index');
   c.expect(']');
-  if (g.valueSymbols.some((s) => s.name === name)) c.error(`symbol '${name}' is already defined`);
-  g.valueSymbols.push({ name, input: input.name, index });
+  const s: ValueSymbol = { name, input: input.name, index };
+  if (scaled) {
+    c.expect('*');
+    const close = c.text.lastIndexOf(')');
+    if (close < c.pos) c.error("expected ')'");
+    const base = c.text.slice(c.pos, close).trim();
+    try {
+      s.scaleOf = /^\d+$/.test(base) ? Number(base) : canonicalDim(base);
+    } catch {
+      c.error(`'${base}' is not a dimension`);
+    }
+    c.pos = close + 1;
+  } else if (c.accept('+')) {
+    const offset = Number(c.word());
+    if (!Number.isInteger(offset) || offset < 1) c.error('expected a positive integer offset');
+    s.offset = offset;
+  }
+  if (g.valueSymbols.some((x) => x.name === name)) c.error(`symbol '${name}' is already defined`);
+  g.valueSymbols.push(s);
 }
 
 /** `assert A == B loc("where")`: a run-time dim equality (Graph.dimAssertions). */

@@ -23,6 +23,7 @@ import type { Graph, Node, Tensor, TensorType, Value } from './graph.js';
 import type { Dim } from './shape.js';
 import { canonicalDim } from './dim.js';
 import { attrSchema, isOpKind } from './infer/attrs.js';
+import { describeValueRule } from '../runtime/dim-expr.js';
 
 /** Short dtype names in types (`f32[2, 3]`); the parser reads the same table. */
 export const DTYPE_NAMES: Record<DType, string> = {
@@ -170,7 +171,7 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   for (const v of g.valueSymbols) {
     const input = g.inputs.find((x) => x.name === v.input);
     const ref = input ? formatValueRef(input) : `%${JSON.stringify(v.input)}`;
-    lines.push(`  symbol ${v.name} = ${ref}[${v.index}]`);
+    lines.push(`  symbol ${v.name} = ${describeValueRule(v, `${ref}[${v.index}]`)}`);
   }
   for (const node of g.nodes) lines.push(`  ${formatNode(node)}`);
   // Run-time dim equalities shape inference assumed (Graph.dimAssertions), after the nodes.

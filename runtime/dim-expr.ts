@@ -151,3 +151,30 @@ export function dimSymbols(dim: number | string): string[] {
   walk(astOf(dim));
   return out;
 }
+
+/**
+ * How a value symbol (a symbol given by element `index` of a graph input's data; runtime/plan.ts
+ * PlanValueSymbol, ir/graph.ts ValueSymbol) is made of that element x. Every symbol is an integer
+ * ≥ 1, so a quantity that may be 0 (a pad, a slice start) is the symbol minus `offset`: the symbol
+ * is x + offset. A size given by a float scale (Resize's output size) is ⌊scaleOf · x⌋, with
+ * `scaleOf` a dim over other symbols. Otherwise the symbol is x truncated toward zero (what a cast
+ * of a float to an integer type gives).
+ */
+export interface ValueSymbolRule {
+  offset?: number;
+  scaleOf?: number | string;
+}
+
+/** The symbol's value for element `x` (NaN when x is not a finite number); not checked for ≥ 1. */
+export function valueSymbolOf(x: number, rule: ValueSymbolRule, env: Readonly<Record<string, number>>): number {
+  if (!Number.isFinite(x)) return NaN;
+  // The product is in double precision, as numpy computes ONNX's `floor(input_dim * scale)`.
+  if (rule.scaleOf !== undefined) return Math.floor(evalDim(rule.scaleOf, env) * x);
+  return Math.trunc(x) + (rule.offset ?? 0);
+}
+
+/** The rule as text after `%input[i]`: ' + 1' for an offset, or the scale's base ('· base'). */
+export function describeValueRule(rule: ValueSymbolRule, element: string): string {
+  if (rule.scaleOf !== undefined) return `floor(${element} * ${rule.scaleOf})`;
+  return rule.offset ? `${element} + ${rule.offset}` : element;
+}

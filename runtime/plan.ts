@@ -92,6 +92,9 @@ export interface PlanValueSymbol {
   original?: string;
   input: string;
   index: number;
+  /** The symbol is the element plus `offset`, or ⌊scaleOf · element⌋ (dim-expr.ts valueSymbolOf). */
+  offset?: number;
+  scaleOf?: PlanDim;
 }
 
 /** Two sizes the model needs equal (e.g. the inputs of an add), checked when the binding changes. */

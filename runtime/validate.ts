@@ -11,8 +11,8 @@
  * evaluated at that binding (a fixed number, the same symbol seen on another input, an
  * expression), and no symbol may exceed its declared upper bound (`maxDims`). A symbol may also be
  * an element of a small integer input's VALUES (a Reshape target or an Expand shape given at run
- * time; PlanValueSymbol): it is read from the host data (a float truncated toward zero), which must hold an integer in
- * [1, 2³¹ − 1] there — the compiled shapes assume a size ≥ 1, so other values, though valid ONNX,
+ * time; PlanValueSymbol): it is read from the host data (a float truncated toward zero, or scaling
+ * a size; an offset lets a 0 be a symbol), and the symbol it makes must be in [1, 2³¹ − 1] — the compiled shapes assume a size ≥ 1, so other values, though valid ONNX,
  * are an UnsupportedValueError — and such an input cannot be a GPUBuffer.
  *
  * An input may instead be a GPUBuffer already on the model's device (`{ buffer, dims, dtype? }`,
@@ -27,7 +27,7 @@
  */
 
 import { toDeviceWords, wordTypeOf, type ElemType, type HostData } from './convert.js';
-import { evalDim } from './dim-expr.js';
+import { evalDim, valueSymbolOf } from './dim-expr.js';
 import { InputValidationError, UnsupportedValueError } from './errors.js';
 import type { ModelPlan, PlanSymbol, PlanTensor, PlanValueSymbol } from './plan.js';
 
@@ -192,10 +192,11 @@ type PlanShapes = Pick<ModelPlan, 'inputs'> & Partial<Pick<ModelPlan, 'symbols' 
 const MAX_VALUE = 2 ** 31 - 1;
 
 /**
- * A value symbol's value: element `s.index` of the input's host data, which must be an integer
- * ≥ 1 (the compiled shapes assume it, see PlanValueSymbol). A GPU input has no host values.
+ * A value symbol's value: element `s.index` of the input's host data, made a symbol by its rule
+ * (dim-expr.ts valueSymbolOf: plus an offset, or ⌊scale · base⌋), which must be an integer ≥ 1 (the
+ * compiled shapes assume it, see PlanValueSymbol). A GPU input has no host values.
  */
-function valueOf(s: PlanValueSymbol, t: PlanTensor | undefined, form: Form | undefined): number {
+function valueOf(s: PlanValueSymbol, t: PlanTensor | undefined, form: Form | undefined, env: Readonly<Record<string, number>>): number {
   const what = `input '${s.input}'`;
   if (form === undefined) throw new InputValidationError(`symbol '${s.name}' is defined by input '${s.input}' element ${s.index}, which the plan lacks`);
   if ('buffer' in form) {
@@ -204,12 +205,19 @@ function valueOf(s: PlanValueSymbol, t: PlanTensor | undefined, form: Form | und
     );
   }
   const raw = form.data[s.index];
-  // A float input (OneHot's depth) gives its value truncated toward zero, as ONNX casts it.
-  const n = t !== undefined && t.dtype.startsWith('float') ? Math.trunc(Number(raw)) : Number(raw);
-  if (raw === undefined || !Number.isInteger(n)) throw new InputValidationError(`${what} element ${s.index}: expected an integer, got ${String(raw)}`);
+  const x = Number(raw);
+  // A float input gives its value truncated toward zero, as ONNX casts it (OneHot's depth), or
+  // scales a size (Resize's scales); integer inputs must hold integers.
+  const isFloat = t !== undefined && t.dtype.startsWith('float');
+  if (raw === undefined || !Number.isFinite(x) || (!isFloat && !Number.isInteger(x))) {
+    throw new InputValidationError(`${what} element ${s.index}: expected ${isFloat ? 'a finite number' : 'an integer'}, got ${String(raw)}`);
+  }
+  const n = valueSymbolOf(x, s, env);
   if (n < 1) {
+    const need = s.scaleOf !== undefined ? `a scale giving a size ≥ 1 (⌊${evalDim(s.scaleOf, env)} × ${x}⌋ = ${n})` : `≥ ${1 - (s.offset ?? 0)}`;
+    const meaning = s.scaleOf !== undefined ? `⌊(${s.scaleOf}) × element⌋` : s.offset ? `element + ${s.offset}` : 'that element';
     throw new UnsupportedValueError(
-      `${what} element ${s.index} is ${n}; this compiled model needs ≥ 1 there (it was compiled with that element as the symbol '${s.name}', a size ≥ 1), so this value is not supported`,
+      `${what} element ${s.index} is ${x}; this compiled model needs ${need} there (it was compiled with ${meaning} as the symbol '${s.name}', a size ≥ 1), so this value is not supported`,
     );
   }
   // Sizes are 32-bit on the device (the dims table holds u32 words read as i32 too).
@@ -226,10 +234,12 @@ function bindSymbols(plan: PlanShapes, forms: readonly Form[]): Record<string, n
   const maxDims = plan.maxDims ?? {};
   const env: Record<string, number> = {};
   const bySymbol = new Map(symbols.map((s) => [s.name, s]));
-  for (const s of symbols) {
+  // Axis symbols first, then value symbols (a scaled one's base is a dim over the others).
+  const ordered = [...symbols.filter((s) => !('index' in s)), ...symbols.filter((s) => 'index' in s && s.scaleOf === undefined), ...symbols.filter((s) => 'index' in s && s.scaleOf !== undefined)];
+  for (const s of ordered) {
     const i = plan.inputs.findIndex((t) => t.name === s.input);
     if ('index' in s) {
-      env[s.name] = valueOf(s, plan.inputs[i], forms[i]);
+      env[s.name] = valueOf(s, plan.inputs[i], forms[i], env);
       continue;
     }
     const n = dims[i]?.[s.axis];

@@ -14,6 +14,7 @@ import type { Graph, Tensor, Value } from '../graph.js';
 import type { Op } from '../ops.js';
 import type { Dim } from '../shape.js';
 import { formatShape } from '../shape.js';
+import { describeValueRule, valueSymbolOf } from '../../runtime/dim-expr.js';
 import { evalAttention } from './attention.js';
 import { evalBinary, evalWhere } from './binary.js';
 import { evalCast } from './cast.js';
@@ -256,12 +257,13 @@ export function evaluateGraph(g: Graph, feeds: Map<string, Tensor> | Record<stri
     env.set(v, t);
   }
   // Symbols given by input values (Graph.valueSymbols): the element, truncated like a cast to an
-  // integer type for a float input; the compiled shapes assume ≥ 1, as the runtime checks.
-  for (const s of g.valueSymbols) {
+  // integer type for a float input, or by its rule (an offset, a scale of another dim; scaled ones
+  // last); the compiled shapes assume ≥ 1, as the runtime checks.
+  for (const s of [...g.valueSymbols].sort((a, b) => Number(a.scaleOf !== undefined) - Number(b.scaleOf !== undefined))) {
     const t = feedMap.get(s.input);
     if (!t || !g.inputs.some((v) => v.name === s.input)) continue;
-    const n = Math.trunc(Number(t.data[s.index]));
-    if (!(n >= 1)) throw new Error(`graph input '${s.input}' element ${s.index} is ${String(t.data[s.index])}; the symbol '${s.name}' must be ≥ 1`);
+    const n = valueSymbolOf(Number(t.data[s.index]), s, bindings);
+    if (!(n >= 1)) throw new Error(`graph input '${s.input}' element ${s.index} is ${String(t.data[s.index])}; the symbol '${s.name}' (${describeValueRule(s, 'element')}) must be ≥ 1`);
     bindings[s.name] = n;
   }
   const valueOf = (v: Value): Tensor => {

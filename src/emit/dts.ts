@@ -21,6 +21,7 @@
 
 import { wordTypeOf, type ElemType } from '../../runtime/convert.js';
 import type { ModelPlan, PlanDim, PlanTensor } from '../../runtime/plan.js';
+import { describeValueRule } from '../../runtime/dim-expr.js';
 
 /** The typed arrays run() accepts for an input of each dtype (mirrors runtime/validate.ts). */
 function inputArrayType(dtype: ElemType): string {
@@ -94,7 +95,7 @@ function symbolNotes(plan: ModelPlan): string[] {
     const original = s.original ? ` (the model's '${s.original}')` : '';
     const max = plan.maxDims?.[s.name];
     const bound = max === undefined ? 'any size' : `at most ${max}`;
-    const source = 'index' in s ? `element ${s.index} (≥ 1)` : `axis ${s.axis}`;
+    const source = 'index' in s ? `${describeValueRule(s, `element ${s.index}`)} (≥ 1)` : `axis ${s.axis}`;
     return ` * - ${s.name}${original}: ${bound}, given by input '${s.input}' ${source}`;
   });
 }

@@ -96,7 +96,10 @@ function planSymbols(src: PlanSource, used: ReadonlySet<string>): PlanSymbol[] {
   // Symbols given by an input's values (Graph.valueSymbols), where some size uses them.
   for (const v of src.graph.valueSymbols ?? []) {
     if (symbols.has(v.name) || !used.has(v.name) || !src.graph.inputs.some((x) => x.name === v.input)) continue;
-    symbols.set(v.name, { name: v.name, input: v.input, index: v.index });
+    const s: PlanSymbol = { name: v.name, input: v.input, index: v.index };
+    if (v.offset) s.offset = v.offset;
+    if (v.scaleOf !== undefined) s.scaleOf = v.scaleOf;
+    symbols.set(v.name, s);
   }
   const missing = [...used].filter((s) => !symbols.has(s));
   if (missing.length > 0) {

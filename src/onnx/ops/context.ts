@@ -16,7 +16,9 @@
  */
 
 import type { DType } from '../../../ir/dtype.js';
-import type { Graph, Tensor, Value } from '../../../ir/graph.js';
+import type { Graph, Tensor, Value, ValueSymbol } from '../../../ir/graph.js';
+import { dimSub } from '../../../ir/dim.js';
+import { describeValueRule } from '../../../runtime/dim-expr.js';
 import type { Op } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
 import { symbolicContents } from '../../../ir/eval/symbolic.js';
@@ -149,15 +151,46 @@ export class ImportContext {
    * meaning the symbols cannot express (0 or -1 in a Reshape target, a negative Slice index) by
    * that assumption, and the runtime refuses a run whose value breaks it (runtime/validate.ts).
    */
-  private valueSymbolsOf(v: Value): Dim[] | undefined {
+  private valueSymbolsOf(v: Value, offset = 0): Dim[] | undefined {
+    const count = this.valueSymbolCount(v);
+    if (count === undefined || (v.type.dtype !== 'int64' && v.type.dtype !== 'int32')) return undefined;
+    const symbols = Array.from({ length: count }, (_, index) => this.newValueSymbol(v, index, { offset }));
+    const dims = offset === 0 ? symbols : symbols.map((x) => dimSub(x, offset));
+    v.symbolic = dims;
+    return dims;
+  }
+
+  /** How many value symbols graph input `v` can give (a 0-d or 1-d static shape, ≤ 16 elements). */
+  private valueSymbolCount(v: Value): number | undefined {
     const shape = v.type.shape;
-    if (!this.graph.inputs.includes(v) || (v.type.dtype !== 'int64' && v.type.dtype !== 'int32')) return undefined;
+    if (!this.graph.inputs.includes(v)) return undefined;
     if (shape.length > 1 || !shape.every((d): d is number => typeof d === 'number')) return undefined;
     const count = shape.length === 0 ? 1 : shape[0]!;
-    if (count < 1 || count > MAX_VALUE_SYMBOLS) return undefined;
-    const symbols = Array.from({ length: count }, (_, index) => this.newValueSymbol(v, index));
-    v.symbolic = symbols;
-    return symbols;
+    return count < 1 || count > MAX_VALUE_SYMBOLS ? undefined : count;
+  }
+
+  /**
+   * Like knownDims, for an input whose elements may be 0 (pads, split sizes, slice starts): a
+   * small integer graph input reads as `s - 1` per element, with the symbol s bound per run to the
+   * element + 1 (symbols are ≥ 1), so a 0 is a legal value; a negative one is refused at run time.
+   * Contents already known (a constant, a shape computation, an earlier reader's symbols) win.
+   */
+  knownDimsFromZero(index: number): Dim[] | undefined {
+    const v = this.input(index);
+    if (v.data !== undefined) return tensorToNumbers(v.data);
+    return symbolicContents(v) ?? this.valueSymbolsOf(v, 1);
+  }
+
+  /**
+   * Sizes given by a float graph input of scales (Resize's `scales`): element i gives the size
+   * ⌊base[i] · scales[i]⌋ as a symbol bound per run (runtime/dim-expr.ts valueSymbolOf), ≥ 1 by
+   * the usual assumption (the runtime refuses a scale that would give 0). Undefined unless the
+   * input is a graph input of a float dtype holding `base.length` elements.
+   */
+  scaledSizes(index: number, base: readonly Dim[]): Dim[] | undefined {
+    const v = this.input(index);
+    if (!v.type.dtype.startsWith('float') || this.valueSymbolCount(v) !== base.length) return undefined;
+    return base.map((d, i) => this.newValueSymbol(v, i, { scaleOf: d }));
   }
 
   /**
@@ -188,13 +221,21 @@ export class ImportContext {
   }
 
   /** Registers symbol `<input>_<index>` (made unique) for element `index` of graph input `v`. */
-  private newValueSymbol(v: Value, index: number): string {
+  private newValueSymbol(v: Value, index: number, rule: { offset?: number; scaleOf?: Dim } = {}): string {
+    const existing = this.graph.valueSymbols.find(
+      (x) => x.input === v.name && x.index === index && (x.offset ?? 0) === (rule.offset ?? 0) && x.scaleOf === rule.scaleOf,
+    );
+    if (existing) return existing.name;
     const base = v.name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[^A-Za-z_])/, '_');
     const taken = (name: string) => this.graph.symbolNames.has(name) || this.graph.valueSymbols.some((x) => x.name === name);
     let name = `${base}_${index}`;
     for (let k = 1; taken(name); k++) name = `${base}_${index}_${k}`;
-    this.graph.valueSymbols.push({ name, input: v.name, index });
-    this.graph.symbolNames.set(name, `element ${index} of input '${v.name}'`);
+    const symbol: ValueSymbol = { name, input: v.name, index };
+    if (rule.offset) symbol.offset = rule.offset;
+    if (rule.scaleOf !== undefined) symbol.scaleOf = rule.scaleOf;
+    this.graph.valueSymbols.push(symbol);
+    const element = `element ${index} of input '${v.name}'`;
+    this.graph.symbolNames.set(name, describeValueRule(symbol, element));
     return name;
   }
 
