@@ -49,7 +49,8 @@ export function int64s(values: number[], dims = [values.length]): Tensor {
   return { dtype: 'int64', dims, data: BigInt64Array.from(values.map(BigInt)) };
 }
 
-export function buildGraphModel(m: GraphModel): OnnxModel {
+/** The model's ONNX bytes (for onnxruntime, which reads the same model). */
+export function encodeGraphModel(m: GraphModel): Uint8Array {
   const opset = m.opset ?? 17;
   const graph = {
     name: 'g',
@@ -72,8 +73,11 @@ export function buildGraphModel(m: GraphModel): OnnxModel {
     })),
     output: m.outputs.map((name) => ({ name })),
   };
-  const bytes = ModelProto.encode(
+  return ModelProto.encode(
     ModelProto.fromObject({ ir_version: 8, producer_name: 'onnx-wgsl-test', opset_import: [{ domain: '', version: opset }], graph }),
   ).finish();
-  return decodeModel(bytes);
+}
+
+export function buildGraphModel(m: GraphModel): OnnxModel {
+  return decodeModel(encodeGraphModel(m));
 }

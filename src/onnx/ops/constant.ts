@@ -22,7 +22,7 @@ import type { ImportContext, OpImporter } from './context.js';
 import { importer, makeTensor } from './common.js';
 import { dimCeilDiv, dimMax, dimSub } from '../../../ir/dim.js';
 import { dimIsNonNegative } from '../../../ir/dim-range.js';
-import { symbolicContents } from '../../../ir/eval/symbolic.js';
+import { scalarDim } from '../../../ir/infer/indexing.js';
 
 const VALUE_ATTRS = ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings', 'sparse_value'];
 
@@ -77,7 +77,8 @@ function constantOfShape(ctx: ImportContext) {
 function range(ctx: ImportContext) {
   // With constant start and delta, a limit given as a graph input is a symbol bound per run
   // (ctx.knownDims): the length becomes a dim expression of it.
-  if (ctx.input(0, 'start').data !== undefined && ctx.input(2, 'delta').data !== undefined) ctx.knownDims(1);
+  // Through casts too: expanded window functions write Range(0, Cast<float>(size), 1).
+  if (ctx.input(0, 'start').data !== undefined && ctx.input(2, 'delta').data !== undefined) ctx.knownScalarThroughCasts(1);
   const inputs = ['start', 'limit', 'delta'].map((what, i) => {
     const v = ctx.input(i, what);
     if (v.rank === 0) return v;
@@ -85,8 +86,9 @@ function range(ctx: ImportContext) {
     if (v.rank === 1 && v.type.shape[0] === 1) return ctx.add1({ kind: 'reshape', shape: [] }, [v]);
     return ctx.fail(`input '${what}' must be a scalar, got shape [${v.type.shape.join(', ')}]`);
   });
-  const [start, limit, delta] = inputs.map((v) => symbolicContents(v)?.[0]);
-  if (typeof start === 'number' && typeof delta === 'number' && typeof limit === 'string') {
+  // scalarDim reads float constants too (0.0, 1.0 in expanded window functions) and looks through casts.
+  const [start, limit, delta] = inputs.map((v) => scalarDim(v));
+  if (typeof start === 'number' && typeof delta === 'number' && typeof limit === 'string' && Number.isInteger(start) && Number.isInteger(delta)) {
     // A symbolic length (arange(sequence)): an input-free op whose size is a dim expression.
     if (delta === 0) ctx.fail('delta is 0');
     const span = delta > 0 ? dimSub(limit, start) : dimSub(start, limit);

@@ -22,6 +22,7 @@ import { describeValueRule } from '../../../runtime/dim-expr.js';
 import type { Op } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
 import { symbolicContents } from '../../../ir/eval/symbolic.js';
+import { scalarDim } from '../../../ir/infer/indexing.js';
 import type { OnnxAttributeValue, OnnxNode } from '../model.js';
 import { ImportError, UnsupportedFormError } from '../errors.js';
 import { float64AsFloat32, scalarTensor, tensorToNumbers } from './common.js';
@@ -167,6 +168,24 @@ export class ImportContext {
     if (shape.length > 1 || !shape.every((d): d is number => typeof d === 'number')) return undefined;
     const count = shape.length === 0 ? 1 : shape[0]!;
     return count < 1 || count > MAX_VALUE_SYMBOLS ? undefined : count;
+  }
+
+  /**
+   * Like knownDims for a one-element input computed from a small integer graph input through
+   * casts and reshapes (expanded window functions write `Range(0, Cast<float>(size), 1)`): the
+   * graph input gets its value symbols, which the casts carry (ir/infer/indexing.ts scalarDim).
+   * Undefined when the input is not such a chain.
+   */
+  knownScalarThroughCasts(index: number): Dim | undefined {
+    let v: Value | undefined = this.input(index);
+    for (let depth = 0; v !== undefined && depth < 8; depth++) {
+      if (!v.type.shape.every((d) => d === 1)) return undefined;
+      if (v.data !== undefined || v.symbolic) return scalarDim(v);
+      if (this.graph.inputs.includes(v)) return this.valueSymbolsOf(v) ? scalarDim(this.input(index)) : undefined;
+      const kind: string | undefined = v.producer?.op.kind;
+      v = kind === 'cast' || kind === 'reshape' ? v.producer!.inputs[0] : undefined;
+    }
+    return undefined;
   }
 
   /**
