@@ -10,6 +10,7 @@
 export type DType =
   | 'float32'
   | 'float16'
+  | 'bfloat16'
   | 'float64'
   | 'int8'
   | 'uint8'
@@ -37,6 +38,7 @@ export const ONNX_DTYPE_CODES: Record<number, DType> = {
   11: 'float64',
   12: 'uint32',
   13: 'uint64',
+  16: 'bfloat16',
 };
 
 /** The inverse of ONNX_DTYPE_CODES. */
@@ -57,6 +59,7 @@ export function hostBytesPerElement(dtype: DType): number {
     case 'uint32':
       return 4;
     case 'float16':
+    case 'bfloat16':
     case 'int16':
     case 'uint16':
       return 2;
@@ -83,13 +86,14 @@ export type HostArray =
   | BigUint64Array;
 
 /**
- * Allocates the host array for `dtype`. float16 is held as Float32Array on the host (values are
- * exactly representable), bool as Uint8Array (0/1).
+ * Allocates the host array for `dtype`. float16 and bfloat16 are held as Float32Array on the host
+ * (their values are exactly representable), bool as Uint8Array (0/1).
  */
 export function allocHost(dtype: DType, length: number): HostArray {
   switch (dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
       return new Float32Array(length);
     case 'float64':
       return new Float64Array(length);
@@ -116,7 +120,7 @@ export function allocHost(dtype: DType, length: number): HostArray {
 }
 
 export function isFloat(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float16' || dtype === 'float64';
+  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float64';
 }
 
 export function isInteger(dtype: DType): boolean {
@@ -131,7 +135,9 @@ export function gpuStorageOf(dtype: DType): GpuScalar | null {
     case 'float32':
       return 'f32';
     case 'float16':
-      // Computed in f32 on the device for now; stored as f32 (4 bytes per element).
+    case 'bfloat16':
+      // Computed in f32 on the device (a bfloat16 is the top half of an f32), rounded where a cast
+      // or a kernel's store asks for it; stored as f32 (4 bytes per element).
       return 'f32';
     case 'int8':
     case 'int16':

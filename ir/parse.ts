@@ -9,7 +9,7 @@
  * for missing, unknown or ill-typed keys. Value names are kept exactly.
  */
 
-import { allocHost, type DType } from './dtype.js';
+import { allocHost, isFloat, type DType } from './dtype.js';
 import { Graph, type Tensor, type TensorType, type Value, type ValueSymbol } from './graph.js';
 import { attrMatches, attrSchema, isOpKind, type AttrValue } from './infer/attrs.js';
 import type { Op } from './ops.js';
@@ -205,7 +205,7 @@ function parseElement(word: string, dtype: DType, c: Cursor): number | bigint {
     return v;
   }
   const v = parseNumber(word, c);
-  if (dtype === 'float32' || dtype === 'float16' || dtype === 'float64') return v;
+  if (isFloat(dtype)) return v;
   const bits: Partial<Record<DType, [number, number]>> = {
     bool: [0, 1],
     int8: [-128, 127],

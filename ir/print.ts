@@ -29,6 +29,7 @@ import { describeValueRule } from '../runtime/dim-expr.js';
 export const DTYPE_NAMES: Record<DType, string> = {
   float32: 'f32',
   float16: 'f16',
+  bfloat16: 'bf16',
   float64: 'f64',
   int8: 'i8',
   uint8: 'u8',
@@ -132,7 +133,7 @@ export function formatAttrs(op: object): string {
 function elementStrings(t: Tensor): string[] {
   const out = new Array<string>(t.data.length);
   const data = t.data;
-  if (t.dtype === 'float32' || t.dtype === 'float16') {
+  if (t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16') {
     for (let i = 0; i < data.length; i++) out[i] = formatFloat32(data[i] as number);
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     for (let i = 0; i < data.length; i++) out[i] = data[i]!.toString();

@@ -49,8 +49,8 @@ function checkConstant(v: Value, problems: string[]): void {
   }
   const n = t.dims.reduce((a, b) => a * b, 1);
   if (t.data.length !== n) problems.push(`${where}: data has ${t.data.length} elements, dims ${formatShape(t.dims)} need ${n}`);
-  // float16 is held in a Float32Array on the host; every other dtype has its own element size.
-  const bytes = t.dtype === 'float16' ? 4 : hostBytesPerElement(t.dtype);
+  // float16 and bfloat16 are held in a Float32Array on the host; every other dtype has its own element size.
+  const bytes = t.dtype === 'float16' || t.dtype === 'bfloat16' ? 4 : hostBytesPerElement(t.dtype);
   if (t.data.BYTES_PER_ELEMENT !== bytes) problems.push(`${where}: ${t.dtype} data is held in a ${t.data.constructor.name}`);
 }
 

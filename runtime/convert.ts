@@ -12,6 +12,7 @@
 export type ElemType =
   | 'float32'
   | 'float16'
+  | 'bfloat16'
   | 'float64'
   | 'int8'
   | 'uint8'
@@ -39,6 +40,7 @@ export function wordTypeOf(dtype: ElemType): 'f32' | 'i32' | 'u32' {
   switch (dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
     case 'float64':
       return 'f32';
     case 'int8':
@@ -67,9 +69,19 @@ export function halfToFloat(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+/** Decodes bfloat16 bits (the top half of an f32) to a float. */
+export function bfloat16ToFloat(b: number): number {
+  BF16_WORD[0] = (b & 0xffff) << 16;
+  return BF16_F32[0]!;
+}
+
+const BF16_WORD = new Uint32Array(1);
+const BF16_F32 = new Float32Array(BF16_WORD.buffer);
+
 /**
  * Converts host data to the device words for `dtype`. `what` names the tensor in errors.
- * float16 data may come as Uint16Array (half bits) or as float values.
+ * float16 and bfloat16 data may come as Uint16Array (their bits) or as float values (used as
+ * given, not rounded).
  */
 export function toDeviceWords(dtype: ElemType, data: HostData, what: string): Float32Array | Int32Array | Uint32Array {
   const n = data.length;
@@ -79,6 +91,11 @@ export function toDeviceWords(dtype: ElemType, data: HostData, what: string): Fl
         const out = new Float32Array(n);
         for (let i = 0; i < n; i++) out[i] = halfToFloat(data[i]!);
         return out;
+      }
+      if (dtype === 'bfloat16' && data instanceof Uint16Array) {
+        const words = new Uint32Array(n);
+        for (let i = 0; i < n; i++) words[i] = data[i]! << 16;
+        return new Float32Array(words.buffer);
       }
       if (data instanceof Float32Array) return data;
       if (data instanceof BigInt64Array || data instanceof BigUint64Array) throw new Error(`${what}: expected float data, got a BigInt array`);
@@ -122,13 +139,14 @@ export function toDeviceWords(dtype: ElemType, data: HostData, what: string): Fl
 
 /**
  * Converts device words (the bytes read back) to the host array for `dtype`: int64 → BigInt64Array,
- * bool → Uint8Array, float16 → Float32Array (values), float64 → Float64Array, others their
- * natural typed array.
+ * bool → Uint8Array, float16 and bfloat16 → Float32Array (values), float64 → Float64Array,
+ * others their natural typed array.
  */
 export function fromDeviceWords(dtype: ElemType, bytes: ArrayBuffer, length: number): HostData {
   switch (dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
       return new Float32Array(bytes, 0, length).slice();
     case 'float64':
       return Float64Array.from(new Float32Array(bytes, 0, length));

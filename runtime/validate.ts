@@ -56,6 +56,8 @@ const ACCEPTED: Record<ElemType, string[]> = {
   float32: ['Float32Array'],
   // Float32Array of values, or Uint16Array of IEEE half bits (onnxruntime's convention).
   float16: ['Float32Array', 'Uint16Array'],
+  // Float32Array of values, or Uint16Array of bfloat16 bits (the top half of an f32).
+  bfloat16: ['Float32Array', 'Uint16Array'],
   // Only in models compiled with --f64-as-f32: rounded to f32 on upload.
   float64: ['Float64Array'],
   int8: ['Int8Array'],
@@ -123,7 +125,7 @@ function checkDims(t: PlanTensor, dims: unknown): number[] {
 const GPU_COPY_SRC = 0x0004;
 const DTYPES = new Set<string>(Object.keys(ACCEPTED));
 /** Inputs whose values fill their whole 32-bit word, so any dtype of that word type fits. */
-const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'float64', 'int32', 'int64', 'uint32']);
+const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'bfloat16', 'float64', 'int32', 'int64', 'uint32']);
 
 /** Whether device words of `given` may feed an input of dtype `want` (see the file comment). */
 function wordsFit(want: ElemType, given: ElemType): boolean {

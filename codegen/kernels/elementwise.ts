@@ -289,18 +289,20 @@ export function whereExpr(cond: string, a: string, b: string): string {
 
 /**
  * WGSL converting `x` from dtype `from` to `to`: float → integer truncates toward zero,
- * integer → narrower integer wraps, anything → bool is x != 0 (NaN is true), → float16 rounds
- * to the nearest half. Out-of-range float → integer is undefined in ONNX; here it saturates.
+ * integer → narrower integer wraps, anything → bool is x != 0 (NaN is true), → float16 and
+ * bfloat16 round to nearest even. Out-of-range float → integer is undefined in ONNX; here it saturates.
  */
 export function castExpr(x: string, from: DType, to: DType, h: WgslHelpers): string {
   const fs = scalarOf(from);
   // Floats test their bits: NaN != 0.0 is unreliable under fast-math, and NaN must give true.
   if (to === 'bool') return fs === 'f32' ? `u32((bitcast<u32>(${x}) & 0x7fffffffu) != 0u)` : `u32(${x} != ${fs === 'i32' ? '0' : '0u'})`;
-  if (from === to && to !== 'float16') return x;
+  if (from === to && to !== 'float16' && to !== 'bfloat16') return x;
   const ts = scalarOf(to);
   if (ts === 'f32') {
+    // float16/bfloat16 values are f32 words that may carry more precision (computed in f32).
     const f = fs === 'f32' ? x : `f32(${x})`;
-    return to === 'float16' && from !== 'float16' ? `${h.use('f16round')}(${f})` : f;
+    if (to === 'float16') return `${h.use('f16round')}(${f})`;
+    return to === 'bfloat16' ? `${h.use('bf16round')}(${f})` : f;
   }
   if (ts === 'i32') {
     const i = fs === 'f32' ? `i32(${x})` : fs === 'u32' ? `bitcast<i32>(${x})` : x;

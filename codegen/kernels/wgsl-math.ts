@@ -32,7 +32,8 @@ type HelperName =
   | 'imod'
   | 'isnan'
   | 'isinf'
-  | 'f16round';
+  | 'f16round'
+  | 'bf16round';
 
 interface HelperDef {
   deps: HelperName[];
@@ -272,6 +273,19 @@ const LIB: Record<HelperName, HelperDef> = {
   // Normal halves keep 10 mantissa bits (round-to-nearest-even on the bits, the carry may bump the
   // exponent); below 2^-14 halves are multiples of 2^-24; from 65520 up (the midpoint above
   // 65504, whose tie rounds to the infinite even neighbour) the result overflows.
+  // Round an f32 to the nearest bfloat16 (its top 16 bits), ties to even, on the bits: the carry
+  // may bump the exponent, up to infinity past the largest bfloat16. Infinities pass; a NaN stays
+  // a NaN (its quiet bit is set, since the payload may sit only in the dropped low bits).
+  bf16round: {
+    deps: [],
+    code: `fn ew_bf16round(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7f800000u) == 0x7f800000u) {
+    return bitcast<f32>(select(b, (b | 0x00400000u) & 0xffff0000u, (b & 0x007fffffu) != 0u));
+  }
+  return bitcast<f32>((b + 0x7fffu + ((b >> 16u) & 1u)) & 0xffff0000u);
+}`,
+  },
   f16round: {
     deps: ['posinf'],
     code: `fn ew_f16round(x: f32) -> f32 {

@@ -109,6 +109,7 @@ export function isInlineConstant(v: Value): boolean {
   switch (t.dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
     case 'bool':
     case 'int8':
     case 'int16':

@@ -1,5 +1,5 @@
 /**
- * IEEE 754 binary16 (half precision) helpers.
+ * IEEE 754 binary16 (half precision) helpers, and rounding to bfloat16 (the top half of an f32).
  *
  * The host holds float16 tensors as Float32Array whose values are exactly representable halves
  * (see `allocHost`). Every stage that produces float16 data — the CPU evaluator, constant folding,
@@ -10,6 +10,7 @@
  */
 
 import { halfToFloat } from '../../runtime/convert.js';
+import type { DType } from '../dtype.js';
 
 /** Largest finite half (0x7bff). */
 export const FLOAT16_MAX = 65504;
@@ -93,4 +94,42 @@ export function float16BitsToArray(bits: ArrayLike<number>): Float32Array {
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = float16BitsToNumber(bits[i]!);
   return out;
+}
+
+/**
+ * The bfloat16 value nearest to `x` (ties to even), as a number: bfloat16 is the top half of an
+ * IEEE f32 (8 exponent bits, 7 explicit mantissa bits), so it has f32's range, normal spacing
+ * 2^(e-7) and subnormal spacing 2^-133. Rounded from the double directly (no double rounding
+ * through f32). Values from (2 − 2^-8)·2^127 up (the midpoint above the largest finite bfloat16,
+ * whose tie goes to the even, overflowing neighbour) become ±Infinity.
+ */
+export function roundToBfloat16(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const a = Math.abs(x);
+  if (a >= (2 - 2 ** -8) * 2 ** 127) return x < 0 ? -Infinity : Infinity;
+  let quantum: number;
+  if (a < 2 ** -126) {
+    quantum = 2 ** -133;
+  } else {
+    let e = Math.floor(Math.log2(a));
+    if (2 ** e > a) e--;
+    else if (2 ** (e + 1) <= a) e++;
+    quantum = 2 ** (e - 7);
+  }
+  const r = roundTiesToEven(a / quantum) * quantum;
+  return x < 0 ? -r : r;
+}
+
+/** Rounding of a double to a float dtype's values (identity for float64 and non-floats). */
+export function roundingTo(dtype: DType): (x: number) => number {
+  switch (dtype) {
+    case 'float32':
+      return Math.fround;
+    case 'float16':
+      return roundToFloat16;
+    case 'bfloat16':
+      return roundToBfloat16;
+    default:
+      return (x) => x;
+  }
 }

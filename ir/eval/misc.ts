@@ -10,7 +10,7 @@ import { isFloat } from '../dtype.js';
 import type { Tensor } from '../graph.js';
 import type { Op } from '../ops.js';
 import { normalizeAxis } from '../shape.js';
-import { roundToFloat16 } from './float16.js';
+import { roundingTo } from './float16.js';
 import type { ElemArray } from './tensor.js';
 import { describe, emptyTensor, float64Data, fromFloat64, scalarNumber, splitAtAxis } from './tensor.js';
 
@@ -61,7 +61,7 @@ export function evalRange(start: Tensor, limit: Tensor, delta: Tensor): Tensor {
   const values = new Float64Array(n);
   if (isFloat(dtype)) {
     // Accumulate in the output precision, like the reference loop.
-    const round = dtype === 'float32' ? Math.fround : dtype === 'float16' ? roundToFloat16 : (v: number) => v;
+    const round = roundingTo(dtype);
     let v = s;
     for (let i = 0; i < n; i++, v = round(v + d)) values[i] = v;
   } else {
@@ -75,7 +75,7 @@ export function evalArange(op: Extract<Op, { kind: 'arange' }>, length: number):
   if (!Number.isInteger(length) || length < 0) throw new Error(`arange length must be a non-negative integer, got ${length}`);
   const values = new Float64Array(length);
   if (isFloat(op.dtype)) {
-    const round = op.dtype === 'float32' ? Math.fround : op.dtype === 'float16' ? roundToFloat16 : (v: number) => v;
+    const round = roundingTo(op.dtype);
     let v = op.start;
     for (let i = 0; i < length; i++, v = round(v + op.delta)) values[i] = v;
   } else {

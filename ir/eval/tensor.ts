@@ -13,7 +13,7 @@ import type { DType } from '../dtype.js';
 import { allocHost, isFloat } from '../dtype.js';
 import type { Tensor } from '../graph.js';
 import { formatShape } from '../shape.js';
-import { roundToFloat16 } from './float16.js';
+import { roundToBfloat16, roundToFloat16 } from './float16.js';
 
 /** Index access to any host array, for ops that copy elements without looking at them. */
 export type ElemArray = { [index: number]: number | bigint; readonly length: number };
@@ -84,7 +84,7 @@ export function toBigInt64(x: number, unsigned = false): bigint {
 }
 
 /**
- * Stores float64 results as a tensor of `dtype`: float16 is rounded to half precision, float32
+ * Stores float64 results as a tensor of `dtype`: float16 and bfloat16 are rounded to nearest even, float32
  * rounded once, integers truncated toward zero (wrapping like the typed arrays do), bool is x != 0.
  * A Float64Array passed for a float64 result is adopted, not copied.
  */
@@ -95,6 +95,8 @@ export function fromFloat64(dtype: DType, dims: readonly number[], values: Array
   const data = allocHost(dtype, n);
   if (dtype === 'float16') {
     for (let i = 0; i < n; i++) data[i] = roundToFloat16(values[i]!);
+  } else if (dtype === 'bfloat16') {
+    for (let i = 0; i < n; i++) data[i] = roundToBfloat16(values[i]!);
   } else if (dtype === 'bool') {
     for (let i = 0; i < n; i++) data[i] = values[i] !== 0 ? 1 : 0;
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {

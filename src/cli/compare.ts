@@ -17,11 +17,11 @@
 /** The least rtol and atolScale for float16 outputs (about ten half-precision ulps). */
 export const F16_BOUND = 5e-3;
 
-import { halfToFloat, type HostData } from '../../runtime/convert.js';
+import type { HostData } from '../../runtime/convert.js';
+import { ortFeeds, ortOutputData } from './ort.js';
 import { createModel } from '../../runtime/index.js';
 import { compileToMemory } from '../compile.js';
 import { ReferenceRunError } from '../errors.js';
-import { floatToHalf } from '../npy.js';
 import { makeInputs, type HostInput } from './inputs.js';
 import type { Io } from './io.js';
 import type { Range } from './options.js';
@@ -134,19 +134,12 @@ async function runOnnxruntime(modelPath: string, inputs: readonly HostInput[], n
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], logSeverityLevel: 3 });
   try {
-    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    for (const i of inputs) {
-      // onnxruntime takes float16 as IEEE half bits.
-      const data = i.dtype === 'float16' ? Uint16Array.from(i.data as Float32Array, floatToHalf) : i.data;
-      feeds[i.name] = new ort.Tensor(i.dtype, data as Float32Array, i.dims);
-    }
+    const feeds = ortFeeds(ort, inputs);
     const results = await session.run(feeds, [...names]);
     const out = new Map<string, { data: HostData; dims: number[] }>();
     for (const name of names) {
       const t = results[name]!;
-      let data = t.data as HostData;
-      if (t.type === 'float16') data = Float32Array.from(data as ArrayLike<number>, (h) => (data instanceof Uint16Array ? halfToFloat(h) : h));
-      out.set(name, { data, dims: [...t.dims] });
+      out.set(name, { data: ortOutputData(t.type, t.data as HostData), dims: [...t.dims] });
     }
     return out;
   } finally {

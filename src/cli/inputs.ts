@@ -18,6 +18,7 @@ import { dimSymbols, evalDim } from '../../runtime/dim-expr.js';
 import type { PlanTensor } from '../../runtime/plan.js';
 import { UsageError } from '../errors.js';
 import { floatToHalf, readNpy } from '../npy.js';
+import { roundToBfloat16 } from '../../ir/eval/float16.js';
 import type { InputSource, Range } from './options.js';
 
 export interface HostInput {
@@ -57,13 +58,14 @@ function randomData(t: PlanTensor, dims: readonly number[], rand: () => number, 
   switch (t.dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
     case 'float64': {
       const { lo, hi } = range ?? { lo: -1, hi: 1 };
       // float64 inputs exist only with --f64-as-f32; run() takes them as Float64Array.
       const data = t.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const x = lo + (hi - lo) * rand();
-        data[i] = t.dtype === 'float16' ? halfToFloat(floatToHalf(x)) : x;
+        data[i] = t.dtype === 'float16' ? halfToFloat(floatToHalf(x)) : t.dtype === 'bfloat16' ? roundToBfloat16(x) : x;
       }
       return { data, source: `random [${lo}, ${hi})` };
     }

@@ -29,6 +29,7 @@ function inputArrayType(dtype: ElemType): string {
     case 'float32':
       return 'Float32Array';
     case 'float16':
+    case 'bfloat16':
       return 'Float32Array | Uint16Array';
     case 'float64':
       return 'Float64Array';
@@ -55,6 +56,7 @@ function outputArrayType(dtype: ElemType): string {
   switch (dtype) {
     case 'float32':
     case 'float16':
+    case 'bfloat16':
       return 'Float32Array';
     case 'int64':
       return 'BigInt64Array';
@@ -65,9 +67,9 @@ function outputArrayType(dtype: ElemType): string {
   }
 }
 
-const ALL_DTYPES: readonly ElemType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'bool'];
+const ALL_DTYPES: readonly ElemType[] = ['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'bool'];
 /** Inputs whose values fill their whole word, so any dtype of that word type fits (runtime/validate.ts). */
-const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'float64', 'int32', 'int64', 'uint32']);
+const WIDE: ReadonlySet<ElemType> = new Set(['float32', 'float16', 'bfloat16', 'float64', 'int32', 'int64', 'uint32']);
 
 /** The dtypes a GPU input of `dtype` accepts (mirrors runtime/validate.ts wordsFit). */
 function gpuInputDtypes(dtype: ElemType): ElemType[] {

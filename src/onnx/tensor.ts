@@ -3,7 +3,7 @@
  * (inline or in an external file), or the typed repeated fields (`float_data`, `int32_data` for
  * all narrow types including float16 bits and bool, `int64_data`, `double_data`, `uint64_data`).
  *
- * Host representation follows ir/dtype.ts: float16 becomes Float32Array (exact conversion),
+ * Host representation follows ir/dtype.ts: float16 and bfloat16 become Float32Array (exact),
  * bool becomes Uint8Array of 0/1, int64/uint64 stay BigInt64Array/BigUint64Array. Large raw
  * tensors are zero-copy: a typed array viewing the model file's buffer when the bytes happen to
  * be aligned for the element type (protobuf gives no alignment guarantee), else exactly one copy.
@@ -29,7 +29,6 @@ export interface ExternalSource {
 const UNSUPPORTED_CODES: Record<number, string> = {
   14: 'COMPLEX64',
   15: 'COMPLEX128',
-  16: 'BFLOAT16',
   17: 'FLOAT8E4M3FN',
   18: 'FLOAT8E4M3FNUZ',
   19: 'FLOAT8E5M2',
@@ -80,6 +79,12 @@ export function halfToFloat32(bits: ArrayLike<number>): Float32Array {
   return Float32Array.from(bits, (b) => halfToFloat(b & 0xffff));
 }
 
+/** bfloat16 bits (the top half of an f32) as a Float32Array of their values (exact). */
+export function bfloat16ToFloat32(bits: ArrayLike<number>): Float32Array {
+  const words = Uint32Array.from(bits, (b) => (b & 0xffff) << 16);
+  return new Float32Array(words.buffer);
+}
+
 /** A copy of `bytes` in a fresh ArrayBuffer (offset 0, so aligned for every element type). */
 function copyBytes(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(bytes.byteLength);
@@ -103,6 +108,8 @@ function fromRaw(bytes: Uint8Array, dtype: DType, n: number, where: string): Hos
       return new Float32Array(buffer, byteOffset, n);
     case 'float16':
       return halfToFloat32(new Uint16Array(buffer, byteOffset, n));
+    case 'bfloat16':
+      return bfloat16ToFloat32(new Uint16Array(buffer, byteOffset, n));
     case 'float64':
       return new Float64Array(buffer, byteOffset, n);
     case 'int8':
@@ -153,6 +160,8 @@ function fromTypedField(t: TensorProtoMsg, dtype: DType, n: number, where: strin
       return Float64Array.from(t.double_data);
     case 'float16':
       return halfToFloat32(t.int32_data);
+    case 'bfloat16':
+      return bfloat16ToFloat32(t.int32_data);
     case 'bool':
       return Uint8Array.from(t.int32_data, (v) => (v !== 0 ? 1 : 0));
     case 'int8':
@@ -197,6 +206,7 @@ function typedFieldOf(dtype: DType): TypedField {
     case 'string':
       return 'string_data';
     case 'float16':
+    case 'bfloat16':
     case 'bool':
     case 'int8':
     case 'uint8':

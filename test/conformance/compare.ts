@@ -13,6 +13,12 @@ import type { DType } from '../../ir/dtype.js';
 
 export const RTOL = 1e-3;
 export const ATOL = 1e-7;
+/**
+ * bfloat16 outputs: one bfloat16 ulp (2^-7 relative; 8 significant bits). ONNX 1.12's reference
+ * truncates f32 to bfloat16 where onnxruntime, PyTorch and later ONNX round to nearest even, as we
+ * do; the two differ by at most one ulp.
+ */
+export const BF16_RTOL = 2 ** -7;
 
 /** The host arrays on either side: decoded .pb tensors and runtime outputs. */
 export type NumericArray = ArrayLike<number> | ArrayLike<bigint>;
@@ -87,14 +93,15 @@ export function compareOutput(name: string, actual: CompareTensor, expected: Com
   // The element that violates the rule by the largest margin (NaN/inf mismatches rank first).
   let worst = -1;
   let worstExcess = -Infinity;
+  const rtol = expected.dtype === 'bfloat16' ? BF16_RTOL : RTOL;
   for (let i = 0; i < n; i++) {
     const a = num(actual.data[i]!);
     const e = num(expected.data[i]!);
     const diff = Math.abs(a - e);
     if (Number.isFinite(diff) && diff > maxAbsErr) maxAbsErr = diff;
-    if (isClose(a, e)) continue;
+    if (isClose(a, e, rtol)) continue;
     mismatches++;
-    const excess = Number.isFinite(diff) ? diff - (ATOL + RTOL * Math.abs(e)) : Infinity;
+    const excess = Number.isFinite(diff) ? diff - (ATOL + rtol * Math.abs(e)) : Infinity;
     if (excess > worstExcess) {
       worstExcess = excess;
       worst = i;

@@ -18,7 +18,7 @@ import { compileModel } from '../../src/compile.js';
 import { decodeModel } from '../../src/onnx/decode.js';
 import { UnsupportedOpsError } from '../../src/onnx/errors.js';
 import { decodeModelProto, type ValueInfoProtoMsg } from '../../src/onnx/proto.js';
-import { tensorDType } from '../../src/onnx/tensor.js';
+import { bfloat16ToFloat32, tensorDType } from '../../src/onnx/tensor.js';
 import type { OnnxModel } from '../../src/onnx/model.js';
 import type { DType, HostArray } from '../../ir/dtype.js';
 import type { ModelPlan } from '../../runtime/plan.js';
@@ -89,6 +89,15 @@ function toHost(t: { name: string; dtype: DType; dims: number[]; data: HostArray
 }
 
 /**
+ * ONNX 1.12's test generator writes bfloat16 data as UINT16 tensors of the bit patterns (numpy has
+ * no bfloat16): where the model says bfloat16 and the data set holds uint16, read them as such.
+ */
+function asDeclared(t: HostTensor, declared: DType | null): HostTensor {
+  if (declared !== 'bfloat16' || t.dtype !== 'uint16') return t;
+  return { ...t, dtype: 'bfloat16', data: bfloat16ToFloat32(t.data as Uint16Array) };
+}
+
+/**
  * Graph inputs/outputs that are not tensors of a known dtype (sequences, optionals, bfloat16…).
  * The compile is still attempted first so unsupported ops, the more useful reason, win.
  */
@@ -129,7 +138,7 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
   if (!inputs) {
     throw new DataSetError(`the data set has ${files.inputs.length} inputs but the model has ${inputNames.length}: ${inputNames.join(', ')}`);
   }
-  const feeds = inputNames.map((n) => toHost(inputs.get(n)!, n));
+  const feeds = inputNames.map((n, i) => asDeclared(toHost(inputs.get(n)!, n), model.graph.inputs[i]!.dtype));
   for (const [i, vi] of model.graph.inputs.entries()) {
     if (vi.dtype !== null && vi.dtype !== feeds[i]!.dtype) {
       throw new DataSetError(`input '${vi.name}': the data set holds ${feeds[i]!.dtype} but the model declares ${vi.dtype}`);
@@ -145,7 +154,7 @@ function prepareOrThrow(c: TestCase, started: number): Prepared {
     const has = `${outputNames.length}: ${outputNames.join(', ')}`;
     throw new DataSetError(`the data set has ${files.outputs.length} outputs but the model has ${has}`);
   }
-  const expected = outputNames.map((n) => toHost(outputs.get(n)!, n));
+  const expected = plan.outputs.map((o) => asDeclared(toHost(outputs.get(o.name)!, o.name), o.dtype));
   return { kind: 'ready', plan, weights: ownBuffer(weights), feeds, expected, f64AsF32: report.f64AsF32.length > 0, compileMs };
 }
 

@@ -8,6 +8,7 @@ import type { Tensor } from '../../ir/graph.js';
 
 /** The same seeded generator the CLI uses for its random inputs (mulberry32). */
 export { seededRandom as rng } from '../../src/cli/inputs.js';
+import { roundToBfloat16 } from '../../ir/eval/float16.js';
 
 /** Uniform random tensor in [lo, hi) (integers: inclusive range). */
 export function randomTensor(dtype: DType, dims: number[], rand: () => number, lo = -1, hi = 1): Tensor {
@@ -15,6 +16,7 @@ export function randomTensor(dtype: DType, dims: number[], rand: () => number, l
   const data = allocHost(dtype, n);
   for (let i = 0; i < n; i++) {
     if (dtype === 'float32' || dtype === 'float16' || dtype === 'float64') (data as Float32Array)[i] = lo + (hi - lo) * rand();
+    else if (dtype === 'bfloat16') (data as Float32Array)[i] = roundToBfloat16(lo + (hi - lo) * rand());
     else if (dtype === 'bool') (data as Uint8Array)[i] = rand() < 0.5 ? 1 : 0;
     else {
       const v = Math.floor(lo + (hi - lo + 1) * rand());

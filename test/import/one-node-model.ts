@@ -69,9 +69,11 @@ function attribute(name: string, v: Attr): Record<string, unknown> {
   return { name, type: STRINGS, strings: v.strings.map((s) => new TextEncoder().encode(s)) };
 }
 
-/** Little-endian raw_data bytes of a host tensor (float16 as half bits, bool one byte each). */
+/** Little-endian raw_data bytes of a host tensor (float16/bfloat16 as their bits, bool one byte each). */
 function rawBytes(t: Tensor): Uint8Array {
-  const d = t.dtype === 'float16' ? float16ArrayToBits(t.data as Float32Array) : t.data;
+  const f = t.data as Float32Array;
+  // bfloat16 bits are the top half of each f32 (values held on the host are exact bfloat16s).
+  const d = t.dtype === 'float16' ? float16ArrayToBits(f) : t.dtype === 'bfloat16' ? Uint16Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length), (w) => w >>> 16) : t.data;
   return new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength));
 }
 

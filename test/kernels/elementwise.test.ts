@@ -211,18 +211,24 @@ describe('where', () => {
 });
 
 describe('cast', () => {
-  const targets: DType[] = ['float32', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'uint32', 'bool'];
-  it('from float32 (truncation toward zero, wrapping, f16 rounding, NaN → true)', async () => {
+  const targets: DType[] = ['float32', 'float16', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'uint32', 'bool'];
+  it('from float32 (truncation toward zero, wrapping, f16/bf16 rounding, NaN → true)', async () => {
     const x = floats(41, -300, 300, [0, -0.7, 0.7, 65519, 65520, -70000, 2049.5, 1e-8, NaN]);
     for (const to of targets) {
-      if (to !== 'bool' && to !== 'float32' && to !== 'float16') (x.data as Float32Array)[8 * 7] = 1; // NaN → int is undefined
+      if (to !== 'bool' && !to.includes('float')) (x.data as Float32Array)[8 * 7] = 1; // NaN → int is undefined
       else (x.data as Float32Array)[8 * 7] = NaN;
       await check(generateElementwise, { kind: 'cast', to }, [x], { rtol: 0, atol: 0 });
     }
   });
-  it('from int32, uint8 and bool', async () => {
+  it('to bfloat16: ties to even, overflow, subnormals, NaN and infinities', async () => {
+    // 1 + 2^-8 ties down to 1, 1 + 3·2^-8 up to 1 + 2^-6; the largest bfloat16 stays, the midpoint
+    // above it overflows; a subnormal rounds on the same bits; NaN stays NaN.
+    const x = floats(43, -1e6, 1e6, [1 + 2 ** -8, 1 + 3 * 2 ** -8, -(1 + 2 ** -8), 3.3895313892515355e38, 3.3961775292304135e38, 1e-40, -1e-39, NaN, Infinity, -Infinity]);
+    await check(generateElementwise, { kind: 'cast', to: 'bfloat16' }, [x], { rtol: 0, atol: 0 });
+  });
+  it('from int32, uint8, bool and bfloat16', async () => {
     const r = rng(42);
-    const sources = [randomTensor('int32', DIMS, r, -70000, 70000), randomTensor('uint8', DIMS, r, 0, 255), randomTensor('bool', DIMS, r)];
+    const sources = [randomTensor('int32', DIMS, r, -70000, 70000), randomTensor('uint8', DIMS, r, 0, 255), randomTensor('bool', DIMS, r), randomTensor('bfloat16', DIMS, r, -300, 300)];
     for (const x of sources) for (const to of targets) await check(generateElementwise, { kind: 'cast', to }, [x], { rtol: 0, atol: 0 });
   });
 });
