@@ -212,8 +212,12 @@ export type Op =
   | { kind: 'gather'; axis: number }
   /** Inputs: [data, indices] (same rank). */
   | { kind: 'gatherElements'; axis: number }
-  /** Pads as in the file header but over all axes. Inputs: [x]. */
-  | { kind: 'pad'; mode: 'constant' | 'reflect' | 'edge'; pads: number[]; value: number }
+  /**
+   * Pads as in the file header but over all axes. Inputs: [x] or [x, value] (a one-element tensor
+   * of x's dtype given at run time, which then replaces `value`). A pad may be symbolic (a pads
+   * input read at run time); a symbolic pad must be provably ≥ 0 (ir/dim-range.ts).
+   */
+  | { kind: 'pad'; mode: 'constant' | 'reflect' | 'edge'; pads: Dim[]; value: number }
   /** Broadcast x to `shape` (numpy rules, resolved). Inputs: [x]. */
   | { kind: 'expand'; shape: Dim[] }
   /** Repeat along each axis. Inputs: [x]. */
@@ -299,9 +303,10 @@ export type Op =
   /**
    * The k largest (or smallest) elements along `axis` and their int64 indices, in order (ties:
    * lower index first; NaN ranks above every number). Inputs: [x]. Outputs: [values, indices].
-   * `sorted` = false leaves the order to the implementation; this one always sorts.
+   * `sorted` = false leaves the order to the implementation; this one always sorts. k may be
+   * symbolic (a K input read at run time); k ≤ the axis length is then a run-time assertion.
    */
-  | { kind: 'topK'; axis: number; k: number; largest: boolean; sorted: boolean }
+  | { kind: 'topK'; axis: number; k: Dim; largest: boolean; sorted: boolean }
   /**
    * Samples x (N, C, D1…Dr) at the points of grid (N, O1…Or, r) → (N, C, O1…Or) (ONNX GridSample).
    * grid[…, 0] is the coordinate along the last axis (x/width), grid[…, r-1] along D1; −1 and 1

@@ -123,6 +123,11 @@ export const generateSlice: KernelGenerator = (node, ctx) => {
   ];
 };
 
+/**
+ * Pad: each output coordinate maps to an input coordinate or to the fill value. Static pads are
+ * literals; symbolic ones (a pads input read at run time, ≥ 0 by inference) are table reads, and
+ * the fill value may be a one-element input (in1) instead of a literal.
+ */
 export const generatePad: KernelGenerator = (node, ctx) => {
   const op = node.op;
   if (op.kind !== 'pad') return unsupported(node, 'not a pad');
@@ -130,19 +135,21 @@ export const generatePad: KernelGenerator = (node, ctx) => {
   const inDims = shapeOf(x);
   const rank = inDims.length;
   if (op.pads.length !== 2 * rank) unsupported(node, `needs ${2 * rank} pads, got ${op.pads.length}`);
+  // How much a pad crops (a negative static pad); symbolic pads are ≥ 0 (checked by inference).
+  const crop = (p: Dim): number => (typeof p === 'number' ? Math.max(0, -p) : 0);
   const h = new WgslHelpers();
   const axis = (k: number, c: string): string => {
     const begin = op.pads[k]!;
     const end = op.pads[rank + k]!;
     // Negative pads crop first: the kept range is [lo, lo + len) of the input, and padding is
     // placed around it (as numpy and onnxruntime do).
-    const lo = Math.max(0, -begin);
-    const len = dimSub(inDims[k]!, lo + Math.max(0, -end));
+    const lo = crop(begin);
+    const len = dimSub(inDims[k]!, lo + crop(end));
     if (typeof len === 'number' && len < 0) unsupported(node, `pads crop more than axis ${k} holds`);
     if (len === 0 && op.mode !== 'constant') unsupported(node, `${op.mode} padding of an empty axis ${k}`);
-    const shift = Math.max(0, begin);
-    const lines = [`var p${k} = i32(${c}) - ${shift};`];
-    if (begin <= 0 && end <= 0) {
+    const shift: Dim = typeof begin === 'number' ? Math.max(0, begin) : begin;
+    const lines = [`var p${k} = i32(${c}) - ${int(shift)};`];
+    if (typeof begin === 'number' && typeof end === 'number' && begin <= 0 && end <= 0) {
       // Only cropping: always inside.
     } else if (op.mode === 'constant') {
       lines.push(`inside = inside && p${k} >= 0 && p${k} < ${int(len)};`);
@@ -158,10 +165,10 @@ export const generatePad: KernelGenerator = (node, ctx) => {
     return lines.join('\n');
   };
   const out = node.outputs[0]!;
-  const fill = typedLit(op.value, scalarOf(x.type.dtype), h);
+  const fill = node.inputs[1] ? 'in1[0]' : typedLit(op.value, scalarOf(x.type.dtype), h);
   const prelude = [h.render(), mappedOffsetFn(shapeOf(out), dimStrides(inDims), axis)].filter((s) => s).join('\n\n');
   const body = `let s = src(idx);\nout0[idx] = select(${fill}, in0[max(s, 0)], s >= 0);`;
-  return [flatKernel(node, ctx, { inputs: [x], outputs: [out], total: numelOf(out), prelude, body })];
+  return [flatKernel(node, ctx, { inputs: node.inputs, outputs: [out], total: numelOf(out), prelude, body })];
 };
 
 /**

@@ -9,7 +9,8 @@
  * number (as in the CPU reference), tested with a helper that survives fast-math.
  *
  * Sizes may be symbolic (a batch of lines, or a line as long as the sequence), read from the dims
- * table (codegen/dims.ts); k is an attribute, so always static.
+ * table (codegen/dims.ts), and so may k (a K input read at run time, a table read too; a static k
+ * stays a literal).
  */
 
 import { dimMul, dimProductOf } from '../../ir/dim.js';
@@ -27,8 +28,8 @@ export const generateTopK: KernelGenerator = (node, ctx) => {
   const axis = op.axis;
   if (axis < 0 || axis >= dims.length) unsupported(node, `axis ${axis} out of range for rank ${dims.length}`);
   const n = dims[axis]!;
-  const k = op.k;
-  if (k === 0 || numelOf(x) === 0) return [];
+  const k = u32(op.k);
+  if (op.k === 0 || numelOf(x) === 0) return [];
   const inner = dimProductOf(dims.slice(axis + 1));
   const lineLen = u32(dimMul(n, inner));
   const float = scalarOf(x.type.dtype) === 'f32';
@@ -56,10 +57,10 @@ export const generateTopK: KernelGenerator = (node, ctx) => {
     `  let a = in0[line + t * ${u32(inner)}];`,
     `  if (${beats}) {`,
     '    rank = rank + 1u;',
-    `    if (rank >= ${k}u) { return; }`,
+    `    if (rank >= ${k}) { return; }`,
     '  }',
     '}',
-    `let at = (o * ${k}u + rank) * ${u32(inner)} + j;`,
+    `let at = (o * ${k} + rank) * ${u32(inner)} + j;`,
     'out0[at] = b;',
     'out1[at] = i32(i);',
   ].join('\n');

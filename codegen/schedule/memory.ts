@@ -162,7 +162,8 @@ export function planMemory(
     if (inputs.has(g.root)) g.role = 'input';
     else if (g.root.isConstant) g.role = 'constant';
     else if (g.members.some((m) => outputs.has(m))) g.role = 'output';
-    if (g.role !== 'input' && g.role !== 'constant' && !written.has(g.root)) {
+    // A value with no elements has nothing to write (its kernels are dropped), only a buffer.
+    if (g.role !== 'input' && g.role !== 'constant' && !written.has(g.root) && dimProductOf(g.root.type.shape) !== 0) {
       throw new Error(`value '${g.root.name}' is read but no kernel writes it and it is neither an input nor a constant`);
     }
     if (g.role === 'input' || g.role === 'constant') {

@@ -132,8 +132,9 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
       arity(op, x, 2);
       return evalGatherElements(op, x[0]!, x[1]!);
     case 'pad':
-      arity(op, x, 1);
-      return evalPad(op, x[0]!);
+      arity(op, x, 1, 2);
+      // A second input carries the fill value as data; the attribute is then ignored.
+      return evalPad({ ...op, pads: bindAll(op.pads, bindings, 'pads'), value: x[1] ? scalarNumber(x[1], 'pad value') : op.value }, x[0]!);
     case 'expand':
       arity(op, x, 1);
       return evalExpand(bindAll(op.shape, bindings, 'expand shape'), x[0]!);
@@ -174,7 +175,7 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
       return evalGatherND(op, x[0]!, x[1]!);
     case 'topK':
       arity(op, x, 1);
-      return evalTopK(op, x[0]!);
+      return evalTopK({ ...op, k: bindAll([op.k], bindings, 'topK k')[0]! }, x[0]!);
     case 'gridSample':
       arity(op, x, 2);
       return evalGridSample(op, x[0]!, x[1]!);
@@ -207,6 +208,10 @@ export function canEvaluate(op: Op): boolean {
       return op.shape.every((d) => typeof d === 'number');
     case 'slice':
       return [...op.starts, ...op.ends].every((d) => typeof d === 'number');
+    case 'pad':
+      return op.pads.every((d) => typeof d === 'number');
+    case 'topK':
+      return typeof op.k === 'number';
     case 'arange':
       return typeof op.length === 'number';
     case 'resize':

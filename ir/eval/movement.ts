@@ -21,7 +21,8 @@ import { describe, emptyTensor, fromFloat64, sizeOf } from './tensor.js';
 type TransposeOp = Extract<Op, { kind: 'transpose' }>;
 type ConcatOp = Extract<Op, { kind: 'concat' }>;
 type TileOp = Extract<Op, { kind: 'tile' }>;
-type PadOp = Extract<Op, { kind: 'pad' }>;
+/** The op with its pads bound to numbers (ir/eval/index.ts binds symbolic pads first). */
+type PadOp = Extract<Op, { kind: 'pad' }> & { pads: number[] };
 
 /**
  * Builds a tensor of `outDims` whose element at (o_0, …, o_{r−1}) is src[Σ tables[d][o_d]], or

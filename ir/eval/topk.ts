@@ -11,7 +11,8 @@ import { normalizeAxis } from '../shape.js';
 import type { ElemArray } from './tensor.js';
 import { emptyTensor, splitAtAxis } from './tensor.js';
 
-type TopKOp = Extract<Op, { kind: 'topK' }>;
+/** The op with k bound to a number (ir/eval/index.ts binds a symbolic k first). */
+type TopKOp = Extract<Op, { kind: 'topK' }> & { k: number };
 
 /** Three-way comparison with NaN above everything (bigints are never NaN). */
 function compare(a: number | bigint, b: number | bigint): number {

@@ -75,7 +75,7 @@ export const OP_ATTRS: Schema = {
   slice: { axes: 'numbers', starts: 'dims', ends: 'dims', steps: 'numbers' },
   gather: { axis: 'number' },
   gatherElements: { axis: 'number' },
-  pad: { mode: 'string', pads: 'numbers', value: 'number' },
+  pad: { mode: 'string', pads: 'dims', value: 'number' },
   expand: { shape: 'dims' },
   tile: { repeats: 'numbers' },
   resize: {
@@ -107,7 +107,7 @@ export const OP_ATTRS: Schema = {
   scatterElements: { axis: 'number', reduction: 'string' },
   scatterND: { reduction: 'string' },
   gatherND: { batchDims: 'number' },
-  topK: { axis: 'number', k: 'number', largest: 'boolean', sorted: 'boolean' },
+  topK: { axis: 'number', k: 'dim', largest: 'boolean', sorted: 'boolean' },
   gridSample: { mode: 'string', padding: 'string', alignCorners: 'boolean' },
   roiAlign: {
     mode: 'string',

@@ -88,20 +88,31 @@ export function inferConcat(op: OpOf<'concat'>, inputs: readonly Value[]): Tenso
 
 export function inferPad(op: OpOf<'pad'>, inputs: readonly Value[]): TensorType[] {
   const what = `pad ${op.mode}`;
-  const [x] = arity(what, inputs, 1) as [TensorType];
+  const [x, value] = arity(what, inputs, 1, 2) as [TensorType, TensorType | undefined];
   if (op.mode !== 'constant' && op.mode !== 'reflect' && op.mode !== 'edge') fail('pad', `unknown mode '${String(op.mode)}'`);
+  if (value !== undefined) {
+    // The fill value given as data: one element of x's type (ONNX's constant_value input).
+    sameDType(what, [x, value], ['x', 'value']);
+    if (!value.shape.every((d) => d === 1)) fail(what, `the value input must hold one element, got ${formatShape(value.shape)}`);
+  }
   const rank = x.shape.length;
-  // Pads may be negative: a negative pad crops.
-  checkInts(what, 'pads', op.pads, 2 * rank, -Infinity);
+  // Static pads may be negative (a negative pad crops); symbolic ones (a pads input read at run
+  // time) must be provably ≥ 0, and the conditions on their sizes that reflect and edge padding
+  // need are run-time assertions the importer records.
+  checkInts(what, 'pads', op.pads.filter((p): p is number => typeof p === 'number'), null, -Infinity);
+  if (op.pads.length !== 2 * rank) fail(what, `pads must have ${2 * rank} entries, got ${op.pads.length}`);
+  for (const p of op.pads) if (typeof p === 'string' && !dimIsNonNegative(p)) fail(what, `pad ${p} may be negative`);
   const shape = x.shape.map((d, i) => {
     const begin = op.pads[i]!;
     const end = op.pads[i + rank]!;
     if (begin === 0 && end === 0) return d;
-    // Reflect needs more than max(begin, end) elements, edge at least one; a symbolic size is ≥ 1.
-    if (op.mode === 'reflect' && !dimAtLeast(d, Math.max(begin, end) + 1)) {
-      fail(what, `reflect pads [${begin}, ${end}] on axis ${i} must be smaller than its size ${d}`);
+    if (typeof begin === 'number' && typeof end === 'number') {
+      // Reflect needs more than max(begin, end) elements, edge at least one; a symbolic size is ≥ 1.
+      if (op.mode === 'reflect' && !dimAtLeast(d, Math.max(begin, end) + 1)) {
+        fail(what, `reflect pads [${begin}, ${end}] on axis ${i} must be smaller than its size ${d}`);
+      }
+      if (op.mode === 'edge' && d === 0 && Math.max(begin, end) > 0) fail(what, `edge mode cannot pad empty axis ${i}`);
     }
-    if (op.mode === 'edge' && d === 0 && Math.max(begin, end) > 0) fail(what, `edge mode cannot pad empty axis ${i}`);
     const out = dimAdd(d, begin, end);
     if (!dimIsNonNegative(out)) fail(what, `pads [${begin}, ${end}] crop axis ${i} of size ${d} below zero`);
     return out;

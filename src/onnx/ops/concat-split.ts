@@ -6,7 +6,10 @@
  * - Split: `axis` (default 0, negative from 11); part sizes from the `split` attribute before
  *   opset 13 (at opset 1 also from an optional second input, which must then be a constant;
  *   Split-1 has no documented default axis, so it must have `axis`),
- *   the constant `split` input from 13; without them, equal parts — one per output, or
+ *   the `split` input from 13 — a constant, or a graph input read per run as value symbols
+ *   (context.ts knownDimsFromZero: each size is a symbol − 1, so parts of size 0 are allowed,
+ *   negative ones refused at run time, and the sizes must sum to the axis: a recorded run-time
+ *   assertion; the slices then start at symbolic offsets); without them, equal parts — one per output, or
  *   `num_outputs` from 18, where the last part may be smaller (ceil-sized chunks). A symbolic
  *   axis splits into exact symbolic parts (its size must divide), ceil chunks, or given sizes
  *   (then the axis must equal their sum at run time: a recorded dim assertion).
@@ -20,6 +23,7 @@ import { normalizeAxis } from '../../../ir/shape.js';
 import type { ImportContext, OpImporter } from './context.js';
 import { importer } from './common.js';
 import { dimAdd, dimCeilDiv, dimEquals, dimFloorDiv, dimMul, type Dim } from '../../../ir/dim.js';
+import { dimIsNonNegative } from '../../../ir/dim-range.js';
 import { SymbolicDimError } from '../errors.js';
 
 function concat(ctx: ImportContext) {
@@ -33,7 +37,7 @@ function concat(ctx: ImportContext) {
 /** Sizes of the parts along the axis, from the split attribute/input or equal division. */
 function partSizes(ctx: ImportContext, x: Value, axis: number): Dim[] {
   const outputs = ctx.outputCount;
-  let sizes: number[] | undefined;
+  let sizes: Dim[] | undefined;
   if (ctx.opset < 2 && ctx.hasInput(1)) {
     // Split-1's optional second input: the sizes as a tensor of the input's (float) type.
     sizes = ctx.constNumbers(1, 'split');
@@ -41,19 +45,25 @@ function partSizes(ctx: ImportContext, x: Value, axis: number): Dim[] {
   } else if (ctx.opset < 13) sizes = ctx.hasAttr('split') ? ctx.getInts('split') : undefined;
   else {
     ctx.rejectMovedAttr('split', 13);
-    sizes = ctx.optionalConstNumbers(1, 'split');
+    // Anything but a constant or a small graph input (data computed at run time) gets constNumbers' error.
+    if (ctx.hasInput(1)) sizes = ctx.knownDimsFromZero(1) ?? ctx.constNumbers(1, 'split');
   }
 
   if (sizes !== undefined) {
     if (sizes.length !== outputs) ctx.fail(`split has ${sizes.length} sizes for ${outputs} outputs`);
-    if (sizes.some((s) => s < 0 || !Number.isInteger(s))) ctx.fail(`split sizes [${sizes.join(', ')}] must be non-negative integers`);
+    const shown = `[${sizes.join(', ')}]`;
+    const invalid = (s: Dim) => (typeof s === 'number' ? s < 0 || !Number.isInteger(s) : !dimIsNonNegative(s));
+    if (sizes.some(invalid)) ctx.fail(`split sizes ${shown} must be non-negative integers`);
     const d = x.type.shape[axis]!;
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (typeof d === 'number' && total !== d) {
-      ctx.fail(`split sizes [${sizes.join(', ')}] sum to ${total}, but axis ${axis} has size ${d}`);
+    const total = dimAdd(...sizes);
+    if (typeof d === 'number' && typeof total === 'number' && total !== d) {
+      ctx.fail(`split sizes ${shown} sum to ${total}, but axis ${axis} has size ${d}`);
     }
-    // A symbolic axis split into fixed sizes works only at one size: checked at run time.
-    if (typeof d === 'string') ctx.graph.assertDims(d, total, ctx.name);
+    // A symbolic axis split into fixed sizes works only at one size, and sizes given at run time
+    // must sum to the axis: checked for each run.
+    if (typeof d === 'string' || typeof total === 'string') {
+      ctx.graph.assertDims(d, total, typeof total === 'string' ? `${ctx.name}: the sizes in input 'split' must sum to ${d}, the length of axis ${axis}` : ctx.name);
+    }
     return sizes;
   }
 
