@@ -100,9 +100,14 @@ export type ResizeCoordMode =
   | 'align_corners'
   | 'asymmetric'
   | 'tf_crop_and_resize'
-  | 'half_pixel_symmetric';
+  | 'half_pixel_symmetric'
+  | 'tf_half_pixel_for_nn';
 
-export type ResizeNearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+/**
+ * Nearest rounding (ONNX nearest_mode); `simple` is the rule before opset 11 (onnxruntime's):
+ * ceil on an axis whose scale is below 1, else floor.
+ */
+export type ResizeNearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil' | 'simple';
 
 /**
  * Activation functions of the recurrent cells (the list ONNX RNN / GRU / LSTM allow), each with
@@ -224,7 +229,11 @@ export type Op =
   | { kind: 'tile'; repeats: number[] }
   /**
    * Resize to `sizes` (one per axis). `scales` are the per-axis scale factors used by the
-   * coordinate transform (given or derived as sizes/in as ONNX says). Inputs: [x].
+   * coordinate transform (given or derived as sizes/in as ONNX says), or empty when they are known
+   * only at run time. Inputs: [x] or [x, p]. Under tf_crop_and_resize, p is the region of interest
+   * (float [2·rank]: starts then ends; without it, the whole input). Otherwise p is the scales
+   * (float [rank], read per run; `scales` then empty); with neither, each scale is sizes/in of
+   * the bound dims.
    */
   | {
       kind: 'resize';

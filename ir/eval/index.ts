@@ -142,8 +142,8 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
       arity(op, x, 1);
       return evalTile(op, x[0]!);
     case 'resize':
-      arity(op, x, 1);
-      return evalResize(op, x[0]!, bindings);
+      arity(op, x, 1, 2);
+      return evalResize(op, x[0]!, bindings, x[1]);
     case 'shape':
       arity(op, x, 1);
       return evalShape(op, x[0]!);
@@ -197,7 +197,7 @@ function evaluateOne(op: Op, x: Tensor[], bindings: Bindings): Tensor | Tensor[]
 
 /**
  * Whether `evaluate` can compute `op` from its inputs alone (no symbol bindings): every op kind,
- * except forms whose attributes hold unresolved symbols and the ROI-based resize transform.
+ * except forms whose attributes hold unresolved symbols.
  */
 export function canEvaluate(op: Op): boolean {
   switch (op.kind) {
@@ -215,7 +215,7 @@ export function canEvaluate(op: Op): boolean {
     case 'arange':
       return typeof op.length === 'number';
     case 'resize':
-      return op.coordMode !== 'tf_crop_and_resize' && op.sizes.every((d) => typeof d === 'number');
+      return op.sizes.every((d) => typeof d === 'number');
     default:
       return true;
   }

@@ -224,20 +224,37 @@ export function inferBatchNorm(inputs: readonly Value[]): TensorType[] {
   return [{ dtype: x.dtype, shape: [...x.shape] }];
 }
 
-const COORD_MODES = new Set(['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize', 'half_pixel_symmetric']);
-const NEAREST_MODES = new Set(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+const COORD_MODES = new Set([
+  'half_pixel',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_crop_and_resize',
+  'half_pixel_symmetric',
+  'tf_half_pixel_for_nn',
+]);
+const NEAREST_MODES = new Set(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil', 'simple']);
 
+/** Resize (ir/ops.ts): the output has `sizes`; a second input is the ROI or the run-time scales. */
 export function inferResize(op: OpOf<'resize'>, inputs: readonly Value[]): TensorType[] {
   const what = 'resize';
-  const [x] = arity(what, inputs, 1) as [TensorType];
+  const [x, p] = arity(what, inputs, 1, 2) as [TensorType, TensorType | undefined];
   checkDType(what, 'x', x.dtype, 'numeric');
   if (!['nearest', 'linear', 'cubic'].includes(op.mode)) fail(what, `unknown mode '${op.mode}'`);
   if (!COORD_MODES.has(op.coordMode)) fail(what, `unknown coordMode '${op.coordMode}'`);
   if (!NEAREST_MODES.has(op.nearestMode)) fail(what, `unknown nearestMode '${op.nearestMode}'`);
   const rank = x.shape.length;
   if (op.sizes.length !== rank) fail(what, `sizes must have ${rank} entries, got ${op.sizes.length}`);
-  if (op.scales.length !== rank) fail(what, `scales must have ${rank} entries, got ${op.scales.length}`);
+  if (op.scales.length !== rank && op.scales.length !== 0) fail(what, `scales must have ${rank} entries (or none: known at run time), got ${op.scales.length}`);
   checkDims(what, 'sizes', op.sizes);
   if (op.scales.some((s) => !(s > 0) || !Number.isFinite(s))) fail(what, `scales must be positive, got [${op.scales.join(', ')}]`);
+  if (p) {
+    const crop = op.coordMode === 'tf_crop_and_resize';
+    const role = crop ? 'roi' : 'scales';
+    checkDType(what, role, p.dtype, 'float');
+    const want = crop ? 2 * rank : rank;
+    if (!sameShape(p.shape, [want])) fail(what, `the ${role} input must have shape [${want}], got ${formatShape(p.shape)}`);
+    if (!crop && op.scales.length !== 0) fail(what, 'a scales input needs the scales attribute empty');
+  }
   return [{ dtype: x.dtype, shape: [...op.sizes] }];
 }

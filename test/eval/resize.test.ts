@@ -1,7 +1,8 @@
 /**
  * resize against the ONNX backend test data (committed fixture) and onnxruntime: nearest with
  * every nearest_mode and coordinate transform, N-d linear, cubic with cubic_coeff_a and
- * exclude_outside, up- and down-sampling, scales- and sizes-driven.
+ * exclude_outside, up- and down-sampling, scales- and sizes-driven; tf_crop_and_resize with a
+ * region of interest; scales read from an input or derived from the sizes (both given per run).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -129,8 +130,39 @@ describe('resize vs onnxruntime', () => {
     await checkOrt(bySizes(x, [1, 1, 1, 3], { mode: 'cubic', coordMode: 'pytorch_half_pixel' }));
   });
 
-  it('rejects tf_crop_and_resize (needs an ROI)', () => {
-    const x = tensor('float32', [2], [1, 2]);
-    expect(() => evaluate(resizeOp({ mode: 'linear', coordMode: 'tf_crop_and_resize', scales: [2], sizes: [4] }), [x])).toThrow(/ROI/);
+  it('tf_crop_and_resize with a region of interest (inside and beyond the input), extrapolation', async () => {
+    const x = randomTensor(rng(5), 'float32', [1, 2, 5, 6]);
+    const roi = tensor('float32', [8], [0, 0, 0.2, -0.3, 1, 1, 0.9, 1.4]);
+    for (const mode of ['nearest', 'linear', 'cubic'] as const) {
+      for (const sizes of [[1, 2, 4, 9], [1, 2, 1, 3]]) {
+        const op = resizeOp({ mode, coordMode: 'tf_crop_and_resize', extrapolationValue: 7.5, scales: [], sizes });
+        const attrs = { mode, coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: { float: 7.5 } };
+        const inputs = [x, roi, null, { const: tensor('int64', [4], sizes) }];
+        await expectMatchesOrt(op, [x, roi], { opType: 'Resize', attrs, inputs, opset: 13 }, { rtol: 1e-4, atol: 1e-4 }, `${mode} ${sizes}`);
+      }
+    }
+    // Without a roi input the whole input is the region.
+    const [whole] = evaluate(resizeOp({ mode: 'linear', coordMode: 'tf_crop_and_resize', scales: [1, 1, 2, 2], sizes: [1, 2, 10, 12] }), [x]);
+    const [corners] = evaluate(resizeOp({ mode: 'linear', coordMode: 'align_corners', scales: [1, 1, 2, 2], sizes: [1, 2, 10, 12] }), [x]);
+    expectClose(whole!, corners!, { rtol: 1e-6, atol: 1e-6 });
+  });
+
+  it('scales given as an input (the op has none) and scales as sizes/in (sizes given at run time)', async () => {
+    const x = randomTensor(rng(6), 'float32', [2, 3, 5, 7]);
+    for (const coordMode of [...COORD_MODES, 'tf_half_pixel_for_nn'] as const) {
+      const scales = [1, 1, 2.5, 0.75];
+      const sizes = x.dims.map((d, i) => Math.floor(d * scales[i]!));
+      const attrs = { mode: 'linear', coordinate_transformation_mode: coordMode };
+      const scalesT = tensor('float32', [4], scales);
+      // tf_half_pixel_for_nn exists up to opset 12; the others use opset 19's forms.
+      const opset = coordMode === 'tf_half_pixel_for_nn' ? 11 : 19;
+      // Empty roi and (for sizes) empty scales: opset 11 requires both inputs.
+      const roiT = tensor('float32', [0], []);
+      const scaled = resizeOp({ mode: 'linear', coordMode, scales: [], sizes });
+      await expectMatchesOrt(scaled, [x, scalesT], { opType: 'Resize', attrs, inputs: [x, roiT, scalesT], opset }, { rtol: 1e-4, atol: 1e-4 }, coordMode);
+      const bySize = resizeOp({ mode: 'cubic', coordMode, scales: [], sizes: [2, 3, 9, 3] });
+      const sizesT = { const: tensor('int64', [4], [2, 3, 9, 3]) };
+      await expectMatchesOrt(bySize, [x], { opType: 'Resize', attrs: { ...attrs, mode: 'cubic' }, inputs: [x, roiT, { const: roiT }, sizesT], opset }, { rtol: 1e-4, atol: 1e-4 }, coordMode);
+    }
   });
 });

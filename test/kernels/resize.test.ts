@@ -2,8 +2,9 @@
  * Resize against the CPU reference: nearest under every (nearest mode × coordinate mode) pair with
  * ties, linear and cubic (both coefficients, exclude_outside) on the NCHW spatial case and on
  * other axes, upsampling and downsampling, given scales that differ from sizes/in, integer data,
- * tf_crop_and_resize (full ROI: the reference's align_corners when the output has > 1 element),
- * and a capped 2-d dispatch.
+ * tf_crop_and_resize without a roi input (the whole input: also the reference's align_corners
+ * when the output has > 1 element), tf_half_pixel_for_nn, and a capped 2-d dispatch. Scales,
+ * sizes and ROIs given at run time: resize-runtime.test.ts.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -95,11 +96,18 @@ describe('cubic', () => {
 });
 
 describe('tf_crop_and_resize and dispatch', () => {
-  it('full ROI equals align_corners on outputs longer than 1', async () => {
+  it('full ROI (no roi input), up and down; it equals align_corners on outputs longer than 1', async () => {
     for (const mode of ['nearest', 'linear', 'cubic'] as const) {
+      for (const sizes of SIZES) await check(generateResize, resize(X, sizes, { mode, coordMode: 'tf_crop_and_resize', extrapolationValue: 7 }), [X], { atol: 5e-6 });
       const op = resize(X, SIZES[0]!, { mode, coordMode: 'tf_crop_and_resize', extrapolationValue: 7 });
       await check(generateResize, op, [X], { reference: { ...op, coordMode: 'align_corners' }, atol: 5e-6 });
     }
+  });
+  it('simple (Resize-10) rounds up on a downsampled axis and down on an upsampled one', async () => {
+    await check(generateResize, resize(X, [2, 3, 3, 21], { coordMode: 'asymmetric', nearestMode: 'simple' }), [X]);
+  });
+  it('tf_half_pixel_for_nn (static axes)', async () => {
+    for (const nearestMode of NEAREST) for (const sizes of SIZES) await check(generateResize, resize(X, sizes, { coordMode: 'tf_half_pixel_for_nn', nearestMode }), [X]);
   });
   it('splits a large output over a 2-d grid', async () => {
     const { kernels } = await check(generateResize, resize(X, SIZES[0]!, { mode: 'linear' }), [X], { limits: { maxComputeWorkgroupsPerDimension: 20 } });
