@@ -144,6 +144,17 @@ async function execute(
   };
 }
 
+/**
+ * Tests whose expected data follow the ONNX reference where we deliberately follow onnxruntime:
+ * the failure stays a failure in the report, with this explanation appended.
+ */
+const KNOWN_DEVIATIONS = new Map<string, string>([
+  ...['cubic', 'linear'].map((m): [string, string] => [
+    `node/test_resize_downsample_scales_${m}_align_corners`,
+    "align_corners divides by the output length − 1 as onnxruntime does; the ONNX reference divides by scale·input − 1 (not an integer) when scales are given",
+  ]),
+]);
+
 const F32_MAX = 3.4028234663852886e38;
 
 /** Why a float64 test computed in f32 may differ: precision, or values f32 cannot hold at all. */
@@ -161,7 +172,10 @@ async function runOne(testCase: TestCase, p: Prepared, gpu: GpuSession, timeoutM
   if (gpu.lostReason !== undefined) await gpu.renew(true);
   try {
     const f64 = p.f64AsF32 ? { f64AsF32: true } : {};
-    return { ...head, ...(await execute(p, gpu, timeoutMs)), ...f64, compileMs: p.compileMs };
+    const result = await execute(p, gpu, timeoutMs);
+    const known = KNOWN_DEVIATIONS.get(caseKey(testCase));
+    if (result.status === 'fail' && known) result.reason = `${result.reason ?? ''} (known deviation: ${known})`;
+    return { ...head, ...result, ...f64, compileMs: p.compileMs };
   } catch (e) {
     // execute catches the test's own failures; this is the session failing to renew a device.
     return { ...head, ...classifyError(e), compileMs: p.compileMs };
