@@ -50,6 +50,7 @@ import { DIMS_TABLE_BYTES, PLAN_VERSION, type ModelPlan, type PlanBinding, type 
 import { profileMode, TimestampRecorder, type ProfileMode, type RunProfile } from './profile.js';
 import { bindingKey, bindShapes, type BoundShapes } from './shapes.js';
 import { validateInputs, type RunInput } from './validate.js';
+import { createVariantModel, type SharedResources } from './variants.js';
 
 const MAP_READ = 0x0001;
 const COPY_SRC = 0x0004;
@@ -181,6 +182,8 @@ class LoadedModel implements Model {
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
     private readonly profile: ProfileMode | undefined,
+    /** Set for the variants of one model (runtime/variants.ts): identical weights and pipelines are created once. */
+    private readonly shared?: SharedResources,
   ) {}
 
   get inputs(): readonly PlanTensor[] {
@@ -306,6 +309,12 @@ class LoadedModel implements Model {
       return n === undefined ? undefined : Math.max(4, n);
     }));
     for (const w of plan.weights) {
+      const reused = this.shared?.weightBuffer(w, this.buffers[w.buffer]!);
+      if (reused) {
+        this.buffers[w.buffer]!.destroy();
+        this.buffers[w.buffer] = reused;
+        continue;
+      }
       if (w.byteLength > 0) {
         device.queue.writeBuffer(this.buffers[w.buffer]!, 0, weights.buffer as ArrayBuffer, weights.byteOffset + w.offset, w.byteLength);
       }
@@ -349,8 +358,11 @@ class LoadedModel implements Model {
     };
 
     const modules = plan.shaders.map((code, i) => {
-      this.stats.shaderModulesCreated++;
-      return device.createShaderModule({ code, label: `shader ${i}` });
+      const create = () => {
+        this.stats.shaderModulesCreated++;
+        return device.createShaderModule({ code, label: `shader ${i}` });
+      };
+      return this.shared ? this.shared.module(code, create) : create();
     });
 
     // Pipelines are keyed by shader and layout, so kernels sharing WGSL share one pipeline.
@@ -359,11 +371,15 @@ class LoadedModel implements Model {
       const key = `${k.shader}:${k.inputs.length}:${k.outputs.length}:${k.usesDims ? 1 : 0}`;
       let p = pipelines.get(key);
       if (!p) {
-        this.stats.pipelinesCreated++;
-        p = device.createComputePipelineAsync({
-          layout: layoutFor(k.inputs.length, k.outputs.length, !!k.usesDims).pipeline,
-          compute: { module: modules[k.shader]!, entryPoint: 'main' },
-        });
+        const create = () => {
+          this.stats.pipelinesCreated++;
+          return device.createComputePipelineAsync({
+            layout: layoutFor(k.inputs.length, k.outputs.length, !!k.usesDims).pipeline,
+            compute: { module: modules[k.shader]!, entryPoint: 'main' },
+          });
+        };
+        // Across variants the key is the WGSL itself (equal layouts are interchangeable in WebGPU).
+        p = this.shared ? this.shared.pipeline(`${key.slice(key.indexOf(':'))}\n${plan.shaders[k.shader]}`, create) : create();
         pipelines.set(key, p);
       }
       return p;
@@ -575,11 +591,16 @@ class LoadedModel implements Model {
   }
 }
 
-/** Loads a plan and its weights (the bytes of weights.bin) onto a device. */
-export async function createModel(plan: ModelPlan, weights: Uint8Array, options: CreateOptions = {}): Promise<Model> {
+/**
+ * Loads a plan and its weights (the bytes of weights.bin) onto a device. `shared` is internal: the
+ * variants of one model (runtime/variants.ts) pass one, to create identical GPU objects once.
+ */
+export async function createModel(plan: ModelPlan, weights: Uint8Array, options: CreateOptions = {}, shared?: SharedResources): Promise<Model> {
+  // A plan with variants (inputs that decide the structure) loads each variant as a model of its own.
+  if (plan.variants) return createVariantModel(plan, plan.variants, weights, options, createModel);
   const profile = profileMode(options.profile);
   const { device, owned } = await acquireDevice(plan, options.device, profile ? { optionalFeatures: ['timestamp-query'] } : {});
-  const model = new LoadedModel(plan, device, owned, profile);
+  const model = new LoadedModel(plan, device, owned, profile, shared);
   try {
     await model.init(weights);
   } catch (e) {

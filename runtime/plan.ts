@@ -20,6 +20,7 @@
  */
 
 import type { ElemType } from './convert.js';
+import type { PlanVariants } from './variants.js';
 
 /** 2: sizes may be symbolic (PlanDim), plus dims/symbols/dimAssertions/maxDims/usesDims. */
 export const PLAN_VERSION = 2;
@@ -145,4 +146,10 @@ export interface ModelPlan {
   dimAssertions: PlanDimAssertion[];
   /** Declared upper bounds (`--max-dim`): buffers are allocated for them at load, larger runs refused. */
   maxDims: Record<string, number>;
+  /**
+   * Set when inputs decide the graph's structure (runtime/variants.ts): one complete plan per legal
+   * value of those inputs, selected per run by their host values. The fields above are then those
+   * of the first variant (for tools that describe a plan); run() uses the selected variant's.
+   */
+  variants?: PlanVariants;
 }

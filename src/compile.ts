@@ -39,6 +39,7 @@ import { buildPlan } from './emit/plan.js';
 import { runPipeline } from './passes/pipeline.js';
 import { outputFiles, writeFolder } from './emit/write.js';
 import { CompileError } from './errors.js';
+import { compileWithVariants, type Pins } from './variants.js';
 
 export interface CompileOptions {
   /** Bindings for the model's symbolic dims (`--dim batch=1`); unbound symbols stay symbolic. */
@@ -91,6 +92,8 @@ export interface CompileReport {
   notes: string[];
   /** With f64AsF32: the model's float64 things read as float32 ("input 'x'", …); else empty. */
   f64AsF32: string[];
+  /** Set when graph inputs decide the structure: how many variants were compiled, selected by which inputs (src/variants.ts). */
+  variants?: { count: number; inputs: string[] };
 }
 
 export interface CompiledModel {
@@ -246,13 +249,13 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
  * An output's type is the one the model declares; where it declares none, a second import without
  * the option says what the output would be (inference there keeps float64).
  */
-function restoreF64Boundary(compiled: CompiledModel, model: OnnxModel, readAsF32: string[], dims: Record<string, number>): void {
+function restoreF64Boundary(compiled: CompiledModel, model: OnnxModel, readAsF32: string[], dims: Record<string, number>, pinned: Pins): void {
   if (readAsF32.length === 0) return;
   const io = [...model.graph.inputs, ...model.graph.outputs];
   const f64 = new Set(io.filter((v) => v.dtype === 'float64').map((v) => v.name));
   if (model.graph.outputs.some((v) => v.dtype === null)) {
     try {
-      for (const v of importModel(model, { dims }).outputs) if (v.type.dtype === 'float64') f64.add(v.name);
+      for (const v of importModel(model, { dims, pinned }).outputs) if (v.type.dtype === 'float64') f64.add(v.name);
     } catch {
       // The model imported with the option; if it cannot without, its undeclared outputs keep
       // the dtype they are computed in (float32), which the plan and model.d.ts then state.
@@ -264,11 +267,19 @@ function restoreF64Boundary(compiled: CompiledModel, model: OnnxModel, readAsF32
   compiled.report.notes.push(`float64 is computed and stored as f32 on the GPU (--f64-as-f32; about 7 significant digits): ${shown}`);
 }
 
-/** Compiles a decoded model; `modelName` names it in messages. */
+/**
+ * Compiles a decoded model; `modelName` names it in messages. Graph inputs that decide the
+ * structure (axes given at run time) make one variant per legal value (src/variants.ts).
+ */
 export function compileModel(model: OnnxModel, modelName: string, options: CompileOptions = {}): CompiledModel {
+  return compileWithVariants((pinned) => compileVariant(model, modelName, options, pinned));
+}
+
+/** Compiles `model` with the selecting inputs in `pinned` fixed (none: a model without any). */
+function compileVariant(model: OnnxModel, modelName: string, options: CompileOptions, pinned: Pins): CompiledModel {
   // The importer binds the symbols (and rejects ones no input uses).
   const readAsF32: string[] = [];
-  let graph = importModel(model, { dims: options.dims ?? {}, f64AsF32: options.f64AsF32 ?? false, onF64AsF32: (what) => readAsF32.push(what) });
+  let graph = importModel(model, { dims: options.dims ?? {}, f64AsF32: options.f64AsF32 ?? false, onF64AsF32: (what) => readAsF32.push(what), pinned });
   if (options.optimize ?? true) {
     const before = graph.nodes.length;
     const result = runPipeline(graph, { dumpDir: options.dumpIrDir });
@@ -286,7 +297,7 @@ export function compileModel(model: OnnxModel, modelName: string, options: Compi
   const declaredDims = new Map<string, OnnxDim[]>();
   for (const vi of [...model.graph.inputs, ...model.graph.outputs]) if (vi.shape) declaredDims.set(vi.name, vi.shape);
   const compiled = compileGraph(graph, { modelName, declaredDims }, options);
-  restoreF64Boundary(compiled, model, readAsF32, options.dims ?? {});
+  restoreF64Boundary(compiled, model, readAsF32, options.dims ?? {}, pinned);
   return compiled;
 }
 

@@ -38,6 +38,8 @@ export interface InspectResult {
   kernels: number | null;
   /** Why the model does not compile (unsupported ops are also listed in `unsupportedOps`). */
   compileError?: string;
+  /** Graph inputs that decide the structure: the variants compiled (src/variants.ts); the figures above are the first variant's. */
+  variants?: { count: number; inputs: string[]; note: string };
   unsupportedOps: UnsupportedOp[];
   /** An import problem other than unsupported ops (e.g. a form we do not lower), if any. */
   importError?: string;
@@ -78,6 +80,8 @@ export function inspectModel(model: OnnxModel, name: string, dims: Record<string
     const hist = opHistogram(compiled.graph);
     result.optimizedOps = Object.fromEntries(Object.entries(hist).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
     result.kernels = compiled.plan.kernels.length;
+    const v = compiled.report.variants;
+    if (v) result.variants = { ...v, note: compiled.report.notes.find((n) => / selected per run by input/.test(n)) ?? '' };
   } catch (e) {
     // Unsupported ops, unbound symbols, float64, a kernel we lack: the model is described, not compiled.
     if (e instanceof UnsupportedOpsError) result.unsupportedOps = e.ops;
@@ -122,6 +126,7 @@ export function inspectCommand(modelPath: string, opts: { json: boolean; dims: R
     const irOps = Object.values(r.optimizedOps).reduce((a, b) => a + b, 0);
     io.out(`compiled:     ${irOps} IR ops after the optimizer, ${r.kernels} GPU kernels per inference`);
     for (const [op, n] of Object.entries(r.optimizedOps)) io.out(`  ${op.padEnd(24)} ${n}`);
+    if (r.variants) io.out(`variants:     ${r.variants.note} (the figures above are the first variant's)`);
   } else if (r.compileError && !r.importError && r.unsupportedOps.length === 0) {
     io.out(`not compiled: ${r.compileError}`);
   }

@@ -91,6 +91,34 @@ function dimsTuple(dims: readonly PlanDim[]): string {
   return dims.map((d) => (typeof d === 'number' ? String(d) : 'number')).join(', ');
 }
 
+/**
+ * Output `i`'s dims comment and type. With variants (inputs that decide the structure, e.g. axes
+ * given at run time) an output's dims may differ by variant: a dim that differs is `number`, and
+ * an output whose rank differs is `number[]`.
+ */
+function outputDims(plan: ModelPlan, i: number): { comment: string; dims: string } {
+  const t = plan.outputs[i]!;
+  if (!plan.variants) return { comment: dimsComment(t), dims: `[${dimsTuple(t.dims)}]` };
+  const all = plan.variants.table.map((v) => v.plan.outputs[i]!.dims);
+  const shown = [...new Set(all.map((d) => `[${d.join(', ')}]`))];
+  const comment = shown.length === 1 ? dimsComment(t) : `${t.dtype}, by variant: ${shown.join(' or ')}`;
+  if (!all.every((d) => d.length === t.dims.length)) return { comment, dims: 'number[]' };
+  const merged = t.dims.map((d, axis) => (all.every((x) => x[axis] === d) ? d : 'differs'));
+  return { comment, dims: `[${dimsTuple(merged)}]` };
+}
+
+/** A comment saying which inputs select the variant (empty without variants). */
+function variantNote(plan: ModelPlan): string {
+  const v = plan.variants;
+  if (!v) return '';
+  const inputs = v.selectors.map((s) => `'${s.input}' (${s.usedBy})`).join(', ');
+  return `/**
+ * Compiled variants: ${v.table.length}, one per legal value of input${v.selectors.length > 1 ? 's' : ''} ${inputs}, which decide${v.selectors.length > 1 ? '' : 's'}
+ * the graph's structure. run() reads ${v.selectors.length > 1 ? 'their values' : 'its value'} on the host (never a GPUBuffer) and runs that variant.
+ */
+`;
+}
+
 /** What the symbols of a plan mean, one comment line each. */
 function symbolNotes(plan: ModelPlan): string[] {
   return (plan.symbols ?? []).map((s) => {
@@ -117,10 +145,10 @@ export function generateDts(plan: ModelPlan): string {
     const dtypes = gpuInputDtypes(t.dtype).map((d) => `'${d}'`).join(' | ');
     return `  ${key(t.name)}: { buffer: GPUBufferType; dims${optional}: readonly [${dimsTuple(t.dims)}]; dtype?: ${dtypes} };`;
   });
-  const outputs = plan.outputs.map(
-    (t) =>
-      `  /** ${dimsComment(t)} */\n  ${key(t.name)}: { data: ${outputArrayType(t.dtype)}; dims: [${dimsTuple(t.dims)}]; dtype: '${t.dtype}' };`,
-  );
+  const outputs = plan.outputs.map((t, i) => {
+    const { comment, dims } = outputDims(plan, i);
+    return `  /** ${comment} */\n  ${key(t.name)}: { data: ${outputArrayType(t.dtype)}; dims: ${dims}; dtype: '${t.dtype}' };`;
+  });
   const notes = symbolNotes(plan);
   const symbolic =
     notes.length === 0
@@ -139,7 +167,7 @@ type GPUDeviceType = typeof globalThis extends { GPUDevice: { prototype: infer D
 /** GPUBuffer when WebGPU types are available to the project, else any object. */
 type GPUBufferType = typeof globalThis extends { GPUBuffer: { prototype: infer B } } ? B : object;
 
-${symbolic}export interface ModelInputs {
+${symbolic}${variantNote(plan)}export interface ModelInputs {
 ${inputs.join('\n')}
 }
 

@@ -15,11 +15,44 @@ function templateLiteral(text: string): string {
 }
 
 export function generateModule(plan: ModelPlan): string {
+  if (plan.variants) return generateVariantsModule(plan);
   const { shaders, ...rest } = plan;
+  return moduleText(plan, shaders, (i) => plan.kernels.filter((k) => k.shader === i).map((k) => k.name), `{ ...${JSON.stringify(rest)}, shaders }`);
+}
+
+/**
+ * A plan with variants (inputs that decide the structure, src/variants.ts): the variants mostly
+ * share their WGSL, so the module lists each distinct shader once and every plan (the top level
+ * and each variant's) names its shaders by index into that list, resolved when the module loads.
+ */
+function generateVariantsModule(plan: ModelPlan): string {
+  const variants = plan.variants!;
+  const plans = [plan, ...variants.table.map((t) => t.plan)];
+  const distinct = [...new Set(plans.flatMap((p) => p.shaders))];
+  const index = new Map(distinct.map((code, i) => [code, i]));
+  const indexed = (p: ModelPlan) => ({ ...p, shaders: p.shaders.map((code) => index.get(code)!) });
+  const data = { ...indexed(plan), variants: { ...variants, table: variants.table.map((t) => ({ ...t, plan: indexed(t.plan) })) } };
+  const users = (i: number) => [...new Set(plans.flatMap((p) => p.kernels.filter((k) => p.shaders[k.shader] === distinct[i]).map((k) => k.name)))];
+  return moduleText(
+    plan,
+    distinct,
+    users,
+    `withShaders(${JSON.stringify(data)});
+plan.variants.table = plan.variants.table.map((t) => ({ ...t, plan: withShaders(t.plan) }));
+
+/** A plan whose \`shaders\` are indices into the list above, with the WGSL put back. */
+function withShaders(p) {
+  return { ...p, shaders: p.shaders.map((i) => shaders[i]) };
+}`,
+  );
+}
+
+/** model.js around the shader list and the expression (or statements) that build \`plan\`. */
+function moduleText(plan: ModelPlan, shaders: readonly string[], usersOf: (shader: number) => string[], planCode: string): string {
   // Shaders as readable template literals, each headed by the kernels that use it.
   const shaderList = shaders
     .map((code, i) => {
-      const users = plan.kernels.filter((k) => k.shader === i).map((k) => k.name);
+      const users = usersOf(i);
       const shown = users.length > 4 ? `${users.slice(0, 4).join(', ')}, … (${users.length} kernels)` : users.join(', ');
       return `// shader ${i}: ${shown.replace(/[\r\n\u2028\u2029]/g, ' ')}\n${templateLiteral(code)},`;
     })
@@ -36,7 +69,7 @@ ${shaderList}
 ];
 
 /** The execution plan: buffers, kernels (shader, bindings, workgroups), inputs/outputs, weight offsets. */
-export const plan = { ...${JSON.stringify(rest)}, shaders };
+export const plan = ${planCode};
 
 /** Creates every pipeline, allocates buffers and uploads the weights. Options: { device?, weightsUrl? }. */
 export function load(options = {}) {

@@ -29,9 +29,10 @@ import { Graph, type Value } from '../../ir/graph.js';
 import type { Dim } from '../../ir/shape.js';
 import type { OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
 import { ImportError, SymbolicDimError, UnsupportedFormError, UnsupportedOpsError, type UnsupportedOp } from './errors.js';
-import { ImportContext } from './ops/context.js';
+import { ImportContext, type SubgraphImporter } from './ops/context.js';
 import { findImporter } from './ops/index.js';
 import { float64AsFloat32 } from './ops/common.js';
+import { pinInputs, type PinnedValue } from './structural.js';
 
 export interface ImportOptions {
   /**
@@ -45,6 +46,11 @@ export interface ImportOptions {
   f64AsF32?: boolean;
   /** With f64AsF32: called with each thing read as float32 ("input 'x'", "initializer 'w'", …). */
   onF64AsF32?: (what: string) => void;
+  /**
+   * Values of graph inputs that decide the structure (axes given as inputs), fixed for one
+   * variant by src/variants.ts; importers read them through ctx.structuralInput (structural.ts).
+   */
+  pinned?: ReadonlyMap<string, PinnedValue>;
 }
 
 export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
@@ -54,6 +60,7 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
   checkSupported(model, nodeNames);
 
   const g = new Graph();
+  pinInputs(g, opts.pinned);
   const values = new Map<string, Value>();
   const onF64 = opts.f64AsF32 ? (opts.onF64AsF32 ?? (() => {})) : undefined;
   declareInputs(g, og, opts.dims ?? {}, values, onF64);
@@ -71,26 +78,61 @@ export function importModel(model: OnnxModel, opts: ImportOptions = {}): Graph {
     if (j === undefined) return "it is not a graph input, an initializer or any node's output";
     return `it is produced by node '${nodeNames[j]}' (${og.nodes[j]!.opType}), which comes later: nodes must be in topological order`;
   };
-  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined, onF64));
+  const subgraphs = subgraphImporter(g, model, onF64);
+  og.nodes.forEach((node, i) => importNode(g, model, node, nodeNames[i]!, values, whyUndefined, onF64, subgraphs));
 
   g.outputs = og.outputs.map((vi) => bindOutput(g, vi, values));
   dropShapePlumbing(g);
   return g;
 }
 
-/** Throws UnsupportedOpsError listing every node whose op (at the model's opset) has no importer. */
+/**
+ * Throws UnsupportedOpsError listing every node whose op (at the model's opset) has no importer,
+ * in the graph and in the subgraphs of its nodes (If branches, Scan bodies), which are named
+ * `<node>/<attribute>/<subgraph node>`.
+ */
 function checkSupported(model: OnnxModel, nodeNames: string[]): void {
   const missing = new Map<string, UnsupportedOp>();
-  model.graph.nodes.forEach((n, i) => {
-    const opset = model.opsets.get(n.domain);
-    if (findImporter(n.domain, n.opType, opset) !== undefined) return;
-    const k = `${n.domain}\u0000${n.opType}`;
-    const entry = missing.get(k) ?? { opType: n.opType, domain: n.domain, opset, count: 0, nodes: [] };
-    entry.count++;
-    entry.nodes.push(nodeNames[i]!);
-    missing.set(k, entry);
-  });
+  const visit = (nodes: readonly OnnxNode[], names: readonly string[]) => {
+    nodes.forEach((n, i) => {
+      for (const [key, a] of n.attributes) {
+        const subs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+        for (const sub of subs) visit(sub.nodes, sub.nodes.map((m, j) => `${names[i]}/${key}/${m.name !== '' ? m.name : `${m.opType}_${j}`}`));
+      }
+      const opset = model.opsets.get(n.domain);
+      if (findImporter(n.domain, n.opType, opset) !== undefined) return;
+      const k = `${n.domain}\u0000${n.opType}`;
+      const entry = missing.get(k) ?? { opType: n.opType, domain: n.domain, opset, count: 0, nodes: [] };
+      entry.count++;
+      entry.nodes.push(names[i]!);
+      missing.set(k, entry);
+    });
+  };
+  visit(model.graph.nodes, nodeNames);
   if (missing.size > 0) throw new UnsupportedOpsError([...missing.values()]);
+}
+
+/**
+ * The importer of subgraphs (ctx.inlineGraph): binds the subgraph's inputs and initializers, sees
+ * the enclosing scope's values, imports its nodes (named `<prefix>/<node>`) and returns its outputs.
+ */
+function subgraphImporter(g: Graph, model: OnnxModel, onF64: ((what: string) => void) | undefined): SubgraphImporter {
+  const inline: SubgraphImporter = (sub, inputs, prefix, outer) => {
+    const values = new Map(outer);
+    sub.inputs.forEach((vi, i) => values.set(vi.name, inputs[i]!));
+    for (const [name, tensor] of sub.initializers) {
+      if (tensor.dtype === 'float64' && onF64) onF64(`initializer '${name}' of '${prefix}'`);
+      values.set(name, g.addConstant(`${prefix}/${name}`, tensor.dtype === 'float64' && onF64 ? float64AsFloat32(tensor) : tensor));
+    }
+    const why = (name: string) => `it is not defined in subgraph '${sub.name}' or an enclosing scope before this node`;
+    sub.nodes.forEach((node, i) => importNode(g, model, node, `${prefix}/${node.name !== '' ? node.name : `${node.opType}_${i}`}`, values, why, onF64, inline));
+    return sub.outputs.map((vi) => {
+      const v = values.get(vi.name);
+      if (v === undefined) throw new ImportError(`output '${vi.name}' of subgraph '${sub.name}' is not produced by any of its nodes or scopes`);
+      return v;
+    });
+  };
+  return inline;
 }
 
 /** Symbol names must survive the IR's text form, so unknown dims get a plain identifier. */
@@ -188,6 +230,7 @@ function importNode(
   values: Map<string, Value>,
   whyUndefined: (value: string) => string,
   onF64: ((what: string) => void) | undefined,
+  subgraphs: SubgraphImporter,
 ): void {
   for (const input of node.inputs) {
     if (input !== '' && !values.has(input)) {
@@ -196,7 +239,7 @@ function importNode(
   }
   const opset = model.opsets.get(node.domain)!;
   const importer = findImporter(node.domain, node.opType, opset)!; // checkSupported guarantees it
-  const ctx = new ImportContext(g, node, name, opset, values, onF64);
+  const ctx = new ImportContext(g, node, name, opset, values, onF64, subgraphs);
 
   let results: (Value | undefined)[];
   try {

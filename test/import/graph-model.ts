@@ -14,8 +14,8 @@ import { ONNX_SCHEMA } from '../../src/onnx/onnx-schema.js';
 
 const ModelProto = protobuf.parse(ONNX_SCHEMA, { keepCase: true }).root.lookupType('onnx.ModelProto');
 
-/** int / ints attributes, or a tensor attribute (ConstantOfShape's `value`). */
-export type GraphAttr = number | number[] | Tensor;
+/** int / ints attributes, a tensor attribute (ConstantOfShape's `value`), or a subgraph (If, Scan). */
+export type GraphAttr = number | number[] | Tensor | { graph: GraphModel };
 
 export interface GraphNode {
   op: string;
@@ -30,6 +30,8 @@ export interface GraphModel {
   initializers?: Record<string, Tensor>;
   nodes: GraphNode[];
   outputs: string[];
+  /** Declared output types (subgraph outputs need them for onnxruntime). */
+  outputTypes?: Record<string, { dtype: DType; dims: (number | string | null)[] }>;
   opset?: number;
 }
 
@@ -41,7 +43,34 @@ function tensorProto(name: string, t: Tensor): Record<string, unknown> {
 function attribute(name: string, v: GraphAttr): Record<string, unknown> {
   if (typeof v === 'number') return { name, type: 2, i: v };
   if (Array.isArray(v)) return { name, type: 7, ints: v };
+  if ('graph' in v) return { name, type: 5, g: graphProto(v.graph, name) };
   return { name, type: 4, t: tensorProto(name, v) };
+}
+
+/** GraphProto of `m` (inputs typed; outputs typed when `outputTypes` gives them, as subgraphs need). */
+function graphProto(m: GraphModel, name: string): Record<string, unknown> {
+  const valueInfo = (i: { name: string; dtype: DType; dims: (number | string | null)[] }) => ({
+    name: i.name,
+    type: {
+      tensor_type: {
+        elem_type: onnxDTypeCode(i.dtype),
+        shape: { dim: i.dims.map((d) => (d === null ? {} : typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
+  });
+  return {
+    name,
+    node: m.nodes.map((n, i) => ({
+      name: n.name ?? `${n.op.toLowerCase()}_${i}`,
+      op_type: n.op,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    })),
+    initializer: Object.entries(m.initializers ?? {}).map(([k, t]) => tensorProto(k, t)),
+    input: m.inputs.map(valueInfo),
+    output: m.outputs.map((o) => m.outputTypes?.[o] ? valueInfo({ name: o, ...m.outputTypes[o]! }) : { name: o }),
+  };
 }
 
 /** An int64 tensor (1-d unless dims say otherwise). */
@@ -52,27 +81,7 @@ export function int64s(values: number[], dims = [values.length]): Tensor {
 /** The model's ONNX bytes (for onnxruntime, which reads the same model). */
 export function encodeGraphModel(m: GraphModel): Uint8Array {
   const opset = m.opset ?? 17;
-  const graph = {
-    name: 'g',
-    node: m.nodes.map((n, i) => ({
-      name: n.name ?? `${n.op.toLowerCase()}_${i}`,
-      op_type: n.op,
-      input: n.inputs,
-      output: n.outputs,
-      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
-    })),
-    initializer: Object.entries(m.initializers ?? {}).map(([k, t]) => tensorProto(k, t)),
-    input: m.inputs.map((i) => ({
-      name: i.name,
-      type: {
-        tensor_type: {
-          elem_type: onnxDTypeCode(i.dtype),
-          shape: { dim: i.dims.map((d) => (d === null ? {} : typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
-        },
-      },
-    })),
-    output: m.outputs.map((name) => ({ name })),
-  };
+  const graph = graphProto(m, 'g');
   return ModelProto.encode(
     ModelProto.fromObject({ ir_version: 8, producer_name: 'onnx-wgsl-test', opset_import: [{ domain: '', version: opset }], graph }),
   ).finish();

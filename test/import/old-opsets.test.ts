@@ -280,7 +280,7 @@ describe('the registry below opset 7', () => {
   // starts below 7 without being listed here has not been reviewed.
   const REVIEWED = `Abs Add And ArgMax ArgMin AveragePool BatchNormalization Cast Ceil Clip Concat Constant Conv
     ConvTranspose DepthToSpace Div Dropout Elu Equal Exp Flatten Floor Gather Gemm GlobalAveragePool
-    GlobalMaxPool Greater Hardmax HardSigmoid Identity InstanceNormalization LeakyRelu Less Log
+    GlobalMaxPool Greater Hardmax HardSigmoid Identity If InstanceNormalization LeakyRelu Less Log
     LogSoftmax LpNormalization LRN MatMul Max MaxPool Mean Min Mul Neg Not Or Pad Pow PRelu Reciprocal
     ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp ReduceMax ReduceMean ReduceMin ReduceProd ReduceSum
     ReduceSumSquare Relu Reshape Selu Shape Sigmoid Size Slice Softmax Softplus Softsign SpaceToDepth Split

@@ -154,10 +154,16 @@ describe('ONNX rule violations', () => {
   });
 
   test.each([
-    ['bfloat16', "x.onnx: initializer 'w' has element type BFLOAT16, which onnx-wgsl does not support"],
+    ['complex64', "x.onnx: initializer 'w' has element type COMPLEX64, which onnx-wgsl does not support"],
     ['segment', "x.onnx: initializer 'w' is a segment of a larger tensor, which onnx-wgsl does not support"],
   ])('%s is valid ONNX but unsupported', (file, message) => {
     expect(decodeError(() => decodeModel(readFileSync(join(FIXTURES, `bad/${file}.onnx`)), { name: 'x.onnx' }))).toBe(message);
+  });
+
+  test('bfloat16 decodes to its values (the top half of an f32)', () => {
+    const w = decodeModel(readFileSync(join(FIXTURES, 'bad/bfloat16.onnx')), { name: 'x.onnx' }).graph.initializers.get('w')!;
+    expect(w.dtype).toBe('bfloat16');
+    expect(Array.from(w.data as Float32Array)).toEqual([1]);
   });
 });
 

@@ -303,7 +303,7 @@ describe('model.d.ts', () => {
     const b = compileGraph(modelB('batch', 'sequence'), { modelName: 'b' });
     const dtsA = generateDts(a.plan);
     const dtsB = generateDts(b.plan);
-    expect(dtsB).toContain("  h: { buffer: GPUBufferType; dims: readonly [number, number, 6]; dtype?: 'float32' | 'float16' | 'float64' };");
+    expect(dtsB).toContain("  h: { buffer: GPUBufferType; dims: readonly [number, number, 6]; dtype?: 'float32' | 'float16' | 'bfloat16' | 'float64' };");
     expect(dtsB).toContain("  id: { buffer: GPUBufferType; dims: readonly [number, number]; dtype?: 'int64' | 'int8' | 'int16' | 'int32' };");
     expect(dtsA).toContain('export type RunInputs = { [K in keyof ModelInputs]: ModelInputs[K] | ModelGpuInputs[K] };');
     for (const [name, text] of [['a', dtsA], ['b', dtsB]] as const) {

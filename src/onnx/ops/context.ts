@@ -23,9 +23,16 @@ import type { Op } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
 import { symbolicContents } from '../../../ir/eval/symbolic.js';
 import { scalarDim } from '../../../ir/infer/indexing.js';
-import type { OnnxAttributeValue, OnnxNode } from '../model.js';
+import type { OnnxAttributeValue, OnnxGraph, OnnxNode } from '../model.js';
+
+/**
+ * Imports `graph` inline into the graph being built (import.ts): `inputs` bound to its inputs in
+ * order, `outer` the values visible from the enclosing scope; returns its outputs' values.
+ */
+export type SubgraphImporter = (graph: OnnxGraph, inputs: Value[], prefix: string, outer: ReadonlyMap<string, Value>) => Value[];
 import { ImportError, UnsupportedFormError } from '../errors.js';
 import { float64AsFloat32, scalarTensor, tensorToNumbers } from './common.js';
+import { structuralValue, type DomainRequest } from '../structural.js';
 
 /** The values bound to the node's outputs, by position; undefined for outputs not produced. */
 export type ImportResult = (Value | undefined)[];
@@ -64,6 +71,8 @@ export class ImportContext {
      * called with what was read that way. `getTensor` and `dtypeFromCode` (cast.ts) apply it.
      */
     readonly onF64AsF32?: (what: string) => void,
+    /** Imports a subgraph inline (import.ts), for If branches and Scan bodies. */
+    private readonly subgraphs?: SubgraphImporter,
   ) {}
 
   get opType(): string {
@@ -268,6 +277,16 @@ export class ImportContext {
     return this.hasInput(index) ? this.constDims(index, what) : undefined;
   }
 
+  /**
+   * An input that decides the graph's structure (axes, a mode flag), as numbers: a constant's
+   * values; for a small int/bool graph input, the value pinned for the variant being compiled (or
+   * the import stops with a request for compile to enumerate `domain`: src/onnx/structural.ts).
+   */
+  structuralInput(index: number, what: string, domain: DomainRequest): number[] {
+    const v = this.input(index, what);
+    return v.data !== undefined ? tensorToNumbers(v.data) : structuralValue(this, v, what, domain);
+  }
+
   /** A constant input holding exactly one element (a scalar or a 1-element tensor). */
   constScalar(index: number, what: string): number {
     const values = this.constNumbers(index, what);
@@ -341,6 +360,21 @@ export class ImportContext {
     if (t.dtype !== 'float64' || this.onF64AsF32 === undefined) return t;
     this.onF64AsF32(`attribute '${name}' of node '${this.name}'`);
     return float64AsFloat32(t);
+  }
+
+  /** A GRAPH attribute (If's branches, Scan's body). */
+  getGraph(name: string): OnnxGraph {
+    return this.attr<'graph'>(name, ['graph'], undefined);
+  }
+
+  /**
+   * Imports `graph` inline, its inputs bound in order to `inputs`, the values of the enclosing
+   * scopes visible by name; returns its outputs. Its nodes are named `<this node>/<label>/…`.
+   */
+  inlineGraph(graph: OnnxGraph, inputs: Value[], label: string): Value[] {
+    if (this.subgraphs === undefined) this.fail('subgraphs cannot be imported here');
+    if (graph.inputs.length !== inputs.length) this.fail(`subgraph '${graph.name}' takes ${graph.inputs.length} inputs, given ${inputs.length}`);
+    return this.subgraphs(graph, inputs, `${this.name}/${label}`, this.values);
   }
 
   private attr<T extends AttrType>(name: string, types: T[], fallback: AttrOf<T> | undefined): AttrOf<T> {

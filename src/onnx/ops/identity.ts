@@ -8,8 +8,9 @@
  *   between training (0, the default: random dropout, refused as a form) and test mode (1: the
  *   input itself; a requested mask, which the spec leaves unspecified there, is refused).
  *   Opsets 7–11 have a `ratio` attribute that inference ignores; from 12, `ratio` and
- *   `training_mode` are inputs, and training_mode must be absent or a constant false (random
- *   masks are rejected as a form).
+ *   `training_mode` are inputs, and training_mode must be absent or false (random masks are
+ *   rejected as a form): a constant, or a bool graph input compiled per value (src/variants.ts),
+ *   whose run-time true is then refused.
  *   The optional mask output, when requested, is a constant fill (bool from opset 10; the data
  *   type before), or an `expand` of a scalar when the shape is symbolic. Its value follows
  *   onnxruntime, since the spec leaves the inference mask unspecified before opset 12: all true
@@ -32,9 +33,11 @@ function dropout(ctx: ImportContext) {
     return [x];
   }
   if (ctx.opset >= 12 && ctx.hasInput(2)) {
-    const training = ctx.constInput(2, 'training_mode');
-    if (training.data.length !== 1) ctx.fail("input 'training_mode' must be a scalar");
-    if (Number(training.data[0]) !== 0) ctx.unsupported('training_mode=true is not supported (inference only)');
+    // A graph input is compiled per value (src/variants.ts): false is this inference form, and
+    // true (random masks) has no variant, so run() refuses it with the reason below.
+    const training = ctx.structuralInput(2, 'training_mode', { kind: 'bool' });
+    if (training.length !== 1) ctx.fail("input 'training_mode' must be a scalar");
+    if (training[0] !== 0) ctx.unsupported('training_mode=true is not supported (inference only)');
   }
   const results: Value[] = [x];
   if (ctx.hasOutput(1)) {

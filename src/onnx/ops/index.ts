@@ -12,6 +12,7 @@ import { binaryImporters } from './binary.js';
 import { castImporters } from './cast.js';
 import { concatSplitImporters } from './concat-split.js';
 import { constantImporters } from './constant.js';
+import { controlFlowImporters } from './control-flow.js';
 import { convImporters } from './conv.js';
 import { einsumImporters } from './einsum.js';
 import { expandImporters } from './expand.js';
@@ -67,6 +68,7 @@ export const IMPORTERS: readonly OpImporter[] = [
   ...gatherImporters,
   ...shapeImporters,
   ...constantImporters,
+  ...controlFlowImporters,
   ...expandImporters,
   ...identityImporters,
   ...reduceImporters,

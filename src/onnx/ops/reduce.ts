@@ -5,7 +5,8 @@
  * ReduceLogSum, ReduceLogSumExp, ReduceSumSquare (opset 1/11/13/18, ReduceMax/Min also 20),
  * ArgMax, ArgMin (1/11/12/13). Opsets 1 to MAX_OPSET.
  * - Axes: the `axes` attribute, or — ReduceSum from opset 13, the others from 18 — an optional
- *   constant `axes` input. Negative axes from 11. Absent or empty axes reduce everything, unless
+ *   `axes` input: a constant, or a graph input compiled once per legal value (src/variants.ts).
+ *   Negative axes from 11. Absent or empty axes reduce everything, unless
  *   `noop_with_empty_axes=1` (same opsets as the input form), which makes the op the identity.
  * - `keepdims` defaults to 1.
  * - ArgMax/ArgMin: `axis` (default 0), `keepdims`, `select_last_index` (12+, default 0).
@@ -36,7 +37,9 @@ function reduce(fn: ReduceFn, inputFormSince: number) {
     const x = ctx.input(0, 'data');
     const inputForm = ctx.opset >= inputFormSince;
     if (inputForm) ctx.rejectMovedAttr('axes', inputFormSince);
-    const given = inputForm ? ctx.optionalConstNumbers(1, 'axes') : ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
+    // Axes fed as a graph input are compiled once per legal value (src/variants.ts).
+    const axesInput = () => (ctx.hasInput(1) ? ctx.structuralInput(1, 'axes', { kind: 'axes', rank: x.rank, order: 'set' }) : undefined);
+    const given = inputForm ? axesInput() : ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
     const noop = inputForm && ctx.getInt('noop_with_empty_axes', 0) !== 0;
     let axes: number[];
     if (given === undefined || given.length === 0) {

@@ -9,9 +9,10 @@
  *   from the element count by exact symbolic division (e.g. [batch, 6] → [-1, 3, 2] gives batch,
  *   [batch, sequence, 128] → [-1, 128] gives batch*sequence).
  * - Flatten: [prod(d < axis), prod(d ≥ axis)] (symbolic products allowed); negative axis from 11.
- * - Squeeze/Unsqueeze: `axes` attribute before opset 13, constant input from 13; negative axes
- *   from 11. Squeeze without axes drops every dim of size 1, so it needs symbolic dims bound
- *   (whether a symbol is 1 decides the output rank).
+ * - Squeeze/Unsqueeze: `axes` attribute before opset 13, input from 13 (a constant, or a graph
+ *   input compiled once per legal value, src/variants.ts); negative axes from 11. Squeeze
+ *   without axes (or with an empty list, as onnxruntime reads it) drops every dim of size 1, so
+ *   it needs symbolic dims bound (whether a symbol is 1 decides the output rank).
  * Lowers to: `reshape` with a fully resolved shape (numbers and symbols, no 0 or -1); a reshape to
  * the input's own shape is the input itself.
  */
@@ -125,24 +126,28 @@ function flatten(ctx: ImportContext) {
   return reshapeOut(ctx, x, shape);
 }
 
-/** Squeeze/Unsqueeze axes: the attribute before opset 13, the (constant) input from 13. */
-function readAxes(ctx: ImportContext, required: boolean): number[] | undefined {
+/**
+ * Squeeze/Unsqueeze axes: the attribute before opset 13, the input from 13 (a constant, or a graph
+ * input compiled once per legal value: src/variants.ts). Unsqueeze's axes index the output rank.
+ */
+function readAxes(ctx: ImportContext, required: boolean, rank: number, outputRank: boolean): number[] | undefined {
   if (ctx.opset < 13) return ctx.hasAttr('axes') || required ? ctx.getInts('axes') : undefined;
   ctx.rejectMovedAttr('axes', 13);
   if (!ctx.hasInput(1)) {
     if (required) ctx.fail("input 'axes' is required");
     return undefined;
   }
-  return ctx.constNumbers(1, 'axes');
+  return ctx.structuralInput(1, 'axes', { kind: 'axes', rank, order: 'set', ...(outputRank ? { outputRank } : {}) });
 }
 
 function squeeze(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
   const dims = x.type.shape;
-  const given = readAxes(ctx, false);
+  const given = readAxes(ctx, false, x.rank, false);
   let drop: number[];
-  if (given === undefined) {
-    // Without axes every size-1 dim goes; whether a symbol is 1 is only known once it is bound.
+  if (given === undefined || given.length === 0) {
+    // Without axes (or with an empty list, as onnxruntime reads it) every size-1 dim goes;
+    // whether a symbol is 1 is only known once it is bound.
     const symbol = dims.find((d) => typeof d === 'string');
     if (symbol !== undefined) {
       throw new SymbolicDimError(`Squeeze without axes on the symbolic dim '${symbol}' (it may or may not be 1); bind it with --dim`);
@@ -163,7 +168,7 @@ function squeeze(ctx: ImportContext) {
 
 function unsqueeze(ctx: ImportContext) {
   const x = ctx.input(0, 'data');
-  const given = readAxes(ctx, true)!;
+  const given = readAxes(ctx, true, x.rank, true)!;
   const outRank = x.rank + given.length;
   const axes = normalizeAxes(given, outRank, 'Unsqueeze axes');
   const shape: Dim[] = [];

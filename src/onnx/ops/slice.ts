@@ -3,9 +3,11 @@
  *
  * ONNX: Slice (opset 1/10/11/13). Opsets 1 to MAX_OPSET; any element type.
  * - Before opset 10: `starts`, `ends` and optional `axes` attributes, step 1.
- * - From 10: inputs starts, ends, axes?, steps?, all known at compile time: axes and steps
- *   constants, starts and ends constants or shape computations on symbolic dims (`x[:, :seq]`
- *   with seq read from another input's shape).
+ * - From 10: inputs starts, ends, axes?, steps?, all known at compile time: steps constants;
+ *   axes constants or a graph input compiled once per legal value (src/variants.ts); starts and
+ *   ends constants, shape computations on symbolic dims (`x[:, :seq]` with seq read from another
+ *   input's shape), or small integer graph inputs read as value symbols bound per run (starts
+ *   from 0, ends from 1; negative values are refused at run time).
  * Negative axes are normalized; repeated axes and zero steps are errors. starts/ends keep ONNX
  * meaning (negative counts from the end, out of range clamps); values beyond ±(2³¹−1) — the
  * INT64 sentinels exporters use for "to the end" — are clamped to that range, which selects the
@@ -32,9 +34,11 @@ function slice(ctx: ImportContext) {
     axes = ctx.hasAttr('axes') ? ctx.getInts('axes') : undefined;
   } else {
     for (const a of ['starts', 'ends', 'axes']) ctx.rejectMovedAttr(a, 10);
-    starts = ctx.constDims(1, 'starts');
+    // A graph input of starts may hold 0 (the usual start): its elements read as symbol − 1.
+    starts = ctx.knownDimsFromZero(1) ?? ctx.constDims(1, 'starts');
     ends = ctx.constDims(2, 'ends');
-    axes = ctx.optionalConstNumbers(3, 'axes');
+    // Axes fed as a graph input are compiled once per legal (ordered) value: src/variants.ts.
+    axes = ctx.hasInput(3) ? ctx.structuralInput(3, 'axes', { kind: 'axes', rank: x.rank, order: 'list' }) : undefined;
     steps = ctx.optionalConstNumbers(4, 'steps');
   }
   const n = starts.length;
