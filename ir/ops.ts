@@ -94,14 +94,18 @@ export type PoolIndices = 'none' | 'rowMajor' | 'colMajor';
 
 export type ReduceFn = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'l1' | 'l2' | 'logSum' | 'logSumExp' | 'sumSquare';
 
-export type ResizeCoordMode =
-  | 'half_pixel'
-  | 'pytorch_half_pixel'
-  | 'align_corners'
-  | 'asymmetric'
-  | 'tf_crop_and_resize'
-  | 'half_pixel_symmetric'
-  | 'tf_half_pixel_for_nn';
+/** Every Resize coordinate transformation mode (ONNX names), for validation. */
+export const RESIZE_COORD_MODES = [
+  'half_pixel',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_crop_and_resize',
+  'half_pixel_symmetric',
+  'tf_half_pixel_for_nn',
+] as const;
+
+export type ResizeCoordMode = (typeof RESIZE_COORD_MODES)[number];
 
 /**
  * Nearest rounding (ONNX nearest_mode); `simple` is the rule before opset 11 (onnxruntime's):

@@ -9,7 +9,7 @@
 
 import type { DType } from '../dtype.js';
 import type { TensorType, Value } from '../graph.js';
-import type { Op } from '../ops.js';
+import { RESIZE_COORD_MODES, type Op } from '../ops.js';
 import type { Dim } from '../shape.js';
 import { formatShape } from '../shape.js';
 import { dimAdd, dimFloorDiv, dimMul, dimSub } from '../dim.js';
@@ -224,15 +224,7 @@ export function inferBatchNorm(inputs: readonly Value[]): TensorType[] {
   return [{ dtype: x.dtype, shape: [...x.shape] }];
 }
 
-const COORD_MODES = new Set([
-  'half_pixel',
-  'pytorch_half_pixel',
-  'align_corners',
-  'asymmetric',
-  'tf_crop_and_resize',
-  'half_pixel_symmetric',
-  'tf_half_pixel_for_nn',
-]);
+const COORD_MODES: ReadonlySet<string> = new Set(RESIZE_COORD_MODES);
 const NEAREST_MODES = new Set(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil', 'simple']);
 
 /** Resize (ir/ops.ts): the output has `sizes`; a second input is the ROI or the run-time scales. */

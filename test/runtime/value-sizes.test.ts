@@ -10,55 +10,19 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Tensor } from '../../ir/graph.js';
-import { compileModel, type CompiledModel } from '../../src/compile.js';
-import { decodeModel } from '../../src/onnx/decode.js';
-import { createModel, type Model } from '../../runtime/index.js';
 import { InputValidationError, UnsupportedValueError } from '../../runtime/errors.js';
-import { buildNodeModel, type NodeModel } from '../import/one-node-model.js';
-import { runOrt } from '../import/ort.js';
+import type { NodeModel } from '../import/one-node-model.js';
+import { asInput, disposeAll, expectLikeOrt, i64, loadNodeModel } from './node-models.js';
 import { getDevice } from '../helpers/gpu.js';
 import { randomTensor, rng } from '../helpers/random.js';
 
-const i64 = (values: number[]): Tensor => ({ dtype: 'int64', dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
-
-interface Loaded {
-  bytes: Uint8Array;
-  compiled: CompiledModel;
-  model: Model;
-}
-
 let device: GPUDevice;
-const loaded: Model[] = [];
-
-async function load(m: NodeModel): Promise<Loaded> {
-  const bytes = buildNodeModel(m);
-  const compiled = compileModel(decodeModel(bytes), m.op);
-  const model = await createModel(compiled.plan, compiled.weights, { device });
-  loaded.push(model);
-  return { bytes, compiled, model };
-}
-
-const asInput = (t: Tensor) => ({ data: t.data as Float32Array | Int32Array | BigInt64Array, dims: t.dims });
-const asInputs = (feeds: Record<string, Tensor>) => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, asInput(t)]));
-
-/** Runs `l` and onnxruntime on `feeds`; every output must match exactly (dims and values). */
-async function expectLikeOrt(l: Loaded, feeds: Record<string, Tensor>, what: string): Promise<void> {
-  const got = await l.model.run(asInputs(feeds));
-  const want = await runOrt(l.bytes, feeds);
-  expect(Object.keys(got).sort(), what).toEqual(Object.keys(want).sort());
-  for (const [name, w] of Object.entries(want)) {
-    const g = got[name]!;
-    expect(g.dims, `${name} dims, ${what}`).toEqual(w.dims);
-    expect(Array.from(g.data as ArrayLike<number | bigint>), `${name} values, ${what}`).toEqual(Array.from(w.data as ArrayLike<number | bigint>));
-  }
-}
+const load = (m: NodeModel) => loadNodeModel(device, m);
 
 beforeAll(async () => {
   device = await getDevice();
 });
-afterAll(() => {
-  for (const m of loaded.splice(0)) m.dispose();
-});
+afterAll(disposeAll);
 
 const topKModel = (largest: number): NodeModel => ({
   op: 'TopK',

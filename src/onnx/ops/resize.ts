@@ -30,7 +30,7 @@
  * Lowers to: `resize` with per-axis scales and sizes and every attribute explicit.
  */
 
-import type { ResizeCoordMode, ResizeNearestMode } from '../../../ir/ops.js';
+import { RESIZE_COORD_MODES, type ResizeCoordMode, type ResizeNearestMode } from '../../../ir/ops.js';
 import type { Dim } from '../../../ir/shape.js';
 import { dimFloorDiv, dimMul } from '../../../ir/dim.js';
 import type { Value } from '../../../ir/graph.js';
@@ -38,15 +38,7 @@ import type { ImportContext, OpImporter } from './context.js';
 import { importer, iota, normalizeAxes, staticDim, tensorToNumbers } from './common.js';
 
 type Mode = 'nearest' | 'linear' | 'cubic';
-const COORD_MODES: ResizeCoordMode[] = [
-  'half_pixel',
-  'pytorch_half_pixel',
-  'align_corners',
-  'asymmetric',
-  'tf_crop_and_resize',
-  'half_pixel_symmetric',
-  'tf_half_pixel_for_nn',
-];
+const COORD_MODES: readonly string[] = RESIZE_COORD_MODES;
 const NEAREST_MODES: ResizeNearestMode[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
 /** Whether a coordinate transform reads the scale itself (the others use lengths and the ROI). */
