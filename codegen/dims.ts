@@ -88,7 +88,9 @@ export function readsDims(wgsl: string): boolean {
 /** Prepends the table's declaration to a kernel that reads it and marks it `usesDims`. */
 export function attachDims<K extends { wgsl: string; usesDims?: boolean }>(k: K): K {
   if (!readsDims(k.wgsl) || k.usesDims) return k;
-  return { ...k, wgsl: `${DIMS_DECL}\n${k.wgsl}`, usesDims: true };
+  // After any leading directives (`enable subgroups;`): WGSL wants them before all declarations.
+  const directives = /^(?:(?:enable|requires|diagnostic)\b[^;]*;\s*)*/.exec(k.wgsl)![0];
+  return { ...k, wgsl: `${directives}${DIMS_DECL}\n${k.wgsl.slice(directives.length)}`, usesDims: true };
 }
 
 /** The table's uniform contents for the given symbol values (what the runtime uploads). */

@@ -40,6 +40,11 @@ export interface DeviceLimits {
   maxStorageBuffersPerShaderStage: number;
   maxComputeInvocationsPerWorkgroup: number;
   maxStorageBufferBindingSize: number;
+  /**
+   * The smallest subgroup the target device forms, when the target is known to offer the WebGPU
+   * `subgroups` feature (absent: not assumed). GEMMs share loads across subgroups of 8+ lanes.
+   */
+  subgroupMinSize?: number;
 }
 
 export const DEFAULT_LIMITS: DeviceLimits = {

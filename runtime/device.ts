@@ -122,8 +122,13 @@ export interface DeviceRequest {
  * those of `request.optionalFeatures` the adapter has (the caller checks `device.features`).
  */
 export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request: DeviceRequest = {}): Promise<AcquiredDevice> {
+  // A kernel tuned to share loads across a subgroup (codegen/kernels/gemm-core.ts) needs them.
+  const needsSubgroups = plan.shaders.some((s) => s.startsWith('enable subgroups;'));
   if (given) {
     checkLimits(plan, given.limits, 'the given device');
+    if (needsSubgroups && !given.features.has('subgroups')) {
+      throw new ModelLoadError("this model was compiled (tuned) for WebGPU subgroups: request the 'subgroups' feature on the given device");
+    }
     return { device: given, owned: false };
   }
   const gpu = await getGpu();
@@ -133,8 +138,11 @@ export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request:
   // Ask for what the plan needs; values below WebGPU's defaults are raised to them by the API.
   // Sizes known only per run may need anything up to what the adapter offers.
   const unbounded = hasUnboundedSizes(plan);
+  if (needsSubgroups && !adapter.features.has('subgroups')) {
+    throw new ModelLoadError('this model was compiled (tuned) for WebGPU subgroups, which this adapter does not offer');
+  }
   const device = await adapter.requestDevice({
-    requiredFeatures: (request.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
+    requiredFeatures: [...(needsSubgroups ? ['subgroups' as GPUFeatureName] : []), ...(request.optionalFeatures ?? []).filter((f) => adapter.features.has(f))],
     requiredLimits: {
       maxStorageBufferBindingSize: unbounded ? adapter.limits.maxStorageBufferBindingSize : plan.limits.maxStorageBufferBindingSize,
       maxBufferSize: unbounded ? adapter.limits.maxBufferSize : plan.limits.maxBufferSize,

@@ -1,11 +1,15 @@
 /**
  * Benchmark of the matmul kernel on the local WebGPU adapter (not a test): times an M×K · K×N f32
- * product for the default tiling and any tilings given, reporting the best of several runs in
- * GFLOP/s, the CPU time the process used per run (on lavapipe the GPU is the CPU, so this is a
- * load-independent measure on a shared machine), and the first-dispatch time (shader compile).
+ * product for the default tiling and any tilings given, reporting the median and best of several
+ * runs in GFLOP/s, the CPU time the process used per run (on lavapipe the GPU is the CPU, so this
+ * is a less load-dependent measure on a shared machine), and the first-dispatch time (shader
+ * compile). Tilings are timed in interleaved rounds so that a drifting machine load hits all alike.
  *
  *   npx tsc -p tsconfig.json && node dist/codegen/kernels/bench-matmul.js [M N K] \
  *     [--reps 5] [--tiling '{"rows":4,"cols":4,"wgX":8,"wgY":8,"vec4":true}' ...] [--symbolic]
+ *
+ * The default tiling is the one matmul.ts picks for this adapter: with subgroups of 8+ lanes, the
+ * subgroup-rows form (`"subgroupRows":true` in a tiling; gemm-core.ts), else the plain form.
  *
  * `--symbolic` compiles the kernel with M left symbolic (codegen/dims.ts: sizes read from the dims
  * table, a linearized grid), as for a model compiled for any batch·sequence, and binds the table
@@ -19,7 +23,7 @@ import { Graph } from '../../ir/graph.js';
 import { DEFAULT_LIMITS, type CodegenContext } from '../kernel.js';
 import { attachDims, dimTableWords, DimTable, withDimTable } from '../dims.js';
 import { evalDim } from '../../ir/dim.js';
-import { defaultGemmTiling, type GemmTiling } from './gemm-core.js';
+import { defaultGemmTiling, defaultSubgroupTiling, type GemmTiling } from './gemm-core.js';
 import { matmulKernels } from './matmul.js';
 
 interface Args {
@@ -55,6 +59,8 @@ async function main(): Promise<void> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('bench-matmul: no WebGPU adapter');
   const device = await adapter.requestDevice({
+    // For the subgroup-rows form (gemm-core.ts), when the adapter offers subgroups.
+    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
     requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
   });
   const info = adapter.info;
@@ -68,7 +74,12 @@ async function main(): Promise<void> {
   g.add({ kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1 }, [a, b], 'matmul', [], false);
   const node = g.nodes[0]!;
   const ctx: CodegenContext = {
-    limits: { ...DEFAULT_LIMITS, maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension },
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+      // The default tiling for this adapter: the subgroup form when it has subgroups of 8+ lanes.
+      subgroupMinSize: device.features.has('subgroups') ? (info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize : undefined,
+    },
     scratch: () => {
       throw new Error('matmul needs no scratch');
     },
@@ -81,9 +92,15 @@ async function main(): Promise<void> {
   };
   const buffers = [buffer(M * K, true), buffer(K * N, true), buffer(M * N, false)];
   const flop = 2 * M * N * K;
-  const tilings = [defaultGemmTiling(args.symbolic ? 'm' : M, N, K), ...args.tilings];
-  console.log(`matmul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)${args.symbolic ? ', M symbolic' : ''}, best of ${reps}`);
+  const Md = args.symbolic ? 'm' : M;
+  // The default as matmul.ts chooses it (the subgroup form only where the layout allows it).
+  const shared = defaultSubgroupTiling(Md, N, K, ctx.limits.subgroupMinSize);
+  const tilings = [shared && K % 4 === 0 ? shared : defaultGemmTiling(Md, N, K), ...args.tilings];
+  console.log(`matmul ${M}×${K} · ${K}×${N} (${(flop / 1e9).toFixed(2)} GFLOP)${args.symbolic ? ', M symbolic' : ''}, ${reps} interleaved reps`);
 
+  // Compile every tiling first, then time them in interleaved rounds: on a shared machine the
+  // load drifts over seconds, and interleaving spreads that drift over all candidates alike.
+  const runs: { tiling: GemmTiling; run: () => Promise<{ ms: number; cpuMs: number }>; first: number; ms: number[]; cpu: number[] }[] = [];
   for (const tiling of tilings) {
     const table = new DimTable();
     const [kernel] = withDimTable(table, () => matmulKernels(node, ctx, tiling)).map(attachDims);
@@ -118,16 +135,22 @@ async function main(): Promise<void> {
       return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
     };
     const first = await run(); // includes the driver's shader compile (lavapipe compiles lazily)
-    let best = Infinity;
-    let bestCpu = Infinity;
-    for (let i = 0; i < reps; i++) {
-      const r = await run();
-      best = Math.min(best, r.ms);
-      bestCpu = Math.min(bestCpu, r.cpuMs);
+    runs.push({ tiling, run, first: first.ms, ms: [], cpu: [] });
+  }
+  for (let i = 0; i < reps; i++) {
+    for (const r of runs) {
+      const t = await r.run();
+      r.ms.push(t.ms);
+      r.cpu.push(t.cpuMs);
     }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const r of runs) {
+    const med = median(r.ms);
+    const best = Math.min(...r.ms);
     console.log(
-      `${JSON.stringify(tiling)}: ${best.toFixed(1)} ms, ${(flop / best / 1e6).toFixed(2)} GFLOP/s` +
-        ` (process CPU ${bestCpu.toFixed(0)} ms per run; first run ${first.ms.toFixed(0)} ms)`,
+      `${JSON.stringify(r.tiling)}: median ${med.toFixed(1)} ms, ${(flop / med / 1e6).toFixed(2)} GFLOP/s; best ${(flop / best / 1e6).toFixed(2)} GFLOP/s` +
+        ` (process CPU ${median(r.cpu).toFixed(0)} ms median, ${Math.min(...r.cpu).toFixed(0)} min per run; first run ${r.first.toFixed(0)} ms)`,
     );
   }
   for (const buf of buffers) buf.destroy();

@@ -19,6 +19,17 @@
  * The caller owns bindings, per-batch base offsets and the final store, so the store stays one
  * place (`store(m, n, acc)`) where a fused epilogue can later be injected.
  *
+ * Where the loads go on lavapipe (Mesa 25, checked in its generated code): a storage load whose
+ * address is not a constant is a per-lane loop with a bounds check per component, even when every
+ * lane reads the same address (addresses from workgroup ids or the k loop are not known to be
+ * uniform there), and those loops are about 90% of a 1024³ GEMM's time (the same kernel with its
+ * loads replaced by arithmetic runs ~9× faster). So the plain form, where every lane of a row of
+ * invocations loads the same A rows, loads each A element once per lane. The subgroup-rows form
+ * (`GemmTiling.subgroupRows`, `planSharedRows`) loads each once per subgroup and broadcasts it:
+ * about half the time at 1024³. It needs the `subgroups` feature, which the compiler cannot assume
+ * for an unknown target, so the tuner offers it (on an adapter with subgroups of 8+ lanes) and
+ * the runtime requests the feature for plans whose shaders enable it.
+ *
  * Symbolic sizes (M = batch·sequence rows, a symbolic batch count, a sequence-long N or K in
  * attention): the block shape is a compile-time choice, so it comes from the static sizes and an
  * assumed size for symbolic ones (`SYMBOLIC_EXTENT`), never from a symbol's value. A symbolic
@@ -41,6 +52,14 @@ export interface GemmTiling {
   wgY: number;
   /** Use vec4 loads where an operand's layout and alignment allow it. */
   vec4: boolean;
+  /**
+   * Share A's rows across the subgroup (WGSL `subgroups`): lane s loads one row's vec4 of k-steps
+   * and every lane takes the block's rows from their loading lanes with `subgroupBroadcast`, so a
+   * row is read from storage once per subgroup instead of once per lane. Needs a device with the
+   * `subgroups` feature and a minimum subgroup size of at least 8 (see `subgroupFormApplies`);
+   * where the layout does not allow it the plain form is emitted.
+   */
+  subgroupRows?: boolean;
 }
 
 /** How one operand is stored: a row-major 2-d matrix per batch, possibly transposed. */
@@ -111,6 +130,21 @@ export function defaultGemmTiling(Md: Dim, Nd: Dim, Kd: Dim): GemmTiling {
   let wgY = 8;
   while (wgY > 1 && wgY / 2 >= tilesM) wgY /= 2;
   return { rows, cols, wgX: 64 / wgY, wgY, vec4: true };
+}
+
+/**
+ * The subgroup-rows tiling for a product big enough to gain from it, on a device whose subgroups
+ * have at least 8 lanes (`subgroupMinSize`), else undefined. The caller still checks that the
+ * operands' layout allows the form (`subgroupFormApplies`). Measured on lavapipe (process CPU
+ * per 1024³ product, a loaded 2-core host): 24×4 rows×cols in 8-lane workgroups 190–240 ms,
+ * 16×4 240–340 ms, the best plain tiling 580–630 ms; 24-row blocks waste clamped rows on short
+ * M, so shorter products take 16.
+ */
+export function defaultSubgroupTiling(Md: Dim, Nd: Dim, Kd: Dim, subgroupMinSize: number | undefined): GemmTiling | undefined {
+  if ((subgroupMinSize ?? 0) < SUBGROUP_ROW_LANES) return undefined;
+  const [M, N, K] = [Md, Nd, Kd].map((d) => (typeof d === 'number' ? d : SYMBOLIC_EXTENT)) as [number, number, number];
+  if (M < 16 || N < 4 || M * N * K < 1 << 21) return undefined;
+  return { rows: M >= 96 ? 24 : 16, cols: 4, wgX: 8, wgY: 1, vec4: true, subgroupRows: true };
 }
 
 const LANES = ['x', 'y', 'z', 'w'];
@@ -193,9 +227,48 @@ function planOperand(op: GemmOperand, tag: string, base: string, t0: string, til
   };
 }
 
+/**
+ * A's rows in the subgroup-rows form (`subgroupFormApplies`): lane s of the subgroup loads row
+ * `r0 + 8g + s % 8` (clamped) as a vec4 of k-steps, once per group g of 8 rows, and row t comes from
+ * lane t % 8 of group ⌊t/8⌋ by `subgroupBroadcast`. On lavapipe a load whose address differs per
+ * lane is a per-lane loop with bounds checks; the plain form has every lane load the same rows,
+ * so this cuts A's loads by the lane count (measured at 1024³: about twice the GEMM speed).
+ */
+function planSharedRows(op: GemmOperand, tiles: number, extent: Dim): OperandPlan {
+  const groups = Math.ceil(tiles / SUBGROUP_ROW_LANES);
+  const last = u32(dimSub(extent, 1));
+  return {
+    vec4: true,
+    setup: Array.from(
+      { length: groups },
+      (_, g) => `let pa${g} = (aBase + min(r0 + ${SUBGROUP_ROW_LANES * g}u + sgLane % ${SUBGROUP_ROW_LANES}u, ${last}) * ${u32(op.ld)}) / 4u;`,
+    ),
+    loads: (k) => [
+      ...Array.from({ length: groups }, (_, g) => `let as${g} = ${op.name}[pa${g} + ${k} / 4u];`),
+      ...Array.from({ length: tiles }, (_, t) => `let a${t} = subgroupBroadcast(as${Math.floor(t / SUBGROUP_ROW_LANES)}, ${t % SUBGROUP_ROW_LANES}u);`),
+    ],
+    at: (t, kk) => `a${t}.${LANES[kk]}`,
+  };
+}
+
 export interface EmittedGemm {
   wgsl: string;
   workgroups: [Dim, Dim, Dim];
+}
+
+/** Lanes of a subgroup that load A's rows in the subgroup-rows form (one row each, vec4 along k). */
+export const SUBGROUP_ROW_LANES = 8;
+
+/**
+ * Whether the subgroup-rows form applies to this product and tiling: A read as vec4 along k (so
+ * one lane's load covers four k-steps of a row), a workgroup that is one row of invocations
+ * (every lane of a subgroup then shares the block's rows) whose width is a multiple of 8 (the
+ * first 8 lanes of every subgroup exist, given a subgroup size of at least 8), and no per-k scale.
+ */
+export function subgroupFormApplies(spec: Pick<GemmSpec, 'a' | 'K'>, tiling: GemmTiling): boolean {
+  const { a, K } = spec;
+  const aVec4 = tiling.vec4 && a.kContiguous && a.baseAligned4 && multipleOf4(a.ld) && multipleOf4(K);
+  return !!tiling.subgroupRows && aVec4 && !a.kScale && tiling.wgY === 1 && tiling.wgX % SUBGROUP_ROW_LANES === 0;
 }
 
 export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number): EmittedGemm {
@@ -206,7 +279,8 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
   const tilesN = dimCeilDiv(N, TN);
   const grid = gridFor([dimCeilDiv(tilesN, wgX), dimCeilDiv(tilesM, wgY), spec.batch], maxPerDim);
 
-  const A = planOperand(spec.a, 'a', 'aBase', 'r0', TM, M, K, tiling);
+  const shared = subgroupFormApplies(spec, tiling);
+  const A = shared ? planSharedRows(spec.a, TM, M) : planOperand(spec.a, 'a', 'aBase', 'r0', TM, M, K, tiling);
   const B = planOperand(spec.b, 'b', 'bBase', 'c0', TN, N, K, tiling);
 
   // Accumulators are vec4 over columns when the column block allows it (fewer WGSL statements,
@@ -247,6 +321,7 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
     body.push(...[...A.loads('k', 1), ...B.loads('k', 1), ...fmas(1)].map((s) => `  ${s}`));
     body.push('}');
   }
+  const storeStart = body.length;
   if (spec.loopedStore) {
     const accs = Array.from({ length: TM * groupsN }, (_, x) => `acc${Math.floor(x / groupsN)}_${x % groupsN}`);
     body.push(`var res = array<${accType}, ${TM * groupsN}>(${accs.join(', ')});`);
@@ -267,20 +342,28 @@ export function emitGemm(spec: GemmSpec, tiling: GemmTiling, maxPerDim: number):
     }
   }
 
-  const wgsl = `${spec.declarations(A.vec4, B.vec4)}
+  // The subgroup form keeps every lane running to the end (a broadcast reads its source lane, which
+  // must not have returned): out-of-range tiles compute a clamped tile and skip only the stores.
+  const tileRange = `tcRaw < ${u32(tilesN)} && trRaw < ${u32(tilesM)}`;
+  const entry = shared
+    ? [`let live = ${tileRange};`, `let tc = min(tcRaw, ${u32(dimSub(tilesN, 1))});`, `let tr = min(trRaw, ${u32(dimSub(tilesM, 1))});`]
+    : [`if (tcRaw >= ${u32(tilesN)} || trRaw >= ${u32(tilesM)}) { return; }`, 'let tc = tcRaw;', 'let tr = trRaw;'];
+  const stores = shared ? [`if (live) {`, ...body.splice(storeStart).map((l) => `  ${l}`), '}'] : [];
+  const wgsl = `${shared ? 'enable subgroups;\n' : ''}${spec.declarations(A.vec4, B.vec4)}
 
 @compute @workgroup_size(${wgX}, ${wgY})
-fn main(${GRID_BUILTINS}) {
+fn main(${GRID_BUILTINS}${shared ? ', @builtin(subgroup_invocation_id) sgLane: u32' : ''}) {
   ${grid.prologue}
-  let tc = wg.x * ${wgX}u + lid.x;
-  let tr = wg.y * ${wgY}u + lid.y;
-  if (tc >= ${u32(tilesN)} || tr >= ${u32(tilesM)}) { return; }
+  let tcRaw = wg.x * ${wgX}u + lid.x;
+  let trRaw = wg.y * ${wgY}u + lid.y;
+  ${entry.join('\n  ')}
   let bz = wg.z;
   ${spec.batchPrologue}
   let r0 = tr * ${TM}u;
   let c0 = tc * ${TN}u;
-  ${body.join('\n  ')}
+  ${[...body, ...stores].join('\n  ')}
 }
 `;
+  // The runtime requests the `subgroups` feature for a plan with a shader that starts so.
   return { wgsl, workgroups: grid.workgroups };
 }

@@ -13,7 +13,8 @@
  * Sizes may be symbolic (codegen/dims.ts): `[batch, sequence, K] × [K, N]` folds into one GEMM
  * with M = batch·sequence read from the dims table; batched products with symbolic batch dims
  * decode their broadcast batch offsets with table reads; the tiling comes from the static sizes
- * (gemm-core.ts `defaultGemmTiling`).
+ * (gemm-core.ts `defaultGemmTiling`, or `defaultSubgroupTiling` when the codegen limits say the
+ * target has subgroups of 8+ lanes).
  */
 
 import type { Kernel, CodegenContext } from '../kernel.js';
@@ -22,7 +23,7 @@ import { broadcastShapes, dimStrides } from '../../ir/shape.js';
 import { dimEquals, dimMul, type Dim } from '../../ir/dim.js';
 import { u32 } from '../dims.js';
 import { shapeOf, f32Lit, offsetToCoords, broadcastOffset, scalarOf } from '../wgsl.js';
-import { defaultGemmTiling, emitGemm, multipleOf4, type GemmTiling } from './gemm-core.js';
+import { defaultGemmTiling, defaultSubgroupTiling, emitGemm, multipleOf4, subgroupFormApplies, type GemmTiling } from './gemm-core.js';
 import { requireFloat } from './grid.js';
 import { WgslHelpers } from './wgsl-math.js';
 import { anchorEpilogue, groupKernelName } from '../schedule/epilogue.js';
@@ -149,14 +150,17 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
   // Unused bindings are dropped from 'auto' layouts; touching c keeps the layout stable.
   const keepC = c && !cDims ? `if (bz > 0xffffffffu) { y[0] = ${scalarOf(ep.outputs[0]!.type.dtype)}(c[0]); }\n  ` : '';
 
-  const t = tiling ?? defaultGemmTiling(M, N, K);
+  const aOperand = { name: 'a', kContiguous: !s.transA, ld: aLd, baseAligned4: bc === 1 || multipleOf4(dimMul(s.M, K)) };
+  // On a device known to have subgroups, big products default to sharing A's rows across them.
+  const shared = defaultSubgroupTiling(M, N, K, ctx.limits.subgroupMinSize);
+  const t = tiling ?? (shared && subgroupFormApplies({ a: aOperand, K }, shared) ? shared : defaultGemmTiling(M, N, K));
   const { wgsl, workgroups } = emitGemm(
     {
       M,
       N,
       K,
       batch: bc,
-      a: { name: 'a', kContiguous: !s.transA, ld: aLd, baseAligned4: bc === 1 || multipleOf4(dimMul(s.M, K)) },
+      a: aOperand,
       b: { name: 'b', kContiguous: s.bIs1d || s.transB, ld: bLd, baseAligned4: bc === 1 || multipleOf4(dimMul(K, N)) },
       declarations,
       batchPrologue: keepC + prologue.join('\n  '),

@@ -33,7 +33,12 @@ export async function tuneGraph(graph: Graph, env: Readonly<Record<string, numbe
   const cachePath = request.cachePath ?? defaultCachePath();
   const cache = TuningCache.load(cachePath);
   const adapter = await requestDefaultAdapter();
+  // Subgroups widen the candidates (gemm-core.ts subgroup-rows form) when every subgroup the
+  // adapter may form has the 8 lanes that form reads from.
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+  const subgroups = adapter.features.has('subgroups') && (info.subgroupMinSize ?? 0) >= 8;
   const device = await adapter.requestDevice({
+    requiredFeatures: subgroups ? ['subgroups'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
@@ -42,7 +47,7 @@ export async function tuneGraph(graph: Graph, env: Readonly<Record<string, numbe
   });
   const key = adapterKey(adapter.info);
   try {
-    const r = await tuneMatmuls(matmulTargets(graph, env), { device, adapter: key, cache, reps: request.reps, progress: request.progress });
+    const r = await tuneMatmuls(matmulTargets(graph, env), { device, adapter: key, cache, reps: request.reps, progress: request.progress, subgroups });
     return { adapter: key, cachePath, measured: r.measured, reused: r.reused, tilings: r.tilings };
   } finally {
     device.destroy();

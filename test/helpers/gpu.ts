@@ -28,6 +28,8 @@ export function getDevice(): Promise<GPUDevice> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) throw new Error('no WebGPU adapter (install mesa-vulkan-drivers from bookworm-backports)');
     const device = await adapter.requestDevice({
+      // Subgroups when offered: kernels tuned to share loads across a subgroup need them.
+      requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
       requiredLimits: {
         maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,

@@ -37,6 +37,12 @@ describe('GEMM tuner', () => {
     expect(new Set(c.map((t) => JSON.stringify(t))).size).toBe(c.length);
     expect(c.every((t) => t.rows <= 3 || t.rows === 1)).toBe(true);
     expect(gemmCandidates(256, 256, 256).length).toBeGreaterThan(10);
+    // The subgroup-rows form only where the device offers subgroups and K allows vec4 rows.
+    expect(gemmCandidates(256, 256, 256).some((t) => t.subgroupRows)).toBe(false);
+    const sg = gemmCandidates(256, 256, 256, { subgroups: true }).filter((t) => t.subgroupRows);
+    expect(sg.length).toBeGreaterThanOrEqual(4);
+    expect(sg.every((t) => t.wgY === 1 && t.wgX % 8 === 0)).toBe(true);
+    expect(gemmCandidates(256, 256, 255, { subgroups: true }).some((t) => t.subgroupRows)).toBe(false);
   });
 
   it('measures each signature once, caches the winner, and the tuned kernels are correct', async () => {
@@ -96,6 +102,28 @@ describe('GEMM tuner', () => {
         const got = (await model.run({ x: { data: t.data as Float32Array, dims: t.dims } }))['y']!;
         const want = evaluateGraph(g, { x: t }).get('y')!;
         const c = compareTensors({ dtype: 'float32', dims: got.dims, data: got.data }, want, 1e-4, 1e-5);
+        expect(c.firstBad, `(${b}, ${s}): max abs err ${c.maxAbs}`).toBe(-1);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('a tuned subgroup-rows tiling compiles into the plan and runs at every size', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: ['batch', 'sequence', 32] });
+    const w = g.addConstant('w', randomTensor('float32', [32, 44], rng(6)));
+    g.outputs = g.add({ kind: 'matmul', transA: false, transB: false, alpha: 1, beta: 1 }, [x, w], 'proj', ['y']);
+    const tiling = { rows: 16, cols: 4, wgX: 8, wgY: 1, vec4: true, subgroupRows: true };
+    const compiled = compileGraph(g, { modelName: 'tuned-sg' }, { tilings: new Map([['proj', tiling]]) });
+    expect(compiled.plan.shaders.some((s) => s.startsWith('enable subgroups;') && s.includes('subgroupBroadcast'))).toBe(true);
+    const model = await createModel(compiled.plan, compiled.weights, { device: await getDevice() });
+    try {
+      for (const [b, s] of [[1, 1], [2, 7], [3, 33]] as const) {
+        const t = randomTensor('float32', [b, s, 32], rng(b * 100 + s + 1));
+        const got = (await model.run({ x: { data: t.data as Float32Array, dims: t.dims } }))['y']!;
+        const want = evaluateGraph(g, { x: t }).get('y')!;
+        const c = compareTensors({ dtype: 'float32', dims: got.dims, data: got.data }, want, 1e-4, 1e-5 * Math.sqrt(32));
         expect(c.firstBad, `(${b}, ${s}): max abs err ${c.maxAbs}`).toBe(-1);
       }
     } finally {
