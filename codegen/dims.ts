@@ -85,12 +85,20 @@ export function readsDims(wgsl: string): boolean {
   return wgsl.includes(`${DIMS_VAR}[`);
 }
 
-/** Prepends the table's declaration to a kernel that reads it and marks it `usesDims`. */
-export function attachDims<K extends { wgsl: string; usesDims?: boolean }>(k: K): K {
-  if (!readsDims(k.wgsl) || k.usesDims) return k;
+/**
+ * Prepends the table's declaration to a kernel that reads it and marks it `usesDims`; a kernel with
+ * a subgroup-free fallback (Kernel.fallback) gets it in both forms when either reads it, since
+ * they share one binding layout.
+ */
+export function attachDims<K extends { wgsl: string; usesDims?: boolean; fallback?: { wgsl: string } }>(k: K): K {
+  if (k.usesDims || !(readsDims(k.wgsl) || (k.fallback !== undefined && readsDims(k.fallback.wgsl)))) return k;
   // After any leading directives (`enable subgroups;`): WGSL wants them before all declarations.
-  const directives = /^(?:(?:enable|requires|diagnostic)\b[^;]*;\s*)*/.exec(k.wgsl)![0];
-  return { ...k, wgsl: `${directives}${DIMS_DECL}\n${k.wgsl.slice(directives.length)}`, usesDims: true };
+  const declare = (wgsl: string) => {
+    const directives = /^(?:(?:enable|requires|diagnostic)\b[^;]*;\s*)*/.exec(wgsl)![0];
+    return `${directives}${DIMS_DECL}\n${wgsl.slice(directives.length)}`;
+  };
+  const fallback = k.fallback ? { fallback: { ...k.fallback, wgsl: declare(k.fallback.wgsl) } } : {};
+  return { ...k, wgsl: declare(k.wgsl), ...fallback, usesDims: true };
 }
 
 /** The table's uniform contents for the given symbol values (what the runtime uploads). */

@@ -32,6 +32,12 @@ export interface Kernel {
   anchorKind?: string;
   /** The configuration chosen for it when not the default (e.g. a tuned GEMM tiling). */
   config?: string;
+  /**
+   * The same kernel without WebGPU subgroups — same bindings, its own WGSL and dispatch — for a
+   * kernel whose WGSL enables them: the runtime uses it on a device without subgroups of 8+ lanes,
+   * so a compiled model runs everywhere and takes the faster form where it can.
+   */
+  fallback?: { wgsl: string; workgroups: [Dim, Dim, Dim] };
 }
 
 /** Device facts a generator may read to choose a kernel variant. */

@@ -105,6 +105,27 @@ async function getGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
+/** Whether WGSL enables the subgroups extension (it must come first, before any declaration). */
+export function usesSubgroups(wgsl: string): boolean {
+  return wgsl.startsWith('enable subgroups;');
+}
+
+/** Smallest number of lanes a subgroup-sharing kernel needs (gemm-core.ts SUBGROUP_ROW_LANES). */
+const SUBGROUP_MIN_LANES = 8;
+
+/**
+ * The plan to run on `device`: each kernel with a subgroup-free fallback takes it unless the device
+ * has subgroups of at least 8 lanes (the adapter's subgroupMinSize, where the platform reports it;
+ * a device without it reported is trusted as having enabled the feature).
+ */
+export function planForDevice(plan: ModelPlan, device: GPUDevice): ModelPlan {
+  if (!plan.kernels.some((k) => k.fallback)) return plan;
+  const info = (device as GPUDevice & { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  const usable = device.features.has('subgroups') && (info?.subgroupMinSize ?? SUBGROUP_MIN_LANES) >= SUBGROUP_MIN_LANES;
+  if (usable) return plan;
+  return { ...plan, kernels: plan.kernels.map((k) => (k.fallback ? { ...k, shader: k.fallback.shader, workgroups: k.fallback.workgroups } : k)) };
+}
+
 /** The platform's default WebGPU adapter (the same shared GPU object models load through). */
 export async function requestDefaultAdapter(): Promise<GPUAdapter> {
   const adapter = await (await getGpu()).requestAdapter();
@@ -122,8 +143,11 @@ export interface DeviceRequest {
  * those of `request.optionalFeatures` the adapter has (the caller checks `device.features`).
  */
 export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request: DeviceRequest = {}): Promise<AcquiredDevice> {
-  // A kernel tuned to share loads across a subgroup (codegen/kernels/gemm-core.ts) needs them.
-  const needsSubgroups = plan.shaders.some((s) => s.startsWith('enable subgroups;'));
+  // Kernels that share loads across a subgroup (codegen/kernels/gemm-core.ts) want subgroups; one
+  // without a subgroup-free fallback (a tuned tiling) needs them.
+  const subgroupKernels = plan.kernels.filter((k) => usesSubgroups(plan.shaders[k.shader]!));
+  const needsSubgroups = subgroupKernels.some((k) => !k.fallback);
+  const wantsSubgroups = subgroupKernels.length > 0;
   if (given) {
     checkLimits(plan, given.limits, 'the given device');
     if (needsSubgroups && !given.features.has('subgroups')) {
@@ -142,7 +166,10 @@ export async function acquireDevice(plan: ModelPlan, given?: GPUDevice, request:
     throw new ModelLoadError('this model was compiled (tuned) for WebGPU subgroups, which this adapter does not offer');
   }
   const device = await adapter.requestDevice({
-    requiredFeatures: [...(needsSubgroups ? ['subgroups' as GPUFeatureName] : []), ...(request.optionalFeatures ?? []).filter((f) => adapter.features.has(f))],
+    requiredFeatures: [
+      ...(wantsSubgroups && adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : []),
+      ...(request.optionalFeatures ?? []).filter((f) => adapter.features.has(f)),
+    ],
     requiredLimits: {
       maxStorageBufferBindingSize: unbounded ? adapter.limits.maxStorageBufferBindingSize : plan.limits.maxStorageBufferBindingSize,
       maxBufferSize: unbounded ? adapter.limits.maxBufferSize : plan.limits.maxBufferSize,

@@ -44,7 +44,7 @@
  */
 
 import { fromDeviceWords, type ElemType, type HostData } from './convert.js';
-import { acquireDevice, atMaxDims } from './device.js';
+import { acquireDevice, atMaxDims, planForDevice } from './device.js';
 import { DeviceLimitError, InputValidationError, ModelLoadError } from './errors.js';
 import { DIMS_TABLE_BYTES, PLAN_VERSION, type ModelPlan, type PlanBinding, type PlanKernel, type PlanTensor } from './plan.js';
 import { profileMode, TimestampRecorder, type ProfileMode, type RunProfile } from './profile.js';
@@ -357,7 +357,11 @@ class LoadedModel implements Model {
       return l;
     };
 
+    // Only the shaders the kernels run: a plan also carries the forms this device does not take
+    // (subgroup kernels or their fallbacks, device.ts planForDevice).
+    const used = new Set(plan.kernels.map((k) => k.shader));
     const modules = plan.shaders.map((code, i) => {
+      if (!used.has(i)) return undefined;
       const create = () => {
         this.stats.shaderModulesCreated++;
         return device.createShaderModule({ code, label: `shader ${i}` });
@@ -387,7 +391,7 @@ class LoadedModel implements Model {
     // Shader errors first: they name the kernel, where the error scope only has Dawn's text.
     let failure: unknown;
     try {
-      await Promise.all(modules.map((m, i) => this.checkShader(m, i)));
+      await Promise.all(modules.map((m, i) => (m ? this.checkShader(m, i) : undefined)));
       this.steps = await Promise.all(
         plan.kernels.map(async (k) => ({
           kernel: k,
@@ -600,7 +604,8 @@ export async function createModel(plan: ModelPlan, weights: Uint8Array, options:
   if (plan.variants) return createVariantModel(plan, plan.variants, weights, options, createModel);
   const profile = profileMode(options.profile);
   const { device, owned } = await acquireDevice(plan, options.device, profile ? { optionalFeatures: ['timestamp-query'] } : {});
-  const model = new LoadedModel(plan, device, owned, profile, shared);
+  // Subgroup-sharing kernels take their plain fallback on a device without usable subgroups.
+  const model = new LoadedModel(planForDevice(plan, device), device, owned, profile, shared);
   try {
     await model.init(weights);
   } catch (e) {

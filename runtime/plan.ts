@@ -60,6 +60,11 @@ export interface PlanKernel {
    * `tuned {"rows":4,…}` for a GEMM tiling measured by `compile --tune`. For the record only.
    */
   config?: string;
+  /**
+   * For a shader that enables WebGPU subgroups: the same kernel without them (same bindings), which
+   * the runtime runs on a device without subgroups of 8+ lanes (device.ts planForDevice).
+   */
+  fallback?: { shader: number; workgroups: [PlanDim, PlanDim, PlanDim] };
 }
 
 /** A graph input or output as the caller sees it. */

@@ -22,7 +22,7 @@
 
 import { basename } from 'node:path';
 import { generateKernels } from '../codegen/generate.js';
-import type { GemmTiling } from '../codegen/kernels/gemm-core.js';
+import { SUBGROUP_ROW_LANES, type GemmTiling } from '../codegen/kernels/gemm-core.js';
 import { tuneGraph, type TuneRequest, type TuneSummary } from './tune/index.js';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../codegen/kernel.js';
 import { planMemory } from '../codegen/schedule/memory.js';
@@ -62,6 +62,11 @@ export interface CompileOptions {
   f64AsF32?: boolean;
   /** GEMM tilings by matmul node name (what `tune` found); others use the heuristic default. */
   tilings?: ReadonlyMap<string, GemmTiling>;
+  /**
+   * Emit the subgroup-sharing form of big GEMMs next to a plain fallback (default true; the
+   * runtime picks per device, runtime/device.ts planForDevice). false: plain kernels only.
+   */
+  subgroups?: boolean;
   /**
    * `compile --tune`: measure GEMM tilings on this machine's adapter (src/tune) before generating
    * kernels, reusing the tuning cache. Only `compile` (async) honours it.
@@ -200,7 +205,9 @@ export function compileGraph(graph: Graph, source: GraphSource, options: Compile
   checkMaxDims(graph, maxDims, options.dims ?? {});
   if (options.verbose) log(printGraph(graph, { elideConstantsOver: 16 }));
 
-  const { kernels, views, dims } = generateKernels(graph, options.limits ?? DEFAULT_LIMITS, { tilings: options.tilings });
+  // Subgroup forms carry plain fallbacks, so offering them is safe for any target device.
+  const limits = options.limits ?? (options.subgroups === false ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, subgroupMinSize: SUBGROUP_ROW_LANES });
+  const { kernels, views, dims } = generateKernels(graph, limits, { tilings: options.tilings });
   const memory = planMemory(graph, kernels, views, { maxDims });
   const { plan, weights } = buildPlan({ graph, kernels, memory, ...source, dims, maxDims, dimAssertions: graphDimAssertions(graph) });
 

@@ -254,6 +254,11 @@ function planSharedRows(op: GemmOperand, tiles: number, extent: Dim): OperandPla
 export interface EmittedGemm {
   wgsl: string;
   workgroups: [Dim, Dim, Dim];
+  /**
+   * For the subgroup-rows form: the same product in the default plain tiling, which the runtime
+   * uses on a device without subgroups of 8+ lanes (codegen/kernel.ts Kernel.fallback).
+   */
+  fallback?: { wgsl: string; workgroups: [Dim, Dim, Dim] };
 }
 
 /** Lanes of a subgroup that load A's rows in the subgroup-rows form (one row each, vec4 along k). */
@@ -365,5 +370,7 @@ fn main(${GRID_BUILTINS}${shared ? ', @builtin(subgroup_invocation_id) sgLane: u
 }
 `;
   // The runtime requests the `subgroups` feature for a plan with a shader that starts so.
-  return { wgsl, workgroups: grid.workgroups };
+  if (!shared) return { wgsl, workgroups: grid.workgroups };
+  const plain = emitGemm(spec, defaultGemmTiling(M, N, K), maxPerDim);
+  return { wgsl, workgroups: grid.workgroups, fallback: { wgsl: plain.wgsl, workgroups: plain.workgroups } };
 }

@@ -154,7 +154,7 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
   // On a device known to have subgroups, big products default to sharing A's rows across them.
   const shared = defaultSubgroupTiling(M, N, K, ctx.limits.subgroupMinSize);
   const t = tiling ?? (shared && subgroupFormApplies({ a: aOperand, K }, shared) ? shared : defaultGemmTiling(M, N, K));
-  const { wgsl, workgroups } = emitGemm(
+  const { wgsl, workgroups, fallback } = emitGemm(
     {
       M,
       N,
@@ -170,5 +170,5 @@ export function matmulKernels(node: Node, ctx: CodegenContext, tiling?: GemmTili
     t,
     ctx.limits.maxComputeWorkgroupsPerDimension,
   );
-  return [{ name: groupKernelName(node, group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: ep.outputs, workgroups }];
+  return [{ name: groupKernelName(node, group), wgsl, inputs: [...node.inputs, ...ep.inputs], outputs: ep.outputs, workgroups, ...(fallback ? { fallback } : {}) }];
 }

@@ -39,6 +39,7 @@ interface CompileFlags {
   verbose?: boolean;
   tune?: boolean;
   tuneCache?: string;
+  subgroups: boolean;
 }
 
 /**
@@ -82,6 +83,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--f64-as-f32', F64_HELP)
     .option('--tune', 'measure GEMM tilings on this adapter and keep the fastest (reuses and extends the tuning cache)')
     .option('--tune-cache <file>', 'with --tune: the tuning cache file (default $ONNX_WGSL_TUNE_CACHE or ~/.cache/onnx-wgsl/tuning.json)')
+    .option('--no-subgroups', 'plain GEMM kernels only (by default big GEMMs also get a WebGPU-subgroups form, used where the device has subgroups)')
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
     .action(async (model: string, o: CompileFlags) => {
       const r = await compile(model, o.out, {
@@ -93,6 +95,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         log: io.err,
         f64AsF32: !!o.f64AsF32,
         tune: o.tune ? { cachePath: o.tuneCache, progress: tuneProgress(io) } : undefined,
+        subgroups: o.subgroups,
       });
       if (r.tuning) {
         io.out(

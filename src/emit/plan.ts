@@ -130,13 +130,17 @@ export function buildPlan(src: PlanSource): BuiltPlan {
 
   const shaderIndex = new Map<string, number>();
   const shaders: string[] = [];
-  const planKernels = kernels.map((k) => {
-    let shader = shaderIndex.get(k.wgsl);
+  const shaderOf = (wgsl: string): number => {
+    let shader = shaderIndex.get(wgsl);
     if (shader === undefined) {
       shader = shaders.length;
-      shaders.push(k.wgsl);
-      shaderIndex.set(k.wgsl, shader);
+      shaders.push(wgsl);
+      shaderIndex.set(wgsl, shader);
     }
+    return shader;
+  };
+  const planKernels = kernels.map((k) => {
+    const shader = shaderOf(k.wgsl);
     const where = `kernel '${k.name}'`;
     return {
       name: k.name,
@@ -146,6 +150,7 @@ export function buildPlan(src: PlanSource): BuiltPlan {
       workgroups: [...k.workgroups] as [PlanDim, PlanDim, PlanDim],
       ...(k.usesDims ? { usesDims: true } : {}),
       ...(k.config ? { config: k.config } : {}),
+      ...(k.fallback ? { fallback: { shader: shaderOf(k.fallback.wgsl), workgroups: [...k.fallback.workgroups] as [PlanDim, PlanDim, PlanDim] } } : {}),
     };
   });
 

@@ -41,6 +41,22 @@ export function getDevice(): Promise<GPUDevice> {
   return devicePromise;
 }
 
+let plainDevicePromise: Promise<GPUDevice> | undefined;
+
+/**
+ * A second device on the same adapter with no optional features (no subgroups) and default
+ * limits, as a browser page that asks for nothing gets: for the fallback paths.
+ */
+export function getPlainDevice(): Promise<GPUDevice> {
+  plainDevicePromise ??= (async () => {
+    await getDevice();
+    const adapter = await gpuInstance!.requestAdapter();
+    if (!adapter) throw new Error('no WebGPU adapter (install mesa-vulkan-drivers from bookworm-backports)');
+    return adapter.requestDevice();
+  })();
+  return plainDevicePromise;
+}
+
 /** Pipelines by WGSL source, as the runtime caches them: lavapipe compiles each shader once. */
 const pipelines = new Map<string, GPUComputePipeline>();
 
