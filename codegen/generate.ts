@@ -47,7 +47,7 @@ import { generateConv } from './kernels/conv.js';
 import { generateConvTranspose } from './kernels/conv-transpose.js';
 import { generatePool } from './kernels/pool.js';
 import { generateBatchNorm } from './kernels/batch-norm.js';
-import { convKernels, convPaddedSource, isPointwiseConv } from './kernels/conv.js';
+import { convKernels, convPaddedSource, isPointwiseConv, targetHasSubgroups } from './kernels/conv.js';
 import { matmulKernels } from './kernels/matmul.js';
 import type { GemmTiling } from './kernels/gemm-core.js';
 import { poolKernels } from './kernels/pool.js';
@@ -231,7 +231,7 @@ function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOption
     acceptsEpilogue: (node) => FUSED[node.op.kind] !== undefined,
     maxBindings: limits.maxStorageBuffersPerShaderStage,
     fuse: options.fuse,
-    paddedSource: (node) => (node.op.kind === 'conv' ? convPaddedSource(node) : undefined),
+    paddedSource: (node) => (node.op.kind === 'conv' ? convPaddedSource(node, { subgroups: targetHasSubgroups({ limits }) }) : undefined),
     acceptsInputScale: (node) => node.op.kind === 'conv' && isPointwiseConv(node),
     scratch(type: TensorType, name: string): Value {
       const v = new Value(nextScratchId--, name, type);

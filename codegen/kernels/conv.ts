@@ -20,6 +20,12 @@
  * The batch N may be symbolic (codegen/dims.ts): it only scales the grid's image axis (and the
  * pad kernel's flat count), while channels, spatial dims and the window — which choose the
  * strategy and the blocks — must be static.
+ *
+ * A target with WGSL subgroups (`ConvTilings.subgroups`) gets, by default, the forms that load
+ * the weights once per subgroup and broadcast them to the lanes: the pointwise GEMM's
+ * subgroup-rows form and conv-2d's subgroup-weights form. On lavapipe a storage load inside a
+ * loop costs as much as 50–100 multiply-adds whatever its address, and weights are most of these
+ * kernels' loads, so sharing them roughly halves the time of resnet18's convs.
  */
 
 import type { CodegenContext, Kernel } from '../kernel.js';
@@ -29,7 +35,7 @@ import { dimsOf, dispatch1d, flatMain, numelOf, offsetToCoords, shapeOf, WG } fr
 import { dimStrides } from '../../ir/shape.js';
 import { dimEquals, dimFloorDiv, dimMul, type Dim } from '../../ir/dim.js';
 import { u32 } from '../dims.js';
-import { defaultGemmTiling, emitGemm, multipleOf4, type GemmTiling } from './gemm-core.js';
+import { defaultGemmTiling, defaultSubgroupTiling, emitGemm, multipleOf4, subgroupFormApplies, SUBGROUP_ROW_LANES, type GemmSpec, type GemmTiling } from './gemm-core.js';
 import { requireFloat, splitStatic } from './grid.js';
 import { emitDirectConv, defaultDirectTiling, type DirectConvTiling } from './conv-direct.js';
 import { emitConv2d, defaultConv2dTiling, rowWidth, as2d, packConv2dWeights, type Conv2dTiling } from './conv-2d.js';
@@ -122,12 +128,49 @@ export interface ConvTilings {
   depthwise?: DepthwiseTiling;
   /** Read constant weights in ONNX layout instead of repacking them (for comparisons). */
   unpacked?: boolean;
+  /**
+   * The target offers WGSL subgroups (of at least 8 lanes): the default tilings are then the
+   * subgroup forms — conv-2d's subgroup-weights form, the pointwise GEMM's subgroup-rows form —
+   * whose WGSL starts with `enable subgroups;` (the runtime requests the feature for those). The
+   * pad copy a producer writes (`convPaddedSource`) must be asked with the same value.
+   */
+  subgroups?: boolean;
 }
 
 export const generateConv = (node: Node, ctx: CodegenContext): Kernel[] => convKernels(node, ctx);
 
 /** The conv kernels of `node`, with a fused group's epilogue rendered at the store when given. */
 export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTilings = {}, group?: FusedGroup): Kernel[] {
+  const subgroups = tilings.subgroups ?? targetHasSubgroups(ctx);
+  if (!subgroups) return convKernelsOnce(node, ctx, { ...tilings, subgroups }, group);
+  // A subgroup kernel carries its plain twin as a fallback for devices without subgroups
+  // (Kernel.fallback): the same kernels in the same order bound to the same values — the padded
+  // layout and the packed weights do not depend on the form, and the plain pass is handed the
+  // scratch values (padded copy, packed weights) the first pass made. Otherwise plain kernels only.
+  const made: Value[] = [];
+  const recording: CodegenContext = { ...ctx, scratch: (type, name) => (made.push(ctx.scratch(type, name)), made[made.length - 1]!) };
+  const kernels = convKernelsOnce(node, recording, { ...tilings, subgroups }, group);
+  let next = 0;
+  const replaying: CodegenContext = {
+    ...ctx,
+    scratch: (type, name) => {
+      const v = made[next++];
+      return v && v.type.dtype === type.dtype && v.type.shape.join() === type.shape.join() ? v : ctx.scratch(type, name);
+    },
+  };
+  const plain = convKernelsOnce(node, replaying, { ...tilings, subgroups: false }, group);
+  const same = (a: readonly Value[], b: readonly Value[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  const paired = plain.length === kernels.length && plain.every((p, i) => same(p.inputs, kernels[i]!.inputs) && same(p.outputs, kernels[i]!.outputs));
+  if (!paired) return plain;
+  return kernels.map((k, i) => (k.fallback || !k.wgsl.startsWith('enable subgroups;') ? k : { ...k, fallback: { wgsl: plain[i]!.wgsl, workgroups: plain[i]!.workgroups } }));
+}
+
+/** Whether the codegen target offers subgroups of enough lanes for the subgroup forms. */
+export function targetHasSubgroups(ctx: Pick<CodegenContext, 'limits'>): boolean {
+  return (ctx.limits.subgroupMinSize ?? 0) >= SUBGROUP_ROW_LANES;
+}
+
+function convKernelsOnce(node: Node, ctx: CodegenContext, tilings: ConvTilings, group?: FusedGroup): Kernel[] {
   const geo = convGeometry(node);
   const y = node.outputs[0]!;
   if (numelOf(y) === 0) return [];
@@ -144,7 +187,7 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
     looped: ep.isHeavy(),
   };
   const name = groupKernelName(node, group);
-  if (pointwise) return [pointwiseKernel(node, geo, out, ep, tilings.pointwise, maxDim, scale)];
+  if (pointwise) return [pointwiseKernel(node, geo, out, ep, tilings.pointwise, maxDim, scale, tilings.subgroups ?? false)];
   const kernels: Kernel[] = [];
   const hasPads = [...geo.padBegin, ...geo.padEnd].some((p) => p > 0);
   /**
@@ -174,7 +217,7 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
   }
   if (geo.inDims.length <= 2) {
     // Rows padded to a vec4-aligned width (see conv-2d.ts).
-    const t = tilings.conv2d ?? defaultConv2dTiling(geo);
+    const t = tilings.conv2d ?? defaultConv2dTiling(geo, tilings.subgroups ?? false);
     const rowW = rowWidth(geo, t.pixels);
     const g2 = as2d(geo);
     const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
@@ -223,7 +266,7 @@ export function convPaddedSource(node: Node, tilings: ConvTilings = {}): PaddedS
   const pads = [...geo.padBegin, ...geo.padEnd];
   const pointwise = geo.kernel.every((k) => k === 1) && geo.strides.every((s) => s === 1) && pads.every((p) => p === 0);
   if (pointwise || spatial > 2 || geo.C === geo.group || prod(geo.outDims) === 0) return undefined;
-  const t = tilings.conv2d ?? defaultConv2dTiling(geo);
+  const t = tilings.conv2d ?? defaultConv2dTiling(geo, tilings.subgroups ?? false);
   const rowW = rowWidth(geo, t.pixels);
   const g2 = as2d(geo);
   const rows = g2.inDims[0] + g2.padBegin[0] + g2.padEnd[0];
@@ -251,6 +294,7 @@ function pointwiseKernel(
   tiling: GemmTiling | undefined,
   maxDim: number,
   scale?: InputScale,
+  subgroups = false,
 ): Kernel {
   const { N, C, M, group: G, hasBias } = geo;
   // x · scale (one factor per image and input channel, or one for all) read as scaled weights.
@@ -275,19 +319,24 @@ function pointwiseKernel(
       out.declarations(),
     ].join('\n');
   };
-  const { wgsl, workgroups } = emitGemm(
+  const a: GemmSpec['a'] = {
+    name: 'w',
+    kContiguous: true,
+    ld: Cg,
+    baseAligned4: aligned([G, Mg * Cg]),
+    kScale: scale ? (k) => (sCount === 1 ? 'sc[0]' : `sc[sBase + ${k}]`) : undefined,
+  };
+  // With subgroups, the weight rows (A) are loaded once per subgroup and broadcast (gemm-core.ts),
+  // where the layout allows that form; else the plain heuristic tiling.
+  const shared = subgroups ? defaultSubgroupTiling(Mg, P, Cg, SUBGROUP_ROW_LANES) : undefined;
+  const chosen = tiling ?? (shared && subgroupFormApplies({ a, K: Cg }, shared) ? shared : defaultGemmTiling(Mg, P, Cg));
+  const { wgsl, workgroups, fallback } = emitGemm(
     {
       M: Mg,
       N: P,
       K: Cg,
       batch,
-      a: {
-        name: 'w',
-        kContiguous: true,
-        ld: Cg,
-        baseAligned4: aligned([G, Mg * Cg]),
-        kScale: scale ? (k) => (sCount === 1 ? 'sc[0]' : `sc[sBase + ${k}]`) : undefined,
-      },
+      a,
       b: { name: 'x', kContiguous: false, ld: P, baseAligned4: aligned([N, C * P], [G, Cg * P]) },
       declarations,
       batchPrologue: [
@@ -302,12 +351,12 @@ function pointwiseKernel(
       store: (m, p, acc) => out.store(`chBase + ${m}`, `oBase + ${m} * ${P}u + ${p}`, acc),
       loopedStore: out.looped,
     },
-    tiling ?? defaultGemmTiling(Mg, P, Cg),
+    chosen,
     maxDim,
   );
   const [x, w, bias] = node.inputs;
   const inputs = [scale ? scale.source : x!, w!, ...(bias ? [bias] : []), ...(scale ? [scale.scale] : []), ...ep.inputs];
-  return { name: groupKernelName(node, ep.group), wgsl, inputs, outputs: ep.outputs, workgroups };
+  return { name: groupKernelName(node, ep.group), wgsl, inputs, outputs: ep.outputs, workgroups, ...(fallback ? { fallback } : {}) };
 }
 
 /**

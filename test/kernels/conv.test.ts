@@ -6,6 +6,11 @@
  * Sizes avoid multiples of the tiles; bias is tested present and absent. Constant weights of the
  * 2-d kernel are repacked at compile time; one case feeds them at run time instead.
  *
+ * With subgroups (`ConvTilings.subgroups`, or the subgroup-weights tiling given explicitly) the
+ * 2-d and pointwise kernels share weight loads across the subgroup; those cases check ragged
+ * channel blocks and row tails (every lane runs to the end, stores skipped), groups, strides,
+ * dilation and a symbolic batch.
+ *
  * Tolerance: f32 sums of C/group · prod(kernel) terms in a different order (and with fma) than
  * the float64 reference, so atol grows with sqrt of the reduction length.
  */
@@ -106,6 +111,40 @@ describe('conv', () => {
     await conv([1, 3, 5, 6, 4], 10, [2, 3, 2], { pads: [1, 1, 0, 0, 1, 1], strides: [1, 2, 1] }, withNd({ channels: 5, pixels: 3, wgX: 4, wgY: 4, unroll: 12 }));
     const gen: typeof generateConv = (node, ctx) => convKernels(node, ctx, { depthwise: { pixels: 7, wgSize: 32 } });
     await conv([1, 6, 9, 11], 6, [3, 3], { group: 6, pads: [1, 1, 1, 1] }, gen);
+  });
+
+  it('2-d subgroup-weights form: ragged channel blocks, row tails, strides, groups, dilation, batch', async () => {
+    // Every lane runs to the end (clamped tiles, stores skipped): row tails (OW % pixels ≠ 0) and
+    // a partial last channel block (M/group not a multiple of `channels`) exercise the clamps.
+    const sg = (conv2d: Conv2dTiling): typeof generateConv => (node, ctx) => convKernels(node, ctx, { conv2d });
+    const t8: Conv2dTiling = { channels: 8, pixels: 8, wgX: 8, wgY: 1, unroll: 1, subgroupWeights: true };
+    const a = await conv([2, 5, 11, 13], 13, [3, 3], { pads: [1, 1, 1, 1] }, sg(t8));
+    expect(a.kernels[a.kernels.length - 1]!.wgsl.startsWith('enable subgroups;')).toBe(true);
+    // 2 groups of 6 channels, stride 2, asymmetric pads, dilation, no bias; 16 lanes per workgroup.
+    await conv([1, 6, 12, 9], 12, [3, 2], { group: 2, strides: [2, 1], dilations: [1, 2], pads: [1, 0, 2, 1], bias: false }, sg({ ...t8, wgX: 16 }));
+    // 16 channels × 4 pixels: 12 weight vec4s per kernel row, two broadcast loads; unrolled window.
+    await conv([1, 7, 6, 10], 20, [3, 3], { pads: [1, 1, 1, 1] }, sg({ channels: 16, pixels: 4, wgX: 8, wgY: 1, unroll: 9, subgroupWeights: true }));
+    // 1-d, and a workgroup shape the form does not apply to (wgY > 1): the plain kernel.
+    await conv([2, 3, 30], 9, [5], { pads: [2, 2] }, sg(t8));
+    const plain = await conv([1, 5, 9, 11], 11, [3, 3], { pads: [1, 1, 1, 1] }, sg({ ...t8, wgX: 8, wgY: 2 }));
+    expect(plain.kernels[plain.kernels.length - 1]!.wgsl).not.toContain('subgroup');
+  });
+
+  it('a target with subgroups: the default 2-d tiling takes the subgroup form, symbolic batch too', async () => {
+    const withSubgroups: typeof generateConv = (node, ctx) => convKernels(node, ctx, { subgroups: true });
+    const { kernels } = await conv([1, 6, 9, 10], 20, [3, 3], { pads: [1, 1, 1, 1], strides: [2, 1] }, withSubgroups);
+    expect(kernels[kernels.length - 1]!.wgsl.startsWith('enable subgroups;')).toBe(true);
+    const op: Conv = { kind: 'conv', strides: [1, 1], pads: [0, 1, 1, 0], dilations: [1, 1], group: 1 };
+    await check(withSubgroups, op, [rand([3, 5, 7, 9]), rand([6, 5, 3, 3]), rand([6])], {
+      rtol: 1e-4,
+      atol: 1e-5 * Math.sqrt(45),
+      constants: [1, 2],
+      symbolic: { 0: ['batch', 5, 7, 9] },
+    });
+    // Pointwise: the GEMM's subgroup-rows form (big enough for it; 20 rows, a ragged row block).
+    const pw = await conv([1, 36, 61, 53], 20, [1, 1], {}, withSubgroups);
+    expect(pw.kernels.length).toBe(1);
+    expect(pw.kernels[0]!.wgsl.startsWith('enable subgroups;')).toBe(true);
   });
 
   it('a capped dispatch re-splits the grid', async () => {

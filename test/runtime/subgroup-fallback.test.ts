@@ -1,5 +1,5 @@
 /**
- * Subgroup GEMM kernels carry a plain fallback (codegen Kernel.fallback → PlanKernel.fallback): a
+ * Subgroup GEMM and conv kernels carry a plain fallback (codegen Kernel.fallback → PlanKernel.fallback): a
  * default compile of a big MatMul emits both forms, a device with subgroups runs the subgroup
  * form, a device created without them runs the fallback (runtime/device.ts planForDevice) and
  * never compiles the subgroup shader; both match the CPU reference (f32, rtol 1e-4 / atol 1e-5·√K
@@ -77,5 +77,34 @@ describe('subgroup fallback', () => {
     const only = compileModel(decodeModel(bytes), 'mm', { subgroups: false });
     expect(only.plan.shaders.some(usesSubgroups)).toBe(false);
     expect(only.plan.kernels.some((k) => k.fallback)).toBe(false);
+  });
+});
+
+describe('subgroup fallback for convs', () => {
+  const convBytes = buildNodeModel({
+    op: 'Conv',
+    inputs: [
+      { name: 'x', dtype: 'float32', dims: [2, 16, 19, 21] },
+      { name: 'w', tensor: randomTensor('float32', [32, 16, 3, 3], rng(6)) },
+    ],
+    outputs: ['y'],
+    attrs: { pads: [1, 1, 1, 1] },
+    opset: 13,
+  });
+  const compiled = compileModel(decodeModel(convBytes), 'conv');
+  const x = randomTensor('float32', [2, 16, 19, 21], rng(7));
+  const want = evaluateGraph(importModel(decodeModel(convBytes)), { x }).get('y')!;
+
+  test('a 3×3 conv runs its subgroup form and its fallback alike', async () => {
+    const k = compiled.plan.kernels.find((c) => c.fallback);
+    expect(k).toBeDefined();
+    expect(usesSubgroups(compiled.plan.shaders[k!.shader]!)).toBe(true);
+    for (const device of [withSubgroups, plain]) {
+      const model = await createModel(compiled.plan, compiled.weights, { device });
+      models.push(model);
+      const got = await model.run({ x: { data: x.data as Float32Array, dims: x.dims } });
+      // Sums of 16·9 = 144 products.
+      expectClose({ dtype: 'float32', dims: got.y!.dims, data: got.y!.data as Float32Array }, want, 1e-4, 1e-5 * Math.sqrt(144));
+    }
   });
 });
