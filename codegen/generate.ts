@@ -47,7 +47,8 @@ import { generateConv } from './kernels/conv.js';
 import { generateConvTranspose } from './kernels/conv-transpose.js';
 import { generatePool } from './kernels/pool.js';
 import { generateBatchNorm } from './kernels/batch-norm.js';
-import { convKernels, convPaddedSource, isPointwiseConv, targetHasSubgroups } from './kernels/conv.js';
+import { convKernels, convPaddedSource, isPointwiseConv, targetHasSubgroups, type ConvTilings } from './kernels/conv.js';
+import type { Conv2dTiling } from './kernels/conv-2d.js';
 import { matmulKernels } from './kernels/matmul.js';
 import type { GemmTiling } from './kernels/gemm-core.js';
 import { poolKernels } from './kernels/pool.js';
@@ -92,8 +93,8 @@ type FusedGenerator = (node: Node, ctx: CodegenContext, group: FusedGroup) => Ke
 
 /** Anchors whose generators take an epilogue (elementwise groups have their own kernel). */
 const FUSED: Partial<Record<OpKind, FusedGenerator>> = {
-  conv: (node, ctx, group) => convKernels(node, ctx, {}, group),
-  matmul: (node, ctx, group) => matmulKernels(node, ctx, tuned.get(node.name), group),
+  conv: (node, ctx, group) => convKernels(node, ctx, tunedConv(node, ctx.limits), group),
+  matmul: (node, ctx, group) => matmulKernels(node, ctx, tunedGemm(node), group),
   pool: poolKernels,
   reduce: reduceKernels,
   softmax: softmaxKernels,
@@ -105,14 +106,49 @@ export interface GenerateOptions {
   /** Fuse elementwise work into kernel groups (default true); false gives one group per node. */
   fuse?: boolean;
   /**
-   * GEMM tilings chosen by measurement (`compile --tune`, src/tune) by matmul node name; nodes
-   * without one use the heuristic default. The tiling used is recorded on the kernel (`config`).
+   * Tilings chosen by measurement (`compile --tune`, src/tune) by node name: a GEMM tiling for a
+   * matmul or a pointwise (1×1) conv, a conv-2d tiling for another 1-d/2-d conv; nodes without
+   * one use the heuristic default. The tiling used is recorded on the kernel (`config`).
    */
-  tilings?: ReadonlyMap<string, GemmTiling>;
+  tilings?: ReadonlyMap<string, KernelTiling>;
 }
 
+/** A tuned tiling: a GEMM's (matmul, pointwise conv) or conv-2d's (told apart by `channels`). */
+export type KernelTiling = GemmTiling | Conv2dTiling;
+
 /** The tilings of the generateKernels call in progress (codegen is synchronous). */
-let tuned: ReadonlyMap<string, GemmTiling> = new Map();
+let tuned: ReadonlyMap<string, KernelTiling> = new Map();
+
+/** The tuned GEMM tiling of a matmul node, if any. */
+function tunedGemm(node: Node): GemmTiling | undefined {
+  const t = tuned.get(node.name);
+  return t && !('channels' in t) ? t : undefined;
+}
+
+/**
+ * The tuned tilings of a conv node. A subgroup-weights tiling is dropped on a target without
+ * subgroups: conv-2d's subgroup form has no plain twin of its own (conv.ts builds the fallback
+ * only when the target has subgroups), unlike the GEMM core's subgroup-rows form.
+ */
+function tunedConv(node: Node, limits: DeviceLimits): ConvTilings {
+  const t = tuned.get(node.name);
+  if (!t) return {};
+  if (!('channels' in t)) return isPointwiseConv(node) ? { pointwise: t } : {};
+  if (t.subgroupWeights && !targetHasSubgroups({ limits })) return {};
+  return { conv2d: t };
+}
+
+/** The tuned configuration a node's kernels use, as recorded on them (`Kernel.config`). */
+function tunedConfig(node: Node, limits: DeviceLimits): string | undefined {
+  if (node.op.kind === 'matmul') {
+    const t = tunedGemm(node);
+    return t && `tuned ${JSON.stringify(t)}`;
+  }
+  if (node.op.kind !== 'conv') return undefined;
+  const c = tunedConv(node, limits);
+  const t = c.pointwise ?? c.conv2d;
+  return t && `tuned ${JSON.stringify(t)}`;
+}
 
 /** Which generator handles a node; exhaustive over op kinds. */
 function choose(node: Node): Choice {
@@ -231,7 +267,8 @@ function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOption
     acceptsEpilogue: (node) => FUSED[node.op.kind] !== undefined,
     maxBindings: limits.maxStorageBuffersPerShaderStage,
     fuse: options.fuse,
-    paddedSource: (node) => (node.op.kind === 'conv' ? convPaddedSource(node, { subgroups: targetHasSubgroups({ limits }) }) : undefined),
+    // With the conv's tuned tiling: its row width (conv-2d.ts `rowWidth`) depends on `pixels`.
+    paddedSource: (node) => (node.op.kind === 'conv' ? convPaddedSource(node, { ...tunedConv(node, limits), subgroups: targetHasSubgroups({ limits }) }) : undefined),
     acceptsInputScale: (node) => node.op.kind === 'conv' && isPointwiseConv(node),
     scratch(type: TensorType, name: string): Value {
       const v = new Value(nextScratchId--, name, type);
@@ -264,15 +301,18 @@ function generateAll(graph: Graph, limits: DeviceLimits, options: GenerateOption
       if (group.copy) generated = generateCopyGroup(group, ctx);
       else if (isElementwise(node.op)) generated = generateElementwiseGroup(group, ctx);
       else if (fused && !isPlainGroup(group)) generated = fused(node, ctx, group);
-      else if (node.op.kind === 'matmul') generated = matmulKernels(node, ctx, tuned.get(node.name));
+      else if (node.op.kind === 'matmul') generated = matmulKernels(node, ctx, tunedGemm(node));
+      else if (node.op.kind === 'conv') generated = convKernels(node, ctx, tunedConv(node, limits));
       else generated = choice.generator(node, ctx);
     } catch (e) {
       // Generators usually name the node already (kernels/common.ts `unsupported`).
       const msg = (e as Error).message;
       throw new CodegenError(msg.startsWith(`node '`) ? msg : `${where}: ${msg}`, node.name, { cause: e });
     }
-    const tiling = node.op.kind === 'matmul' ? tuned.get(node.name) : undefined;
-    kernels.push(...generated.map((k) => ({ ...k, anchorKind: node.op.kind, ...(tiling ? { config: `tuned ${JSON.stringify(tiling)}` } : {}) })));
+    const config = tunedConfig(node, limits);
+    // A conv's tiling is the last kernel's (a pad kernel before it is the same copy whatever the tiling).
+    const configured = (i: number) => config !== undefined && (node.op.kind !== 'conv' || i === generated.length - 1);
+    kernels.push(...generated.map((k, i) => ({ ...k, anchorKind: node.op.kind, ...(configured(i) ? { config } : {}) })));
   }
   return { kernels, views, scratch };
 }

@@ -21,8 +21,8 @@
  */
 
 import { basename } from 'node:path';
-import { generateKernels } from '../codegen/generate.js';
-import { SUBGROUP_ROW_LANES, type GemmTiling } from '../codegen/kernels/gemm-core.js';
+import { generateKernels, type KernelTiling } from '../codegen/generate.js';
+import { SUBGROUP_ROW_LANES } from '../codegen/kernels/gemm-core.js';
 import { tuneGraph, type TuneRequest, type TuneSummary } from './tune/index.js';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../codegen/kernel.js';
 import { planMemory } from '../codegen/schedule/memory.js';
@@ -60,8 +60,8 @@ export interface CompileOptions {
    * and outputs keep their dtype at the run() boundary, constants are converted here.
    */
   f64AsF32?: boolean;
-  /** GEMM tilings by matmul node name (what `tune` found); others use the heuristic default. */
-  tilings?: ReadonlyMap<string, GemmTiling>;
+  /** Tilings by matmul/conv node name (what `tune` found); others use the heuristic default. */
+  tilings?: ReadonlyMap<string, KernelTiling>;
   /**
    * Emit the subgroup-sharing form of big GEMMs next to a plain fallback (default true; the
    * runtime picks per device, runtime/device.ts planForDevice). false: plain kernels only.

@@ -158,7 +158,9 @@ export function convKernels(node: Node, ctx: CodegenContext, tilings: ConvTiling
       return v && v.type.dtype === type.dtype && v.type.shape.join() === type.shape.join() ? v : ctx.scratch(type, name);
     },
   };
-  const plain = convKernelsOnce(node, replaying, { ...tilings, subgroups: false }, group);
+  // A (tuned) subgroup-weights tiling's twin is the plain default, which reads the same padded layout.
+  const plainTilings = { ...tilings, subgroups: false, ...(tilings.conv2d?.subgroupWeights ? { conv2d: undefined } : {}) };
+  const plain = convKernelsOnce(node, replaying, plainTilings, group);
   const same = (a: readonly Value[], b: readonly Value[]) => a.length === b.length && a.every((v, i) => v === b[i]);
   const paired = plain.length === kernels.length && plain.every((p, i) => same(p.inputs, kernels[i]!.inputs) && same(p.outputs, kernels[i]!.outputs));
   if (!paired) return plain;

@@ -81,7 +81,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-optimize', 'skip the optimizer passes (for debugging a miscompile)')
     .option('--dump-ir <dir>', 'write the IR after each optimizer pass into <dir>')
     .option('--f64-as-f32', F64_HELP)
-    .option('--tune', 'measure GEMM tilings on this adapter and keep the fastest (reuses and extends the tuning cache)')
+    .option('--tune', 'measure GEMM and conv tilings on this adapter and keep the fastest (reuses and extends the tuning cache)')
     .option('--tune-cache <file>', 'with --tune: the tuning cache file (default $ONNX_WGSL_TUNE_CACHE or ~/.cache/onnx-wgsl/tuning.json)')
     .option('--no-subgroups', 'plain GEMM kernels only (by default big GEMMs also get a WebGPU-subgroups form, used where the device has subgroups)')
     .option('--verbose', 'print the IR, the kernels and the memory plan; stack traces on errors')
@@ -99,7 +99,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       });
       if (r.tuning) {
         io.out(
-          `tuned ${r.tuning.kernels} matmul kernels on ${r.tuning.adapter}: ${r.tuning.measured} signatures measured, ` +
+          `tuned ${r.tuning.kernels} matmul/conv kernels on ${r.tuning.adapter}: ${r.tuning.measured} signatures measured, ` +
             `${r.tuning.reused} from the cache (${r.tuning.cachePath})`,
         );
       }

@@ -1,10 +1,13 @@
 /**
- * The tuning cache: which GEMM tiling won for each kernel signature on each adapter, kept in one
- * JSON file so later compiles on the same machine reuse measurements instead of repeating them.
+ * The tuning cache: which tiling won for each kernel signature on each adapter, kept in one JSON
+ * file so later compiles on the same machine reuse measurements instead of repeating them. An
+ * entry's tiling is a GEMM tiling (matmul, pointwise conv) or a conv-2d tiling; files written
+ * before convs were tuned hold GEMM tilings only and read as they are.
  *
  * Location: `$ONNX_WGSL_TUNE_CACHE` when set, else `~/.cache/onnx-wgsl/tuning.json`. Keys are the
  * adapter (vendor, architecture, device, description — a driver update that renames the adapter
- * starts a fresh set) and the kernel signature (codegen/tune.ts `matmulSignature`). The file is
+ * starts a fresh set) and the kernel signature (src/tune/tune.ts `matmulSignature`, src/tune/conv.ts
+ * `convSignature`). The file is
  * written whole through a temporary file and a rename, so an interrupted tune never leaves it
  * half-written; an unreadable file is reported, not silently replaced.
  */
@@ -12,10 +15,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { GemmTiling } from '../../codegen/kernels/gemm-core.js';
+import type { KernelTiling } from '../../codegen/generate.js';
 
 export interface TuningEntry {
-  tiling: GemmTiling;
+  tiling: KernelTiling;
   /** Median time of the winner, in milliseconds per dispatch. */
   ms: number;
   /** Median time of the default (heuristic) tiling on the same measurement, for the report. */

@@ -1,16 +1,17 @@
 /**
- * `compile --tune` as one call: measure (or reuse from the cache) a GEMM tiling for every matmul
- * of an optimized graph on the default adapter, and return them by node name for the compile that
- * follows. Symbolic dims are measured at the compile's reference binding (its `--max-dim` bounds,
+ * `compile --tune` as one call: measure (or reuse from the cache) a tiling for every matmul and
+ * tunable conv of an optimized graph on the default adapter, and return them by node name for the
+ * compile that follows (one progress count per candidate over both kinds). Symbolic dims are measured at the compile's reference binding (its `--max-dim` bounds,
  * else the memory planner's reference sizes). Plain compiles never touch the GPU, so the cache is
  * consulted only with `--tune` — which then measures just the signatures it has not seen.
  */
 
 import type { Graph } from '../../ir/graph.js';
-import type { GemmTiling } from '../../codegen/kernels/gemm-core.js';
+import type { KernelTiling } from '../../codegen/generate.js';
 import { requestDefaultAdapter } from '../../runtime/device.js';
 import { TuningCache, adapterKey, defaultCachePath } from './cache.js';
-import { matmulTargets, tuneMatmuls } from './tune.js';
+import { matmulTargets, matmulTuneTargets, tuneTargets } from './tune.js';
+import { convTargets } from './conv.js';
 
 export interface TuneRequest {
   /** The cache file; default `$ONNX_WGSL_TUNE_CACHE` or ~/.cache/onnx-wgsl/tuning.json. */
@@ -26,7 +27,7 @@ export interface TuneSummary {
   /** Distinct kernel signatures measured now / taken from the cache. */
   measured: number;
   reused: number;
-  tilings: Map<string, GemmTiling>;
+  tilings: Map<string, KernelTiling>;
 }
 
 export async function tuneGraph(graph: Graph, env: Readonly<Record<string, number>>, request: TuneRequest = {}): Promise<TuneSummary> {
@@ -47,7 +48,8 @@ export async function tuneGraph(graph: Graph, env: Readonly<Record<string, numbe
   });
   const key = adapterKey(adapter.info);
   try {
-    const r = await tuneMatmuls(matmulTargets(graph, env), { device, adapter: key, cache, reps: request.reps, progress: request.progress, subgroups });
+    const targets = [...matmulTuneTargets(matmulTargets(graph, env), { subgroups }), ...convTargets(graph, env, { subgroups })];
+    const r = await tuneTargets(targets, { device, adapter: key, cache, reps: request.reps, progress: request.progress, subgroups });
     return { adapter: key, cachePath, measured: r.measured, reused: r.reused, tilings: r.tilings };
   } finally {
     device.destroy();

@@ -11,11 +11,16 @@
  * records the winner in the tuning cache (src/tune/cache.ts) under the adapter and the kernel's
  * signature. Signatures already in the cache are not measured again. Symbolic dims are measured
  * at the given binding (the `--max-dim` bounds, or the compile's reference sizes).
+ *
+ * The timing loop is generic (`tuneTargets`): a target names a node, its static operand dims,
+ * candidate tilings and how to generate the node's kernels for one; convs (src/tune/conv.ts) go
+ * through the same loop.
  */
 
 import { evalDim } from '../../ir/dim.js';
-import { Graph, type Node } from '../../ir/graph.js';
-import { DEFAULT_LIMITS, type CodegenContext, type DeviceLimits } from '../../codegen/kernel.js';
+import { Graph, Value, type Node } from '../../ir/graph.js';
+import { DEFAULT_LIMITS, type CodegenContext, type DeviceLimits, type Kernel } from '../../codegen/kernel.js';
+import type { KernelTiling } from '../../codegen/generate.js';
 import { defaultGemmTiling, type GemmTiling } from '../../codegen/kernels/gemm-core.js';
 import { matmulKernels } from '../../codegen/kernels/matmul.js';
 import { attachDims, DimTable, withDimTable } from '../../codegen/dims.js';
@@ -104,6 +109,19 @@ export function gemmCandidates(M: number, N: number, K: number, options: Candida
   return out;
 }
 
+/**
+ * One node to tune: its signature (the cache key), operand dims with symbols evaluated, the
+ * candidate tilings (the heuristic default first: its time is the entry's `defaultMs`) and the
+ * generator that turns the node and a candidate into kernels.
+ */
+export interface TuneTarget {
+  node: Node;
+  signature: string;
+  dims: number[][];
+  candidates: KernelTiling[];
+  kernels: (node: Node, ctx: CodegenContext, tiling: KernelTiling) => Kernel[];
+}
+
 export interface TuneOptions {
   device: GPUDevice;
   adapter: string;
@@ -111,7 +129,7 @@ export interface TuneOptions {
   /** Timed submits per candidate (median taken); default 7. */
   reps?: number;
   limits?: DeviceLimits;
-  /** Candidate tilings for an M×N×K product; default `gemmCandidates` (with `subgroups`). */
+  /** Candidate tilings for an M×N×K matmul product; default `gemmCandidates` (with `subgroups`). */
   candidates?: (M: number, N: number, K: number) => GemmTiling[];
   /**
    * The device offers `subgroups` with a minimum subgroup size of at least 8 (and will run the
@@ -123,32 +141,61 @@ export interface TuneOptions {
 }
 
 export interface TuneResult {
-  /** The tiling to use per matmul node name (from the cache or measured now). */
-  tilings: Map<string, GemmTiling>;
+  /** The tiling to use per node name (from the cache or measured now). */
+  tilings: Map<string, KernelTiling>;
   measured: number;
   reused: number;
 }
 
-/** Measures (or reuses) a tiling for every target; saves the cache after each new signature. */
-export async function tuneMatmuls(targets: MatmulTarget[], opts: TuneOptions): Promise<TuneResult> {
-  const tilings = new Map<string, GemmTiling>();
-  const bySignature = new Map<string, MatmulTarget[]>();
+/** The tune targets of matmul nodes. */
+export function matmulTuneTargets(targets: MatmulTarget[], opts: Pick<TuneOptions, 'candidates' | 'subgroups'> = {}): TuneTarget[] {
+  const candidates = opts.candidates ?? ((M: number, N: number, K: number) => gemmCandidates(M, N, K, { subgroups: opts.subgroups }));
+  return targets.map((t) => ({
+    ...t,
+    candidates: candidatesFor(t, candidates),
+    kernels: (node: Node, ctx: CodegenContext, tiling: KernelTiling) => {
+      if ('channels' in tiling) throw new Error(`matmul '${node.name}' was given a conv tiling`);
+      return matmulKernels(node, ctx, tiling);
+    },
+  }));
+}
+
+/** Measures (or reuses) a tiling for every matmul target. */
+export function tuneMatmuls(targets: MatmulTarget[], opts: TuneOptions): Promise<TuneResult> {
+  return tuneTargets(matmulTuneTargets(targets, opts), opts);
+}
+
+/**
+ * Measures (or reuses) a tiling for every target, one progress count per candidate across all of
+ * them; saves the cache after each new signature (an interrupted tune keeps what it measured).
+ */
+export async function tuneTargets(targets: TuneTarget[], opts: TuneOptions): Promise<TuneResult> {
+  const tilings = new Map<string, KernelTiling>();
+  const bySignature = new Map<string, TuneTarget[]>();
   for (const t of targets) bySignature.set(t.signature, [...(bySignature.get(t.signature) ?? []), t]);
   const todo = [...bySignature.entries()].filter(([sig]) => !opts.cache.get(opts.adapter, sig));
-  const plans = todo.map(([sig, ts]) => ({ sig, target: ts[0]!, candidates: candidatesFor(ts[0]!, opts.candidates ?? ((M, N, K) => gemmCandidates(M, N, K, { subgroups: opts.subgroups }))) }));
-  const total = plans.reduce((n, p) => n + p.candidates.length, 0);
+  const total = todo.reduce((n, [, ts]) => n + ts[0]!.candidates.length, 0);
   let done = 0;
-  for (const p of plans) {
-    const entry = await measure(p.target, p.candidates, opts, (label) => opts.progress?.(done++, total, label));
-    opts.cache.set(opts.adapter, p.sig, entry);
-    opts.cache.save();
+  let measured = 0;
+  for (const [sig, ts] of todo) {
+    const start = done;
+    try {
+      const entry = await measure(ts[0]!, opts, (label) => opts.progress?.(done++, total, label));
+      opts.cache.set(opts.adapter, sig, entry);
+      opts.cache.save();
+      measured++;
+    } catch (e) {
+      // Too big to bind on this device: keep the heuristic (not cached, so a later tune retries).
+      if (!(e instanceof TooLargeToMeasure)) throw e;
+      done = start + ts[0]!.candidates.length;
+    }
   }
   opts.progress?.(total, total, 'done');
   for (const [sig, ts] of bySignature) {
-    const entry = opts.cache.get(opts.adapter, sig)!;
-    for (const t of ts) tilings.set(t.node.name, entry.tiling);
+    const entry = opts.cache.get(opts.adapter, sig);
+    for (const t of ts) if (entry) tilings.set(t.node.name, entry.tiling);
   }
-  return { tilings, measured: todo.length, reused: bySignature.size - todo.length };
+  return { tilings, measured, reused: bySignature.size - todo.length };
 }
 
 /** M, N, K of a target (batch dims folded into M for the candidate filter only). */
@@ -162,41 +209,54 @@ function candidatesFor(t: MatmulTarget, candidates: (M: number, N: number, K: nu
   return candidates(M, N, K);
 }
 
-/** A one-node copy of the target with static operand shapes, its kernels generated per tiling. */
-function standalone(t: MatmulTarget): Node {
+/**
+ * A one-node copy of the target with static operand shapes. Constants stay constants (conv
+ * weights are repacked at compile time, and the packed layout is what the kernel reads).
+ */
+function standalone(t: TuneTarget): Node {
   const g = new Graph();
-  const inputs = t.node.inputs.map((v, i) => g.addInput(`in${i}`, { dtype: v.type.dtype, shape: t.dims[i]! }));
+  const inputs = t.node.inputs.map((v, i) => (v.data ? g.addConstant(`in${i}`, v.data) : g.addInput(`in${i}`, { dtype: v.type.dtype, shape: t.dims[i]! })));
   g.add(t.node.op, inputs, t.node.name, [], false);
   return g.nodes[0]!;
 }
 
-async function measure(t: MatmulTarget, candidates: GemmTiling[], opts: TuneOptions, onCandidate: (label: string) => void): Promise<TuningEntry> {
+/** A target whose tensors exceed the device's storage binding size at the measured dims. */
+class TooLargeToMeasure extends Error {}
+
+/**
+ * Times the node's kernels for each candidate on fresh random buffers. Only the last kernel is
+ * timed: the GEMM or conv itself. A conv may first run a pad kernel (conv.ts), which is the same
+ * copy for every candidate and is usually not run at all (the producer writes the padded layout).
+ */
+async function measure(t: TuneTarget, opts: TuneOptions, onCandidate: (label: string) => void): Promise<TuningEntry> {
   const { device } = opts;
   const node = standalone(t);
+  let nextId = -1;
   const ctx: CodegenContext = {
     limits: opts.limits ?? { ...DEFAULT_LIMITS, maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension },
-    scratch: () => {
-      throw new Error('matmul needs no scratch');
-    },
+    // Scratch values (a padded copy, packed weights) get buffers like every other binding.
+    scratch: (type, name) => new Value(nextId--, name, type),
   };
-  const values = [...node.inputs, ...node.outputs];
-  const buffers = values.map((v) => {
-    const n = Math.max(1, v.type.shape.reduce<number>((a, d) => a * (d as number), 1));
-    // STORAGE | COPY_DST as numbers: Node has no GPUBufferUsage global unless webgpu installs it.
-    const buf = device.createBuffer({ size: 4 * n, usage: 0x80 | 0x08 });
-    device.queue.writeBuffer(buf, 0, Float32Array.from({ length: n }, () => Math.random() - 0.5));
-    return buf;
-  });
   const reps = opts.reps ?? 7;
   let inner = 0;
   const times: number[] = [];
-  try {
-    for (const tiling of candidates) {
-      onCandidate(`${t.node.name} ${JSON.stringify(tiling)}`);
-      const table = new DimTable();
-      const kernels = withDimTable(table, () => matmulKernels(node, ctx, tiling)).map(attachDims);
-      if (kernels.length !== 1 || kernels[0]!.usesDims) throw new Error(`tuning '${t.node.name}': expected one static kernel`);
-      const k = kernels[0]!;
+  for (const tiling of t.candidates) {
+    onCandidate(`${t.node.name} ${JSON.stringify(tiling)}`);
+    const table = new DimTable();
+    const kernels = withDimTable(table, () => t.kernels(node, ctx, tiling)).map(attachDims);
+    const k = kernels[kernels.length - 1];
+    if (!k || kernels.some((x) => x.usesDims)) throw new Error(`tuning '${t.node.name}': expected static kernels`);
+    const sizes = [...k.inputs, ...k.outputs].map((v) => Math.max(1, v.type.shape.reduce<number>((a, d) => a * (d as number), 1)));
+    if (sizes.some((n) => 4 * n > device.limits.maxStorageBufferBindingSize)) throw new TooLargeToMeasure(`'${t.node.name}' does not fit a binding`);
+    const buffers = sizes.map((n) => {
+      // STORAGE | COPY_DST as numbers: Node has no GPUBufferUsage global unless webgpu installs it.
+      const buf = device.createBuffer({ size: 4 * n, usage: 0x80 | 0x08 });
+      device.queue.writeBuffer(buf, 0, Float32Array.from({ length: n }, () => Math.random() - 0.5));
+      return buf;
+    });
+    // A candidate the device rejects must fail loudly, not be timed as a fast no-op.
+    device.pushErrorScope('validation');
+    try {
       const module = device.createShaderModule({ code: k.wgsl });
       const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       const bindGroup = device.createBindGroup({
@@ -223,13 +283,15 @@ async function measure(t: MatmulTarget, candidates: GemmTiling[], opts: TuneOpti
       for (let r = 0; r < reps; r++) samples.push(await run(inner));
       samples.sort((a, b) => a - b);
       times.push(samples[Math.floor(samples.length / 2)]!);
+    } finally {
+      const error = await device.popErrorScope();
+      for (const b of buffers) b.destroy();
+      if (error) throw new Error(`tuning '${t.node.name}' with ${JSON.stringify(tiling)}: ${error.message}`);
     }
-  } finally {
-    for (const b of buffers) b.destroy();
   }
   let best = 0;
   times.forEach((ms, i) => {
     if (ms < times[best]!) best = i;
   });
-  return { tiling: candidates[best]!, ms: times[best]!, defaultMs: times[0]!, candidates: candidates.length, measuredAt: new Date().toISOString() };
+  return { tiling: t.candidates[best]!, ms: times[best]!, defaultMs: times[0]!, candidates: t.candidates.length, measuredAt: new Date().toISOString() };
 }

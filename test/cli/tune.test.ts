@@ -16,7 +16,7 @@ describe('compile --tune', () => {
     const first = await cli('compile', tinyCnn, '-o', join(dir, 'a'), '--tune', '--tune-cache', cache);
     expect(first.code, first.err).toBe(0);
     expect(first.err).toMatch(/tune \[#{30}\] (\d+)\/\1 done/);
-    expect(first.out).toMatch(/tuned 1 matmul kernels on .*: 1 signatures measured, 0 from the cache/);
+    expect(first.out).toMatch(/tuned 1 matmul\/conv kernels on .*: 1 signatures measured, 0 from the cache/);
     const saved = JSON.parse(readFileSync(cache, 'utf8')) as { adapters: Record<string, Record<string, unknown>> };
     expect(Object.values(saved.adapters).map((a) => Object.keys(a).length)).toEqual([1]);
     expect(readFileSync(join(dir, 'a', 'model.js'), 'utf8')).toMatch(/"config":\s*"tuned \{/);
