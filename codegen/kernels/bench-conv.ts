@@ -14,7 +14,7 @@
  * depthwise ones (1 96 112 112 96 3 2 1 96), squeezenet's expand3x3 (1 32 54 54 128 3 1 1).
  */
 
-import { create, globals } from 'webgpu';
+import { requestBenchDevice } from './bench-device.js';
 import { Graph, type Value } from '../../ir/graph.js';
 import type { Op } from '../../ir/ops.js';
 import { DEFAULT_LIMITS, type CodegenContext, type Kernel } from '../kernel.js';
@@ -43,15 +43,7 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const { sizes, reps, tilings } = parseArgs(process.argv.slice(2));
   const [N = 1, C = 64, H = 56, W = 56, M = 64, k = 3, stride = 1, pad = 1, group = 1] = sizes;
-  Object.assign(globalThis, globals);
-  const gpu = create([]);
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error('bench-conv: no WebGPU adapter');
-  const device = await adapter.requestDevice({
-    // Subgroups when offered, for the subgroup-weights form (conv-2d.ts).
-    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
-    requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
-  });
+  const { adapter, device } = await requestBenchDevice('bench-conv');
 
   const g = new Graph();
   const x = g.addInput('x', { dtype: 'float32', shape: [N, C, H, W] });
@@ -128,7 +120,6 @@ async function main(): Promise<void> {
   }
   for (const buf of buffers.values()) buf.destroy();
   device.destroy();
-  void gpu;
 }
 
 main().catch((e: unknown) => {

@@ -18,7 +18,7 @@
  * A later tuning stage does the same per device over a candidate set of tilings.
  */
 
-import { create, globals } from 'webgpu';
+import { requestBenchDevice } from './bench-device.js';
 import { Graph } from '../../ir/graph.js';
 import { DEFAULT_LIMITS, type CodegenContext } from '../kernel.js';
 import { attachDims, dimTableWords, DimTable, withDimTable } from '../dims.js';
@@ -54,15 +54,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  Object.assign(globalThis, globals);
-  const gpu = create([]);
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) throw new Error('bench-matmul: no WebGPU adapter');
-  const device = await adapter.requestDevice({
-    // For the subgroup-rows form (gemm-core.ts), when the adapter offers subgroups.
-    requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [],
-    requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize },
-  });
+  const { adapter, device } = await requestBenchDevice('bench-matmul');
   const info = adapter.info;
   console.log(`adapter: ${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim());
 
@@ -155,7 +147,6 @@ async function main(): Promise<void> {
   }
   for (const buf of buffers) buf.destroy();
   device.destroy();
-  void gpu;
 }
 
 main().catch((e: unknown) => {
