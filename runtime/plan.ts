@@ -98,7 +98,10 @@ export interface PlanValueSymbol {
   original?: string;
   input: string;
   index: number;
-  /** The symbol is the element plus `offset`, or ⌊scaleOf · element⌋ (dim-expr.ts valueSymbolOf). */
+  /**
+   * The symbol is the element plus `offset`, or ⌊scaleOf · element⌋ (dim-expr.ts valueSymbolOf);
+   * a scaled symbol comes after every symbol its `scaleOf` uses, since run() binds in plan order.
+   */
   offset?: number;
   scaleOf?: PlanDim;
 }

@@ -236,9 +236,8 @@ function bindSymbols(plan: PlanShapes, forms: readonly Form[]): Record<string, n
   const maxDims = plan.maxDims ?? {};
   const env: Record<string, number> = {};
   const bySymbol = new Map(symbols.map((s) => [s.name, s]));
-  // Axis symbols first, then value symbols (a scaled one's base is a dim over the others).
-  const ordered = [...symbols.filter((s) => !('index' in s)), ...symbols.filter((s) => 'index' in s && s.scaleOf === undefined), ...symbols.filter((s) => 'index' in s && s.scaleOf !== undefined)];
-  for (const s of ordered) {
+  // In plan order: the compiler lists axis symbols, then value symbols, scaled ones last.
+  for (const s of symbols) {
     const i = plan.inputs.findIndex((t) => t.name === s.input);
     if ('index' in s) {
       env[s.name] = valueOf(s, plan.inputs[i], forms[i], env);

@@ -93,8 +93,10 @@ function planSymbols(src: PlanSource, used: ReadonlySet<string>): PlanSymbol[] {
       symbols.set(d, s);
     });
   }
-  // Symbols given by an input's values (Graph.valueSymbols), where some size uses them.
-  for (const v of src.graph.valueSymbols ?? []) {
+  // Symbols given by an input's values (Graph.valueSymbols), where some size uses them; scaled
+  // ones last, so the runtime binds in plan order (a scale's base is a dim over the others).
+  const valueSymbols = [...(src.graph.valueSymbols ?? [])].sort((a, b) => Number(a.scaleOf !== undefined) - Number(b.scaleOf !== undefined));
+  for (const v of valueSymbols) {
     if (symbols.has(v.name) || !used.has(v.name) || !src.graph.inputs.some((x) => x.name === v.input)) continue;
     const s: PlanSymbol = { name: v.name, input: v.input, index: v.index };
     if (v.offset) s.offset = v.offset;

@@ -9,48 +9,21 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { attachDims, DimTable, withDimTable } from '../../codegen/dims.js';
 import type { KernelGenerator } from '../../codegen/kernel.js';
 import { generatePad, generateSlice } from '../../codegen/kernels/movement.js';
 import { generateTopK } from '../../codegen/kernels/topk.js';
-import { dimAdd, evalDim, type Dim } from '../../ir/dim.js';
+import { dimAdd, type Dim } from '../../ir/dim.js';
 import { evaluate } from '../../ir/eval/index.js';
-import { Graph, type Tensor, type Value } from '../../ir/graph.js';
+import { Graph, type Tensor } from '../../ir/graph.js';
 import type { Op } from '../../ir/ops.js';
-import { runKernels } from '../helpers/gpu.js';
-import { expectClose, randomTensor, rng } from '../helpers/random.js';
+import { randomTensor, rng } from '../helpers/random.js';
 import { makeCtx } from './harness.js';
+import { checkWithEnv } from './symbolic-env.js';
 
 type Env = Record<string, number>;
 
-/**
- * Generates `op`'s kernels for inputs declared `shapes`, runs them with the symbols bound by
- * `env`, and compares EVERY output with the CPU reference of `op` at `env` (exact).
- */
-async function checkAll(gen: KernelGenerator, op: Op, inputs: { data: Tensor; shape: Dim[] }[], env: Env): Promise<void> {
-  const g = new Graph();
-  const feeds = new Map<Value, Tensor>();
-  const values = inputs.map(({ data, shape }, i) => {
-    const v = g.addInput(`x${i}`, { dtype: data.dtype, shape });
-    feeds.set(v, data);
-    return v;
-  });
-  const outs = g.add(op, values, 'node', [], false);
-  const table = new DimTable();
-  const kernels = withDimTable(table, () => gen(g.nodes[g.nodes.length - 1]!, makeCtx())).map(attachDims);
-  expect(kernels.some((k) => k.usesDims), 'a symbolic test whose kernels never read the dims table').toBe(true);
-  const got = await runKernels(kernels, feeds, { table, env });
-  const want = evaluate(op, inputs.map((x) => x.data), env);
-  outs.forEach((v, i) => {
-    const w = want[i]!;
-    const what = `${op.kind} output ${i} at ${JSON.stringify(env)}`;
-    if (w.data.length === 0) return; // nothing to compare (and no kernel needs to write it)
-    const a = got.get(v);
-    if (!a) throw new Error(`${what}: never written`);
-    expect(v.type.shape.map((d) => evalDim(d, env)), `${what} dims`).toEqual(w.dims);
-    expectClose({ ...a, dims: w.dims }, w, 0, 0, what);
-  });
-}
+/** `op`'s kernels at `env` against its own CPU reference at `env`, every output, exact. */
+const checkAll = (gen: KernelGenerator, op: Op, inputs: { data: Tensor; shape: Dim[] }[], env: Env) => checkWithEnv(gen, op, op, inputs, env);
 
 /** The WGSL of `op`'s kernels on static inputs `shapes` (no dims table). */
 function wgslOf(gen: KernelGenerator, op: Op, dtype: Tensor['dtype'], shapes: number[][]): string {
